@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The folders under Sources/ follow the data flow of docs/architecture.md:
+//   Import -> Graph -> Cost -> Search -> (Plan / Report) ; Executor beside; CLI on top.
+let package = Package(
+  name: "TensorOpt",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "TensorOpt", targets: ["TensorOpt"]),
+    .executable(name: "tensoropt", targets: ["tensoropt"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // OpenBLAS through pkg-config (`libopenblas-dev` on Debian).
+    .systemLibrary(
+      name: "COpenBLAS",
+      path: "Sources/COpenBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    // The graph IR: tensors, operators, repeated blocks, per-op metrics.
+    .target(name: "TensorOptGraph", path: "Sources/Graph"),
+    // Importers: model.json, Hugging Face config.json, the zoo.
+    .target(name: "TensorOptImport", dependencies: ["TensorOptGraph"], path: "Sources/Import"),
+    // Hardware profiles and the analytical cost model.
+    .target(name: "TensorOptCost", dependencies: ["TensorOptGraph", "COpenBLAS"], path: "Sources/Cost"),
+    // Frontier tracking (FT) and the exhaustive reference search.
+    .target(name: "TensorOptSearch", dependencies: ["TensorOptGraph", "TensorOptCost"], path: "Sources/Search"),
+    // The in-process executor: CPU worker threads, OpenBLAS kernels, collectives.
+    .target(name: "TensorOptExecutor", dependencies: ["TensorOptGraph", "COpenBLAS"], path: "Sources/Executor"),
+    // The library that training scripts import.
+    .target(
+      name: "TensorOpt",
+      dependencies: ["TensorOptGraph", "TensorOptImport", "TensorOptCost", "TensorOptSearch", "TensorOptExecutor"],
+      path: "Sources/TensorOpt"
+    ),
+    // The command-line tool.
+    .executableTarget(
+      name: "tensoropt",
+      dependencies: ["TensorOpt", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Sources/CLI"
+    ),
+    .testTarget(name: "GraphTests", dependencies: ["TensorOptGraph"]),
+    .testTarget(name: "ImportTests", dependencies: ["TensorOptImport"]),
+    .testTarget(name: "CostTests", dependencies: ["TensorOptCost", "TensorOptImport"]),
+    .testTarget(name: "SearchTests", dependencies: ["TensorOptSearch", "TensorOptImport"]),
+    .testTarget(name: "ExecutorTests", dependencies: ["TensorOptExecutor"]),
+    .testTarget(name: "CLITests", dependencies: ["tensoropt"]),
+  ]
+)

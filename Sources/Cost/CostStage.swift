@@ -1,0 +1,1 @@
+// The Cost stage; see docs/architecture.md.

@@ -1,0 +1,1 @@
+// The Executor stage; see docs/architecture.md.

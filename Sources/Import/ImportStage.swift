@@ -1,0 +1,1 @@
+// The Import stage; see docs/architecture.md.

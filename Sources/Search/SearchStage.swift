@@ -1,0 +1,1 @@
+// The Search stage; see docs/architecture.md.

@@ -1,0 +1,6 @@
+// The library training scripts import: it re-exports every stage of the pipeline.
+@_exported import TensorOptCost
+@_exported import TensorOptExecutor
+@_exported import TensorOptGraph
+@_exported import TensorOptImport
+@_exported import TensorOptSearch
