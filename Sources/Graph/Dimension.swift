@@ -27,7 +27,7 @@ public enum DimensionKind: String, Codable, Sendable, CaseIterable, Hashable {
     switch label.lowercased() {
     case "batch", "samples": self = .batch
     case "seq", "sequence", "tokens": self = .sequence
-    case "heads", "kv_heads": self = .heads
+    case "heads", "kv_heads", "qkv": self = .heads
     case "hidden", "embed", "model", "d_model": self = .hidden
     case "ffn", "inner", "intermediate", "mlp": self = .ffn
     case "vocab": self = .vocab

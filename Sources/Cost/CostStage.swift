@@ -1,1 +1,0 @@
-// The Cost stage; see docs/architecture.md.
