@@ -30,6 +30,9 @@ public struct FlatProgram: Sendable {
     public var inputs: [Int]
     /// The output value.
     public var output: Int
+    /// The outermost block repetition this step belongs to (numbered from 0
+    /// across the model), or `nil` outside blocks: the unit of full recomputation.
+    public var segment: Int?
   }
 
   /// Every value.
@@ -48,7 +51,7 @@ public struct FlatProgram: Sendable {
       mapping[id] = addValue(graph.tensors[id], prefix: "", producer: nil)
       inputs.append(mapping[id] ?? 0)
     }
-    append(graph, mapping: &mapping, namePrefix: "", keyPrefix: "")
+    append(graph, mapping: &mapping, namePrefix: "", keyPrefix: "", segment: nil)
     outputs = graph.outputs.compactMap { mapping[$0] }
   }
 
@@ -60,8 +63,12 @@ public struct FlatProgram: Sendable {
     return values.count - 1
   }
 
+  /// The number of segments (outermost block repetitions).
+  public internal(set) var segmentCount = 0
+
   private mutating func append(
-    _ graph: Graph, mapping: inout [TensorID: Int], namePrefix: String, keyPrefix: String
+    _ graph: Graph, mapping: inout [TensorID: Int], namePrefix: String, keyPrefix: String,
+    segment: Int?
   ) {
     for node in graph.nodes {
       let inputs = node.inputs.compactMap { mapping[$0] }
@@ -72,16 +79,21 @@ public struct FlatProgram: Sendable {
         steps.append(
           Step(
             name: namePrefix + node.name, configurationKey: keyPrefix + node.name, op: op,
-            inputs: inputs, output: output))
+            inputs: inputs, output: output, segment: segment))
         mapping[node.output] = output
       case .block(let block):
         var current = inputs.first ?? 0
         for repetition in 0..<block.repeatCount {
           var inner: [TensorID: Int] = [:]
           if let bodyInput = block.body.inputs.first { inner[bodyInput] = current }
+          var repetitionSegment = segment
+          if segment == nil {
+            repetitionSegment = segmentCount
+            segmentCount += 1
+          }
           append(
             block.body, mapping: &inner, namePrefix: "\(namePrefix)\(node.name)[\(repetition)]/",
-            keyPrefix: "\(keyPrefix)\(node.name)/")
+            keyPrefix: "\(keyPrefix)\(node.name)/", segment: repetitionSegment)
           if let bodyOutput = block.body.outputs.first, let produced = inner[bodyOutput] {
             current = produced
           }

@@ -19,15 +19,21 @@ struct OperatorRunner {
   let placement: OperatorPlacement
   let inputShapes: [[Int]]
   let outputShape: [Int]
-  let mesh: DeviceMesh
+  let view: StageView
   let worker: Worker
   let specs: [ParameterSpec]
   let parameters: [DeviceTensor]
   let seed: UInt64
+  /// Micro-batches per step (labels and the mean loss cover all of them).
+  let microBatches: Int
+  /// Selective recomputation: attention keeps no probabilities and recomputes them.
+  let recomputesAttention: Bool
+
+  private var mesh: DeviceMesh { view.mesh }
 
   private var op: Operator { step.op }
   private var allocator: CountingAllocator { worker.allocator }
-  private var coordinates: [Int] { mesh.coordinates(of: worker.rank) }
+  private var coordinates: [Int] { view.coordinates }
 
   /// The mesh axes assigned to the parallel dimension `name`.
   private func axes(_ name: String) -> [Int] {
@@ -43,7 +49,9 @@ struct OperatorRunner {
 
   // MARK: Forward
 
-  func forward(_ inputs: [DeviceTensor]) throws(ExecutorError) -> (DeviceTensor, SavedActivations) {
+  func forward(_ inputs: [DeviceTensor], microBatch: Int) throws(ExecutorError) -> (
+    DeviceTensor, SavedActivations
+  ) {
     let x = inputs[0]
     var saved: [DeviceTensor] = []
     let y: DeviceTensor
@@ -88,11 +96,12 @@ struct OperatorRunner {
         AttentionKernels.forward(
           x.pointer, y.pointer, probabilities: probabilities.pointer, geometry: geometry)
       }
-      saved = [x, probabilities]
+      saved = recomputesAttention ? [x] : [x, probabilities]
     case .embedding:
       let table = parameters[0]
       let firstRow =
-        ShardBlock(tensorRank: 2, splits: specs[0].splits, mesh: mesh, device: worker.rank).index[0]
+        ShardBlock(tensorRank: 2, splits: specs[0].splits, mesh: mesh, device: view.localRank)
+        .index[0]
         * table.shape[0]
       y = tensor(x.shape + [table.shape[1]])
       timer.timed(name) {
@@ -154,12 +163,12 @@ struct OperatorRunner {
       saved = [x, inputs[1]]
     case .flatten, .reshape:
       let local = ShardBlock(
-        tensorRank: outputShape.count, layout: placement.output, mesh: mesh, device: worker.rank
+        tensorRank: outputShape.count, layout: placement.output, mesh: mesh, device: view.localRank
       )
       .localShape(outputShape)
       y = timer.timed(name) { x.reshaped(local) }
     case .crossEntropy:
-      return try crossEntropyForward(x)
+      return try crossEntropyForward(x, microBatch: microBatch)
     case .conv2d, .batchNorm, .maxPool, .avgPool, .globalAvgPool:
       throw .unsupported("\(step.name): \(op.kind.rawValue) is not implemented by the executor yet")
     }
@@ -225,11 +234,23 @@ struct OperatorRunner {
     case .attention:
       let x = t[0]
       let geometry = try attentionGeometry(x)
+      let probabilities: DeviceTensor
+      if t.count > 1 {
+        probabilities = t[1]
+      } else {
+        probabilities = tensor([geometry.probabilityCount])
+        let output = tensor(x.shape.dropLast() + [geometry.outputWidth])
+        timer.timed("attention-recompute") {
+          AttentionKernels.forward(
+            x.pointer, output.pointer, probabilities: probabilities.pointer, geometry: geometry)
+        }
+      }
       let dx = tensor(x.shape)
       let scratch = tensor([geometry.sequence * geometry.sequence])
       timer.timed(name) {
         AttentionKernels.backward(
-          x.pointer, probabilities: t[1].pointer, dy.pointer, dx.pointer, scratch: scratch.pointer,
+          x.pointer, probabilities: probabilities.pointer, dy.pointer, dx.pointer,
+          scratch: scratch.pointer,
           geometry: geometry)
       }
       return ([dx], [])
@@ -237,7 +258,8 @@ struct OperatorRunner {
       let ids = t[0]
       let table = parameters[0]
       let firstRow =
-        ShardBlock(tensorRank: 2, splits: specs[0].splits, mesh: mesh, device: worker.rank).index[0]
+        ShardBlock(tensorRank: 2, splits: specs[0].splits, mesh: mesh, device: view.localRank)
+        .index[0]
         * table.shape[0]
       let dtable = tensor(table.shape)
       timer.timed(name) {
@@ -357,19 +379,26 @@ struct OperatorRunner {
   /// This device's first class and the number of rows of the whole batch.
   private func crossEntropyExtent(width: Int) -> (Int, Int) {
     let block = ShardBlock(
-      tensorRank: inputShapes[0].count, layout: placement.inputs[0], mesh: mesh, device: worker.rank
+      tensorRank: inputShapes[0].count, layout: placement.inputs[0], mesh: mesh,
+      device: view.localRank
     )
-    return (block.index[inputShapes[0].count - 1] * width, inputShapes[0].dropLast().reduce(1, *))
+    return (
+      block.index[inputShapes[0].count - 1] * width,
+      inputShapes[0].dropLast().reduce(1, *) * microBatches
+    )
   }
 
-  private func crossEntropyForward(_ logits: DeviceTensor) throws(ExecutorError) -> (
-    DeviceTensor, SavedActivations
-  ) {
+  private func crossEntropyForward(_ logits: DeviceTensor, microBatch: Int) throws(ExecutorError)
+    -> (
+      DeviceTensor, SavedActivations
+    )
+  {
     let width = logits.shape.last ?? 1
     let rows = logits.count / max(width, 1)
     let globalRank = inputShapes[0].count
     let vocabulary = inputShapes[0][globalRank - 1]
-    let labelShape = Array(inputShapes[0].dropLast())
+    var labelShape = Array(inputShapes[0].dropLast())
+    if !labelShape.isEmpty { labelShape[0] *= microBatches }
     let labelSplits = placement.inputs[0].splitAxis.enumerated().compactMap {
       axis, tensorAxis -> (meshAxis: Int, tensorAxis: Int)? in
       guard let tensorAxis, tensorAxis < globalRank - 1 else { return nil }
@@ -380,7 +409,8 @@ struct OperatorRunner {
     InitialValues.fill(
       labels, shape: labelShape,
       block: ShardBlock(
-        tensorRank: labelShape.count, splits: labelSplits, mesh: mesh, device: worker.rank)
+        tensorRank: labelShape.count, splits: labelSplits, mesh: mesh, device: view.localRank
+      ).microBatch(microBatch, of: microBatches)
     ) { index in
       Float(
         min(
@@ -396,7 +426,7 @@ struct OperatorRunner {
     var parts = 1
     var combined = statistics
     if !vocabAxes.isEmpty {
-      let group = Self.group(of: worker.rank, alongAxes: vocabAxes, mesh: mesh)
+      let group = view.group(alongAxes: vocabAxes)
       parts = group.count
       combined = tensor([2 * rows * parts])
       try worker.communicator.allGather(

@@ -10,8 +10,9 @@ import TensorOptGraph
 /// (innermost first), performs the step, then slices them again locally; these
 /// extra gathers are recorded in the trace like any other collective.
 struct RelayoutEngine {
-  let mesh: DeviceMesh
+  let view: StageView
   let worker: Worker
+  private var mesh: DeviceMesh { view.mesh }
 
   /// The same tensor in `target` layout (which holds no partial sums).
   func relayout(_ value: ShardedTensor, to target: TensorLayout) throws(ExecutorError)
@@ -77,10 +78,7 @@ struct RelayoutEngine {
   }
 
   private func group(_ axis: Int) -> (members: [Int], position: Int, size: Int) {
-    (
-      mesh.group(of: worker.rank, alongAxis: axis), mesh.coordinates(of: worker.rank)[axis],
-      mesh.shape[axis]
-    )
+    (view.group(alongAxis: axis), view.coordinates[axis], mesh.shape[axis])
   }
 
   private func checkDivisible(_ value: ShardedTensor, _ t: Int, by n: Int) throws(ExecutorError) {

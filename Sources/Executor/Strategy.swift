@@ -1,25 +1,57 @@
 import TensorOptGraph
 
-/// A parallel strategy for one pipeline stage: a device mesh and, per operator, a
-/// configuration.
+/// A parallel strategy: pipeline stages, each a device mesh of the same shape,
+/// and per operator a configuration on that mesh.
 ///
 /// Configurations are keyed by node name; a node inside a block's body is keyed
 /// `"block/node"` and every repetition of the block uses that configuration.
-/// Operators without an entry are replicated.
+/// Operators without an entry are replicated. Stage `s` owns devices
+/// `s·mesh.deviceCount ..< (s+1)·mesh.deviceCount`.
 public struct Strategy: Sendable, Hashable {
-  /// The devices and their arrangement.
+  /// The devices of one stage and their arrangement.
   public var mesh: DeviceMesh
   /// Per operator, its configuration.
   public var configurations: [String: OpConfiguration]
+  /// The number of pipeline stages.
+  public var stageCount: Int
+  /// The first unrolled step (index into ``FlatProgram/steps``) of stages
+  /// `1 ..< stageCount`; `nil` balances forward FLOPs.
+  public var stageStarts: [Int]?
 
   /// Creates a strategy.
-  public init(mesh: DeviceMesh, configurations: [String: OpConfiguration] = [:]) {
+  public init(
+    mesh: DeviceMesh, configurations: [String: OpConfiguration] = [:], stageCount: Int = 1,
+    stageStarts: [Int]? = nil
+  ) {
     self.mesh = mesh
     self.configurations = configurations
+    self.stageCount = stageCount
+    self.stageStarts = stageStarts
   }
+
+  /// The number of devices: stages × devices per stage.
+  public var deviceCount: Int { stageCount * mesh.deviceCount }
 
   /// One device, every operator replicated: the numerics reference.
   public static let singleDevice = Strategy(mesh: DeviceMesh([1]))
+}
+
+/// The order in which a pipeline stage runs its micro-batches' passes.
+public enum PipelineSchedule: String, Sendable, Hashable, Codable, CaseIterable {
+  /// All forward passes, then all backward passes.
+  case gpipe
+  /// Warm-up forwards, then one forward and one backward alternately, then cool-down backwards.
+  case oneFOneB = "1f1b"
+}
+
+/// Which activations are recomputed in backward instead of kept from forward.
+public enum Recomputation: String, Sendable, Hashable, Codable, CaseIterable {
+  /// Keep everything.
+  case none
+  /// Recompute attention probabilities (Megatron's selective recomputation).
+  case selective
+  /// Keep only each block repetition's inputs; rerun its forward in backward.
+  case full
 }
 
 /// Options of an executor run.
@@ -28,63 +60,20 @@ public struct ExecutionOptions: Sendable, Hashable {
   public var seed: UInt64 = 42
   /// Seconds any wait for another worker may last before the run fails.
   public var timeout: Double = 60
+  /// Micro-batches per step; the graph is built for one micro-batch and model
+  /// inputs are micro-batch `m`'s rows of a batch `microBatches` times larger.
+  public var microBatches = 1
+  /// The pipeline schedule.
+  public var schedule = PipelineSchedule.gpipe
+  /// Activation recomputation.
+  public var recomputation = Recomputation.none
+  /// The optimizer step after backward, or `nil` for gradients only.
+  public var adam: AdamConfiguration?
+  /// Shards Adam's moments over each parameter's gradient-sync group (ZeRO stage 1):
+  /// gradients are reduce-scattered, each member updates its chunk, and the
+  /// updated parameters are all-gathered.
+  public var zeroStage1 = false
 
   /// The defaults above.
   public init() {}
-}
-
-/// Everything the executor decides before starting the workers: the unrolled
-/// program and, per step, its configuration, placement and parameters.
-struct ExecutionPlan: Sendable {
-  struct StepPlan: Sendable {
-    var configuration: OpConfiguration
-    var placement: OperatorPlacement
-    var specs: [ParameterSpec]
-  }
-
-  let program: FlatProgram
-  let mesh: DeviceMesh
-  let steps: [StepPlan]
-
-  /// Validates `strategy` against `graph`; throws before anything is allocated.
-  init(graph: Graph, strategy: Strategy) throws(ExecutorError) {
-    let program = FlatProgram(graph)
-    self.program = program
-    mesh = strategy.mesh
-    guard let loss = program.outputs.first, program.values[loss].shape.isEmpty else {
-      throw .unsupported("the graph's first output must be a scalar loss")
-    }
-    var plans: [StepPlan] = []
-    for step in program.steps {
-      let inputShapes = step.inputs.map { program.values[$0].shape }
-      let outputShape = program.values[step.output].shape
-      let dimensions = step.op.parallelDimensions(
-        inputs: step.inputs.map { program.values[$0].dimensions },
-        output: program.values[step.output].dimensions)
-      let configuration =
-        strategy.configurations[step.configurationKey] ?? .replicated(on: strategy.mesh)
-      guard configuration.isValid(for: dimensions, on: strategy.mesh) else {
-        throw .unsupported(
-          "\(step.configurationKey): configuration [\(configuration)] is not valid on mesh \(strategy.mesh) (dimensions: \(dimensions.map(\.name)))"
-        )
-      }
-      let placement = configuration.placement(
-        dimensions: dimensions, inputCount: step.inputs.count, on: strategy.mesh)
-      let specs = try ParameterSpec.specs(
-        for: step.op, inputs: inputShapes, output: outputShape, configuration: configuration,
-        placement: placement,
-        stepName: step.name)
-      plans.append(StepPlan(configuration: configuration, placement: placement, specs: specs))
-    }
-    steps = plans
-  }
-
-  /// The layout a value's gradient must have: its producer's output layout with
-  /// partial sums resolved (replicated along those axes); model inputs are replicated.
-  func gradientLayout(of value: Int) -> TensorLayout {
-    guard let producer = program.values[value].producer else {
-      return .replicated(meshAxes: mesh.shape.count)
-    }
-    return steps[producer].placement.output.withoutPartials
-  }
 }

@@ -7,6 +7,8 @@ public struct ExecutionResult: Sendable {
   /// Every parameter's whole gradient, keyed `"step/name"` (e.g. `"layers[0]/fc1/weight"`),
   /// assembled from the workers' shards.
   public var gradients: [String: [Float]]
+  /// Every parameter's whole value after the optimizer step (empty without one).
+  public var parameters: [String: [Float]]
   /// Each worker's peak bytes held (parameters, gradients, activations, messages).
   public var peakBytes: [Int]
   /// Each worker's timed events.
@@ -15,6 +17,8 @@ public struct ExecutionResult: Sendable {
   public var wallSeconds: Double
   /// The strategy that ran.
   public var strategy: Strategy
+  /// The options it ran with.
+  public var options: ExecutionOptions
 }
 
 /// Runs one training step (forward and backward) of a graph under a strategy on
@@ -31,36 +35,57 @@ public enum StrategyExecutor {
     -> ExecutionResult
   {
     let plan = try ExecutionPlan(graph: graph, strategy: strategy)
-    let seed = options.seed
-    let run = try WorkerPool.run(count: strategy.mesh.deviceCount, timeout: options.timeout) {
-      worker in
-      try StageWorker(plan: plan, worker: worker, seed: seed).run()
+    guard options.microBatches >= 1 else {
+      throw ExecutorError.unsupported("micro-batches must be at least 1")
     }
-    var gradients: [String: [Float]] = [:]
-    for (index, step) in plan.program.steps.enumerated() {
-      for spec in plan.steps[index].specs {
-        let name = step.name + "/" + spec.name
-        var whole = [Float](repeating: 0, count: spec.shape.reduce(1, *))
-        for (device, output) in run.results.enumerated() {
-          guard var local = output.gradients[name] else { continue }
-          let block = ShardBlock(
-            tensorRank: spec.shape.count, splits: spec.splits, mesh: strategy.mesh, device: device)
-          whole.withUnsafeMutableBufferPointer { w in
-            local.withUnsafeMutableBufferPointer { l in
-              guard let wp = w.baseAddress, let lp = l.baseAddress else { return }
-              BlockCopy.copy(
-                whole: wp, shape: spec.shape, block: lp, blockShape: block.localShape(spec.shape),
-                offsets: block.offsets(spec.shape), extract: false)
+    let run = try WorkerPool.run(count: strategy.deviceCount, timeout: options.timeout) { worker in
+      try PipelineWorker(plan: plan, worker: worker, options: options).run()
+    }
+    let outputs = run.results
+    func assemble(_ pick: (PipelineWorkerOutput) -> [String: [Float]], zero: Bool) -> [String:
+      [Float]]
+    {
+      var result: [String: [Float]] = [:]
+      for (index, step) in plan.program.steps.enumerated() {
+        for spec in plan.steps[index].specs {
+          let name = step.name + "/" + spec.name
+          var whole = [Float](repeating: 0, count: spec.shape.reduce(1, *))
+          var found = false
+          for (device, output) in outputs.enumerated() {
+            var local: [Float]
+            if zero, let group = output.zeroGroups[name] {
+              local = group.flatMap {
+                outputs.indices.contains($0) ? pick(outputs[$0])[name] ?? [] : []
+              }
+            } else {
+              guard let values = pick(output)[name] else { continue }
+              local = values
+            }
+            let view = StageView(mesh: strategy.mesh, rank: device)
+            let block = ShardBlock(
+              tensorRank: spec.shape.count, splits: spec.splits, mesh: strategy.mesh,
+              device: view.localRank)
+            guard local.count == block.localShape(spec.shape).reduce(1, *) else { continue }
+            found = true
+            whole.withUnsafeMutableBufferPointer { w in
+              local.withUnsafeMutableBufferPointer { l in
+                guard let wp = w.baseAddress, let lp = l.baseAddress else { return }
+                BlockCopy.copy(
+                  whole: wp, shape: spec.shape, block: lp, blockShape: block.localShape(spec.shape),
+                  offsets: block.offsets(spec.shape), extract: false)
+              }
             }
           }
+          if found { result[name] = whole }
         }
-        gradients[name] = whole
       }
+      return result
     }
     return ExecutionResult(
-      loss: run.results.first?.loss ?? .nan, gradients: gradients,
+      loss: outputs.last?.loss ?? .nan, gradients: assemble({ $0.gradients }, zero: true),
+      parameters: assemble({ $0.parameters }, zero: false),
       peakBytes: run.allocators.map(\.peakBytes),
-      traces: run.traces, wallSeconds: run.wallSeconds, strategy: strategy)
+      traces: run.traces, wallSeconds: run.wallSeconds, strategy: strategy, options: options)
   }
 }
 
@@ -76,6 +101,9 @@ public struct NumericsComparison: Sendable, Hashable {
   public var maxGradientRelativeError: Double
   /// The parameter with that error.
   public var worstParameter: String
+  /// The largest relative error over the parameters after the optimizer step
+  /// (0 when the runs made no step).
+  public var maxParameterRelativeError: Double
   /// Parameters present in one run and not the other.
   public var missingParameters: [String]
 
@@ -83,6 +111,7 @@ public struct NumericsComparison: Sendable, Hashable {
   public func matches(tolerance: Double = 1e-4) -> Bool {
     missingParameters.isEmpty && lossRelativeError <= tolerance
       && maxGradientRelativeError <= tolerance
+      && maxParameterRelativeError <= tolerance
   }
 
   /// Compares `candidate` with `reference`.
@@ -91,24 +120,39 @@ public struct NumericsComparison: Sendable, Hashable {
       Double(abs(candidate.loss - reference.loss)) / max(Double(abs(reference.loss)), 1e-6)
     if candidate.loss.isNaN || reference.loss.isNaN { lossRelativeError = .infinity }
     maxGradientRelativeError = 0
+    maxParameterRelativeError = 0
     worstParameter = ""
     missingParameters = Set(candidate.gradients.keys).symmetricDifference(reference.gradients.keys)
       .sorted()
     for (name, expected) in reference.gradients.sorted(by: { $0.key < $1.key }) {
-      guard let actual = candidate.gradients[name], actual.count == expected.count else { continue }
-      var difference = 0.0
-      var norm = 0.0
-      for (a, b) in zip(actual, expected) {
-        difference += Double(a - b) * Double(a - b)
-        norm += Double(b) * Double(b)
-      }
-      var error =
-        difference.squareRoot() / max(norm.squareRoot(), 1e-6 * Double(expected.count).squareRoot())
-      if error.isNaN { error = .infinity }
+      guard let actual = candidate.gradients[name] else { continue }
+      let error = Self.relativeError(actual, expected)
       if error > maxGradientRelativeError || worstParameter.isEmpty {
         maxGradientRelativeError = error
         worstParameter = name
       }
     }
+    for (name, expected) in reference.parameters {
+      guard let actual = candidate.parameters[name] else {
+        maxParameterRelativeError = .infinity
+        continue
+      }
+      maxParameterRelativeError = max(
+        maxParameterRelativeError, Self.relativeError(actual, expected))
+    }
+  }
+
+  /// `‖a − b‖₂ / max(‖b‖₂, 1e-6·√n)`; infinite when the lengths differ or a value is NaN.
+  public static func relativeError(_ actual: [Float], _ expected: [Float]) -> Double {
+    guard actual.count == expected.count else { return .infinity }
+    var difference = 0.0
+    var norm = 0.0
+    for (a, b) in zip(actual, expected) {
+      difference += Double(a - b) * Double(a - b)
+      norm += Double(b) * Double(b)
+    }
+    let error =
+      difference.squareRoot() / max(norm.squareRoot(), 1e-6 * Double(expected.count).squareRoot())
+    return error.isNaN ? .infinity : error
   }
 }

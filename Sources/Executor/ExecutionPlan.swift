@@ -1,0 +1,124 @@
+import TensorOptGraph
+
+/// Everything the executor decides before starting the workers: the unrolled
+/// program, the stage of every step and, per step, its configuration, placement
+/// and parameters. Building it validates the strategy, so a bad strategy is
+/// refused before anything is allocated.
+struct ExecutionPlan: Sendable {
+  struct StepPlan: Sendable {
+    var configuration: OpConfiguration
+    var placement: OperatorPlacement
+    var specs: [ParameterSpec]
+  }
+
+  let program: FlatProgram
+  let mesh: DeviceMesh
+  let steps: [StepPlan]
+  let stageCount: Int
+  /// The stage of each step.
+  let stageOfStep: [Int]
+  /// For each value, the stages other than its producer's that consume it, ascending.
+  let remoteConsumers: [[Int]]
+
+  init(graph: Graph, strategy: Strategy) throws(ExecutorError) {
+    let program = FlatProgram(graph)
+    self.program = program
+    mesh = strategy.mesh
+    guard let loss = program.outputs.first, program.values[loss].shape.isEmpty else {
+      throw .unsupported("the graph's first output must be a scalar loss")
+    }
+    var plans: [StepPlan] = []
+    for step in program.steps {
+      let inputShapes = step.inputs.map { program.values[$0].shape }
+      let outputShape = program.values[step.output].shape
+      let dimensions = step.op.parallelDimensions(
+        inputs: step.inputs.map { program.values[$0].dimensions },
+        output: program.values[step.output].dimensions)
+      let configuration =
+        strategy.configurations[step.configurationKey] ?? .replicated(on: strategy.mesh)
+      guard configuration.isValid(for: dimensions, on: strategy.mesh) else {
+        throw .unsupported(
+          "\(step.configurationKey): configuration [\(configuration)] is not valid on mesh \(strategy.mesh) (dimensions: \(dimensions.map(\.name)))"
+        )
+      }
+      let placement = configuration.placement(
+        dimensions: dimensions, inputCount: step.inputs.count, on: strategy.mesh)
+      let specs = try ParameterSpec.specs(
+        for: step.op, inputs: inputShapes, output: outputShape, configuration: configuration,
+        placement: placement,
+        stepName: step.name)
+      plans.append(StepPlan(configuration: configuration, placement: placement, specs: specs))
+    }
+    steps = plans
+
+    stageCount = strategy.stageCount
+    guard stageCount >= 1, stageCount <= program.steps.count else {
+      throw .unsupported("\(stageCount) pipeline stages for \(program.steps.count) operators")
+    }
+    let starts = strategy.stageStarts ?? Self.balancedStarts(program, stages: stageCount)
+    guard starts.count == stageCount - 1,
+      zip([0] + starts, starts + [program.steps.count]).allSatisfy({ $0 < $1 })
+    else {
+      throw .unsupported(
+        "stage starts \(starts) do not cut \(program.steps.count) operators into \(stageCount) stages"
+      )
+    }
+    let stageOfStep = program.steps.indices.map { index in starts.filter { $0 <= index }.count }
+    self.stageOfStep = stageOfStep
+    var consumers = Array(repeating: [Int](), count: program.values.count)
+    for (index, step) in program.steps.enumerated() {
+      for input in step.inputs {
+        let producerStage = program.values[input].producer.map { stageOfStep[$0] }
+        let stage = stageOfStep[index]
+        if let producerStage, producerStage != stage, !consumers[input].contains(stage) {
+          consumers[input].append(stage)
+        }
+      }
+    }
+    remoteConsumers = consumers.map { $0.sorted() }
+    if let lossProducer = program.values[loss].producer, stageOfStep[lossProducer] != stageCount - 1
+    {
+      throw .unsupported("the loss must be computed by the last stage")
+    }
+  }
+
+  /// Stage starts giving each stage about the same forward FLOPs.
+  static func balancedStarts(_ program: FlatProgram, stages: Int) -> [Int] {
+    let flops = program.steps.map { step -> Double in
+      let inputs = step.inputs.map {
+        Tensor(name: "", shape: program.values[$0].dimensions, dtype: program.values[$0].dtype)
+      }
+      let value = program.values[step.output]
+      let output = Tensor(name: "", shape: value.dimensions, dtype: value.dtype)
+      return max(step.op.metrics(inputs: inputs, output: output, floatBytes: 4).forwardFLOPs, 1)
+    }
+    let total = flops.reduce(0, +)
+    var starts: [Int] = []
+    var running = 0.0
+    for (index, value) in flops.enumerated() {
+      let target = total * Double(starts.count + 1) / Double(stages)
+      if starts.count < stages - 1, index > (starts.last ?? 0), running >= target - value / 2 {
+        starts.append(index)
+      }
+      running += value
+    }
+    while starts.count < stages - 1 {
+      starts.append(program.steps.count - (stages - 1 - starts.count))
+    }
+    return starts
+  }
+
+  /// The layout a value's gradient must have: its producer's output layout with
+  /// partial sums resolved (replicated along those axes); model inputs are replicated.
+  func gradientLayout(of value: Int) -> TensorLayout {
+    guard let producer = program.values[value].producer else {
+      return .replicated(meshAxes: mesh.shape.count)
+    }
+    return steps[producer].placement.output.withoutPartials
+  }
+
+  /// The stage producing a value (`nil` for model inputs).
+  func stage(producing value: Int) -> Int? {
+    program.values[value].producer.map { stageOfStep[$0] }
+  }
+}

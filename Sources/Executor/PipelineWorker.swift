@@ -1,0 +1,370 @@
+import TensorOptGraph
+
+/// What one worker hands back after a training step.
+struct PipelineWorkerOutput: Sendable {
+  /// The mean loss (on last-stage workers; NaN elsewhere).
+  var loss: Float
+  /// Per parameter (`"step/name"`), this worker's block of its gradient, or under
+  /// ZeRO-1 its chunk of that block.
+  var gradients: [String: [Float]]
+  /// Under ZeRO-1, per parameter, the workers whose chunks concatenate into the block.
+  var zeroGroups: [String: [Int]]
+  /// Per parameter, this worker's block after the optimizer step.
+  var parameters: [String: [Float]]
+}
+
+/// One worker's training step: the forward and backward passes of its stage's
+/// operators for every micro-batch in schedule order, then gradient
+/// synchronisation and the optimizer step.
+///
+/// The worker owns its parameter shards, relays out every input as its consumer
+/// needs it, stashes activations for backward (or recomputes them), sends values
+/// and gradients across stage boundaries to the same device of the other stage,
+/// and sums parameter gradients over their sync axes.
+struct PipelineWorker {
+  let plan: ExecutionPlan
+  let worker: Worker
+  let options: ExecutionOptions
+  let view: StageView
+  /// This stage's steps, in program order.
+  let mySteps: [Int]
+  private let engine: RelayoutEngine
+  private let localUses: [Int: Int]
+  private let runners: [Int: OperatorRunner]
+
+  private var program: FlatProgram { plan.program }
+  private var microBatches: Int { options.microBatches }
+  private var fullRecomputation: Bool { options.recomputation == .full }
+
+  init(plan: ExecutionPlan, worker: Worker, options: ExecutionOptions) {
+    self.plan = plan
+    self.worker = worker
+    self.options = options
+    let view = StageView(mesh: plan.mesh, rank: worker.rank)
+    self.view = view
+    let mine = plan.program.steps.indices.filter { plan.stageOfStep[$0] == view.stage }
+    mySteps = mine
+    engine = RelayoutEngine(view: view, worker: worker)
+    var uses: [Int: Int] = [:]
+    for index in mine {
+      for input in plan.program.steps[index].inputs { uses[input, default: 0] += 1 }
+    }
+    localUses = uses
+    var runners: [Int: OperatorRunner] = [:]
+    for index in mine {
+      let step = plan.program.steps[index]
+      let specs = plan.steps[index].specs
+      let parameters = specs.map { spec in
+        let block = ShardBlock(
+          tensorRank: spec.shape.count, splits: spec.splits, mesh: plan.mesh, device: view.localRank
+        )
+        let tensor = DeviceTensor(shape: block.localShape(spec.shape), allocator: worker.allocator)
+        let key = InitialValues.key(step.name + "/" + spec.name, seed: options.seed)
+        InitialValues.fill(tensor, shape: spec.shape, block: block) {
+          spec.offset + spec.scale * InitialValues.uniform(key: key, index: $0)
+        }
+        return tensor
+      }
+      runners[index] = OperatorRunner(
+        step: step, configuration: plan.steps[index].configuration,
+        placement: plan.steps[index].placement,
+        inputShapes: step.inputs.map { plan.program.values[$0].shape },
+        outputShape: plan.program.values[step.output].shape, view: view, worker: worker,
+        specs: specs,
+        parameters: parameters, seed: options.seed, microBatches: options.microBatches,
+        recomputesAttention: options.recomputation == .selective)
+    }
+    self.runners = runners
+  }
+
+  /// The per-micro-batch state between a forward and its backward.
+  private struct MicroBatchState {
+    var stash: [Int: SavedActivations] = [:]
+    var checkpoints: [Int: ShardedTensor] = [:]
+  }
+
+  func run() throws(ExecutorError) -> PipelineWorkerOutput {
+    var states = Array(repeating: MicroBatchState(), count: microBatches)
+    var parameterGradients: [Int: [DeviceTensor]] = [:]
+    var loss: Float = 0
+    let actions = options.schedule.actions(
+      stage: view.stage, stages: plan.stageCount, microBatches: microBatches)
+    for action in actions {
+      if action.isForward {
+        loss += try forward(action.microBatch, state: &states[action.microBatch])
+      } else {
+        try backward(
+          action.microBatch, state: &states[action.microBatch], into: &parameterGradients)
+        states[action.microBatch] = MicroBatchState()
+      }
+    }
+    var output = PipelineWorkerOutput(
+      loss: view.stage == plan.stageCount - 1 ? loss : .nan, gradients: [:], zeroGroups: [:],
+      parameters: [:])
+    try synchroniseAndStep(parameterGradients, into: &output)
+    return output
+  }
+
+  // MARK: Forward
+
+  private func tag(_ value: Int, _ microBatch: Int, forward: Bool) -> Int {
+    (value * microBatches + microBatch) * 2 + (forward ? 0 : 1)
+  }
+
+  /// Runs micro-batch `m`'s forward pass of this stage; returns its loss share.
+  private func forward(_ m: Int, state: inout MicroBatchState) throws(ExecutorError) -> Float {
+    var values: [Int: ShardedTensor] = [:]
+    var remaining = localUses
+    var loss: Float = 0
+    for index in mySteps {
+      let step = program.steps[index]
+      let placement = plan.steps[index].placement
+      var locals: [DeviceTensor] = []
+      for (k, input) in step.inputs.enumerated() {
+        let value: ShardedTensor
+        if let known = values[input] {
+          value = known
+        } else {
+          value = try obtain(input, microBatch: m)
+        }
+        if fullRecomputation, step.segment != nil, isExternal(input, to: step) {
+          state.checkpoints[input] = value
+        }
+        locals.append(try engine.relayout(value, to: placement.inputs[k]).local)
+        remaining[input, default: 1] -= 1
+        values[input] = remaining[input] == 0 ? nil : value
+      }
+      let (local, saved) = try runner(index).forward(locals, microBatch: m)
+      let output = ShardedTensor(
+        local: local, layout: placement.output, globalShape: program.values[step.output].shape)
+      if !(fullRecomputation && step.segment != nil) { state.stash[index] = saved }
+      for stage in plan.remoteConsumers[step.output] {
+        try worker.communicator.send(
+          UnsafeBufferPointer(local.storage), to: view.worker(stage: stage, local: view.localRank),
+          tag: tag(step.output, m, forward: true))
+      }
+      if step.output == program.outputs.first {
+        let whole = try engine.relayout(output, to: .replicated(meshAxes: view.mesh.shape.count))
+          .local
+        loss += withExtendedLifetime(whole) { whole.storage[0] }
+      }
+      if remaining[step.output, default: 0] > 0 { values[step.output] = output }
+    }
+    return loss
+  }
+
+  /// Whether `value` comes from outside `step`'s segment on this stage (a checkpoint
+  /// for full recomputation).
+  private func isExternal(_ value: Int, to step: FlatProgram.Step) -> Bool {
+    guard let producer = program.values[value].producer, plan.stageOfStep[producer] == view.stage
+    else { return true }
+    return program.steps[producer].segment != step.segment
+  }
+
+  /// A value this stage does not produce: a model input (generated) or another
+  /// stage's output (received, in its producer's layout).
+  private func obtain(_ value: Int, microBatch m: Int) throws(ExecutorError) -> ShardedTensor {
+    let info = program.values[value]
+    guard let producer = info.producer else { return makeInput(value, microBatch: m) }
+    let layout = plan.steps[producer].placement.output
+    let block = ShardBlock(
+      tensorRank: info.shape.count, layout: layout, mesh: view.mesh, device: view.localRank)
+    let tensor = DeviceTensor(shape: block.localShape(info.shape), allocator: worker.allocator)
+    try worker.communicator.receive(
+      into: tensor.storage,
+      from: view.worker(stage: plan.stageOfStep[producer], local: view.localRank),
+      tag: tag(value, m, forward: true))
+    return ShardedTensor(local: tensor, layout: layout, globalShape: info.shape)
+  }
+
+  /// Micro-batch `m`'s rows of a model input, whole on every device: token ids in
+  /// range for the embedding reading it, or values uniform in [-1, 1).
+  private func makeInput(_ value: Int, microBatch m: Int) -> ShardedTensor {
+    let info = program.values[value]
+    let tensor = DeviceTensor(shape: info.shape, allocator: worker.allocator)
+    let key = InitialValues.key("input/" + info.name, seed: options.seed)
+    let rows = program.steps.first { $0.inputs.contains(value) && $0.op.kind == .embedding }?.op
+      .attributes.rows
+    var whole = info.shape
+    if !whole.isEmpty { whole[0] *= microBatches }
+    let block = ShardBlock(
+      tensorRank: info.shape.count, splits: [], mesh: view.mesh, device: view.localRank
+    )
+    .microBatch(m, of: microBatches)
+    worker.trace.timed("input") {
+      InitialValues.fill(tensor, shape: whole, block: block) { index in
+        let u = InitialValues.uniform(key: key, index: index)
+        guard let rows else { return u }
+        return Float(min(Int((u + 1) / 2 * Float(rows)), rows - 1))
+      }
+    }
+    return ShardedTensor(
+      local: tensor, layout: .replicated(meshAxes: view.mesh.shape.count), globalShape: info.shape)
+  }
+
+  private func runner(_ index: Int) throws(ExecutorError) -> OperatorRunner {
+    guard let runner = runners[index] else {
+      throw .invalidArgument("step \(index) does not run on stage \(view.stage)")
+    }
+    return runner
+  }
+
+  // MARK: Backward
+
+  /// Reruns the forward of `segment`'s steps from their checkpoints, refilling the stash.
+  private func recompute(segment: Int, state: inout MicroBatchState, microBatch m: Int)
+    throws(ExecutorError)
+  {
+    var values = state.checkpoints
+    for index in mySteps where program.steps[index].segment == segment {
+      let step = program.steps[index]
+      let placement = plan.steps[index].placement
+      var locals: [DeviceTensor] = []
+      for (k, input) in step.inputs.enumerated() {
+        guard let value = values[input] else {
+          throw .invalidArgument("\(step.name): no checkpoint for recomputation")
+        }
+        locals.append(try engine.relayout(value, to: placement.inputs[k]).local)
+      }
+      let (local, saved) = try runner(index).forward(locals, microBatch: m)
+      state.stash[index] = saved
+      values[step.output] = ShardedTensor(
+        local: local, layout: placement.output, globalShape: program.values[step.output].shape)
+    }
+  }
+
+  private func backward(
+    _ m: Int, state: inout MicroBatchState, into parameterGradients: inout [Int: [DeviceTensor]]
+  ) throws(ExecutorError) {
+    var gradients: [Int: ShardedTensor] = [:]
+    if let lossID = program.outputs.first, plan.stage(producing: lossID) == view.stage {
+      let one = DeviceTensor(shape: [], allocator: worker.allocator)
+      one.pointer[0] = 1
+      gradients[lossID] = ShardedTensor(
+        local: one, layout: plan.gradientLayout(of: lossID), globalShape: [])
+    }
+    for index in mySteps.reversed() {
+      let step = program.steps[index]
+      let placement = plan.steps[index].placement
+      if state.stash[index] == nil, let segment = step.segment, fullRecomputation {
+        try recompute(segment: segment, state: &state, microBatch: m)
+      }
+      for stage in plan.remoteConsumers[step.output] {
+        let received = zeros(value: step.output)
+        try worker.communicator.receive(
+          into: received.local.storage, from: view.worker(stage: stage, local: view.localRank),
+          tag: tag(step.output, m, forward: false))
+        gradients[step.output] = accumulate(gradients[step.output], received)
+      }
+      let outputGradient = gradients[step.output] ?? zeros(value: step.output)
+      gradients[step.output] = nil
+      guard let saved = state.stash[index] else {
+        throw .invalidArgument("\(step.name): nothing stashed for backward")
+      }
+      state.stash[index] = nil
+      let (inputGradients, weightGradients) = try runner(index).backward(
+        saved, outputGradient: outputGradient.local)
+      for (k, input) in step.inputs.enumerated() {
+        guard let local = inputGradients[k], program.values[input].producer != nil else { continue }
+        let produced = ShardedTensor(
+          local: local, layout: placement.inputGradients[k],
+          globalShape: program.values[input].shape)
+        gradients[input] = accumulate(
+          gradients[input], try engine.relayout(produced, to: plan.gradientLayout(of: input)))
+      }
+      if let existing = parameterGradients[index] {
+        for (sum, addition) in zip(existing, weightGradients) {
+          worker.trace.timed("gradient-accumulate") {
+            Vector.add(addition.pointer, into: sum.pointer, count: sum.count)
+          }
+        }
+      } else {
+        parameterGradients[index] = weightGradients
+      }
+    }
+    let received = Set(mySteps.flatMap { program.steps[$0].inputs })
+    for value in received.sorted() {
+      guard let stage = plan.stage(producing: value), stage != view.stage else { continue }
+      let gradient = gradients[value] ?? zeros(value: value)
+      try worker.communicator.send(
+        UnsafeBufferPointer(gradient.local.storage),
+        to: view.worker(stage: stage, local: view.localRank),
+        tag: tag(value, m, forward: false))
+    }
+  }
+
+  private func zeros(value: Int) -> ShardedTensor {
+    let layout = plan.gradientLayout(of: value)
+    let shape = program.values[value].shape
+    let block = ShardBlock(
+      tensorRank: shape.count, layout: layout, mesh: view.mesh, device: view.localRank)
+    return ShardedTensor(
+      local: DeviceTensor(shape: block.localShape(shape), allocator: worker.allocator),
+      layout: layout, globalShape: shape)
+  }
+
+  private func accumulate(_ existing: ShardedTensor?, _ addition: ShardedTensor) -> ShardedTensor {
+    guard let existing else { return addition }
+    assert(existing.layout == addition.layout && existing.local.count == addition.local.count)
+    var sum = existing
+    sum.local = worker.trace.timed("gradient-sum") {
+      let result = DeviceTensor(
+        shape: existing.local.shape, copying: UnsafeBufferPointer(existing.local.storage),
+        allocator: worker.allocator)
+      Vector.add(addition.local.pointer, into: result.pointer, count: result.count)
+      return result
+    }
+    return sum
+  }
+
+  // MARK: Synchronisation and optimizer
+
+  private func synchroniseAndStep(
+    _ parameterGradients: [Int: [DeviceTensor]], into output: inout PipelineWorkerOutput
+  ) throws(ExecutorError) {
+    for index in mySteps {
+      let step = program.steps[index]
+      guard let runner = runners[index], let gradients = parameterGradients[index] else { continue }
+      for (j, spec) in plan.steps[index].specs.enumerated() {
+        let name = step.name + "/" + spec.name
+        let gradient = gradients[j]
+        let parameter = runner.parameters[j]
+        if options.zeroStage1, let adam = options.adam, !spec.syncAxes.isEmpty {
+          let group = view.group(alongAxes: spec.syncAxes)
+          let position = group.firstIndex(of: worker.rank) ?? 0
+          let range = Communicator.chunk(position, of: group.count, length: gradient.count)
+          let chunk = DeviceTensor(shape: [range.count], allocator: worker.allocator)
+          try worker.communicator.reduceScatter(gradient.storage, into: chunk.storage, group: group)
+          let moments = DeviceTensor(shape: [2, range.count], allocator: worker.allocator)
+          let updated = DeviceTensor(shape: [range.count], allocator: worker.allocator)
+          worker.trace.timed("adam") {
+            updated.pointer.update(from: parameter.pointer + range.lowerBound, count: range.count)
+            OptimizerKernels.adamStep(
+              parameters: updated.pointer, gradients: chunk.pointer, m: moments.pointer,
+              v: moments.pointer + range.count,
+              count: range.count, step: 1, configuration: adam)
+          }
+          try worker.communicator.allGather(
+            UnsafeBufferPointer(updated.storage), into: parameter.storage, group: group)
+          output.gradients[name] = chunk.values
+          output.zeroGroups[name] = group
+        } else {
+          for axis in spec.syncAxes {
+            try worker.communicator.allReduce(gradient.storage, group: view.group(alongAxis: axis))
+          }
+          output.gradients[name] = gradient.values
+          if let adam = options.adam {
+            let moments = DeviceTensor(shape: [2, gradient.count], allocator: worker.allocator)
+            worker.trace.timed("adam") {
+              OptimizerKernels.adamStep(
+                parameters: parameter.pointer, gradients: gradient.pointer, m: moments.pointer,
+                v: moments.pointer + gradient.count, count: gradient.count, step: 1,
+                configuration: adam)
+            }
+          }
+        }
+        if options.adam != nil { output.parameters[name] = parameter.values }
+      }
+    }
+  }
+}
