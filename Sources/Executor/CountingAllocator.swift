@@ -29,13 +29,14 @@ public final class CountingAllocator: Sendable {
   /// Restarts peak tracking from the current level.
   public func resetPeak() { peak.store(currentBytes, ordering: .releasing) }
 
-  /// Allocates room for `count` floats, zero-filled, and counts its bytes.
+  /// Allocates room for `count` floats and counts its bytes; zero-filled unless
+  /// `zeroed` is false (for buffers the caller overwrites at once).
   ///
   /// The pointer is valid (one element of room) even when `count` is zero.
-  public func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+  public func allocateFloats(_ count: Int, zeroed: Bool = true) -> UnsafeMutablePointer<Float> {
     assert(count >= 0, "negative allocation")
     let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-    pointer.initialize(repeating: 0, count: max(count, 1))
+    if zeroed || count == 0 { pointer.initialize(repeating: 0, count: max(count, 1)) }
     record(count * MemoryLayout<Float>.stride)
     return pointer
   }

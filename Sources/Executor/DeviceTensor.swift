@@ -19,21 +19,27 @@ public final class DeviceTensor: @unchecked Sendable {
   public let allocator: CountingAllocator
 
   /// Allocates a zero-filled tensor of `shape` counted by `allocator`.
-  public init(shape: [Int], allocator: CountingAllocator) {
-    self.shape = shape
-    self.allocator = allocator
-    let count = shape.reduce(1, *)
-    self.pointer = allocator.allocateFloats(count)
-    self.storage = UnsafeMutableBufferPointer(start: pointer, count: count)
+  public convenience init(shape: [Int], allocator: CountingAllocator) {
+    self.init(shape: shape, allocator: allocator, zeroed: true)
   }
 
-  /// Allocates a tensor holding a copy of `values`.
+  /// Allocates a tensor holding a copy of `values` (no zero-fill first).
   public convenience init(
     shape: [Int], copying values: UnsafeBufferPointer<Float>, allocator: CountingAllocator
   ) {
-    self.init(shape: shape, allocator: allocator)
+    self.init(shape: shape, allocator: allocator, zeroed: values.count != shape.reduce(1, *))
     assert(values.count == storage.count, "value count does not match the shape")
-    if let source = values.baseAddress { pointer.update(from: source, count: storage.count) }
+    if let source = values.baseAddress, values.count == storage.count {
+      pointer.update(from: source, count: storage.count)
+    }
+  }
+
+  private init(shape: [Int], allocator: CountingAllocator, zeroed: Bool) {
+    self.shape = shape
+    self.allocator = allocator
+    let count = shape.reduce(1, *)
+    self.pointer = allocator.allocateFloats(count, zeroed: zeroed)
+    self.storage = UnsafeMutableBufferPointer(start: pointer, count: count)
   }
 
   deinit { allocator.free(pointer, count: storage.count) }

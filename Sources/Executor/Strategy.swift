@@ -73,6 +73,10 @@ public struct ExecutionOptions: Sendable, Hashable {
   /// gradients are reduce-scattered, each member updates its chunk, and the
   /// updated parameters are all-gathered.
   public var zeroStage1 = false
+  /// The most bytes all workers together may be estimated to need; `nil` uses 80%
+  /// of the memory this machine has available. Larger runs are refused before
+  /// anything is allocated.
+  public var memoryLimitBytes: Int?
 
   /// The defaults above.
   public init() {}

@@ -38,6 +38,13 @@ public enum StrategyExecutor {
     guard options.microBatches >= 1 else {
       throw ExecutorError.unsupported("micro-batches must be at least 1")
     }
+    let estimate = plan.estimatedPeakBytes(options: options).reduce(0, +)
+    let limit = options.memoryLimitBytes ?? MachineMemory.availableBytes().map { $0 / 10 * 8 }
+    if let limit, estimate > limit {
+      throw ExecutorError.refused(
+        "the run needs about \(estimate >> 20) MiB over \(strategy.deviceCount) workers, more than the \(limit >> 20) MiB this machine can give it"
+      )
+    }
     let run = try WorkerPool.run(count: strategy.deviceCount, timeout: options.timeout) { worker in
       try PipelineWorker(plan: plan, worker: worker, options: options).run()
     }

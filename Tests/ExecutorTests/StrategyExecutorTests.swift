@@ -116,3 +116,30 @@ import Testing
     }
   }
 }
+
+@Suite struct MemoryRefusalTests {
+  @Test func aRunAboveTheMemoryLimitIsRefusedBeforeAnyWorkerStarts() throws {
+    var options = ExecutionOptions()
+    options.memoryLimitBytes = 1000
+    #expect {
+      try StrategyExecutor.run(try TestModels.mlp(), strategy: .singleDevice, options: options)
+    } throws: { error in
+      guard case .refused(let message) = error as? ExecutorError else { return false }
+      return message.contains("MiB")
+    }
+  }
+
+  @Test func theEstimateBoundsTheMeasuredPeak() throws {
+    let graph = try TestModels.transformer()
+    let strategy = Strategy(
+      mesh: DeviceMesh([2]), configurations: ["layers/fc1": OpConfiguration(["out"])])
+    let plan = try ExecutionPlan(graph: graph, strategy: strategy)
+    let result = try StrategyExecutor.run(graph, strategy: strategy)
+    for (estimate, measured) in zip(
+      plan.estimatedPeakBytes(options: ExecutionOptions()), result.peakBytes)
+    {
+      #expect(measured <= estimate * 2)
+      #expect(measured * 4 >= estimate)
+    }
+  }
+}
