@@ -27,10 +27,10 @@ public enum DimensionKind: String, Codable, Sendable, CaseIterable, Hashable {
     switch label.lowercased() {
     case "batch", "samples": self = .batch
     case "seq", "sequence", "tokens": self = .sequence
-    case "heads", "kv_heads": self = .heads
+    case "heads", "kv_heads", "qkv": self = .heads
     case "hidden", "embed", "model", "d_model": self = .hidden
     case "ffn", "inner", "intermediate", "mlp": self = .ffn
-    case "vocab": self = .vocab
+    case "vocab", "classes": self = .vocab
     case "channels", "features", "in_channels", "out_channels": self = .channels
     case "height", "width", "spatial": self = .spatial
     default: self = .other
