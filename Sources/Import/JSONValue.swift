@@ -33,18 +33,38 @@ enum JSONValue: Sendable, Hashable, Decodable {
   static func parse(_ data: Data) throws(ModelLoadError) -> JSONValue {
     do {
       return try JSONDecoder().decode(JSONValue.self, from: data)
-    } catch let DecodingError.dataCorrupted(context) {
-      let detail = context.underlyingError.map { Self.describe($0) } ?? context.debugDescription
-      throw ModelLoadError("", "malformed JSON: \(detail)")
     } catch {
-      throw ModelLoadError("", "malformed JSON: \(Self.describe(error))")
+      throw ModelLoadError("", "malformed JSON: \(diagnosis(data))")
     }
   }
 
-  private static func describe(_ error: any Error) -> String {
-    let nsError = error as NSError
-    let text = (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
-    return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+  /// Where and why `data` is not JSON, e.g. `line 3, column 14: Invalid value`.
+  /// (`JSONDecoder` does not say where; `JSONSerialization` gives a character offset.)
+  private static func diagnosis(_ data: Data) -> String {
+    let detail: String
+    do {
+      _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+      return "not a JSON document"
+    } catch {
+      let nsError = error as NSError
+      detail = (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
+    }
+    let flat = detail.split(whereSeparator: \.isNewline).joined(separator: " ")
+    guard let range = flat.range(of: "around character "),
+      let offset = Int(flat[range.upperBound...].prefix(while: \.isNumber))
+    else { return flat }
+    var line = 1
+    var column = 1
+    for byte in data.prefix(offset) {
+      if byte == UInt8(ascii: "\n") {
+        line += 1
+        column = 1
+      } else if byte & 0xC0 != 0x80 {
+        column += 1
+      }
+    }
+    let reason = flat[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+    return "line \(line), column \(column): \(reason)"
   }
 
   /// What kind of value this is, for error messages.

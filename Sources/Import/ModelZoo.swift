@@ -81,6 +81,6 @@ public struct ModelZoo: Sendable {
     guard let data = FileManager.default.contents(atPath: url.path) else {
       throw ModelLoadError(file: url.path, subject: "", message: "cannot read the file")
     }
-    return try NativeModelImporter.model(from: data, file: "\(name).json")
+    return try NativeModelImporter.model(from: data, file: url.path)
   }
 }
