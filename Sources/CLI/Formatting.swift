@@ -15,7 +15,9 @@ enum Formatting {
 
   /// `1.24e8` → `"124.4 M"`, with the given unit suffix.
   static func scaled(_ value: Double, unit: String = "") -> String {
-    let prefixes: [(Double, String)] = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
+    let prefixes: [(Double, String)] = [
+      (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"),
+    ]
     for (scale, prefix) in prefixes where abs(value) >= scale {
       return String(format: "%.1f %@%@", value / scale, prefix, unit)
     }
@@ -24,7 +26,9 @@ enum Formatting {
 
   /// Bytes in binary units: `"1.5 GiB"`.
   static func bytes(_ value: Double) -> String {
-    let units: [(Double, String)] = [(0x1p50, "PiB"), (0x1p40, "TiB"), (0x1p30, "GiB"), (0x1p20, "MiB"), (0x1p10, "KiB")]
+    let units: [(Double, String)] = [
+      (0x1p50, "PiB"), (0x1p40, "TiB"), (0x1p30, "GiB"), (0x1p20, "MiB"), (0x1p10, "KiB"),
+    ]
     for (scale, unit) in units where abs(value) >= scale {
       return String(format: "%.1f %@", value / scale, unit)
     }

@@ -33,7 +33,8 @@ struct InspectCommand: ParsableCommand {
     let summary = try reportingUserErrors { () throws -> ModelSummary in
       let model = try ModelLoader.load(self.model)
       if seq != nil, model.family != .language {
-        throw ModelLoadError(file: model.source, subject: "--seq", message: "\(model.name) has no sequence dimension")
+        throw ModelLoadError(
+          file: model.source, subject: "--seq", message: "\(model.name) has no sequence dimension")
       }
       return try ModelSummary(model: model, batchSize: batch, sequenceLength: seq)
     }
@@ -53,17 +54,30 @@ struct InspectCommand: ParsableCommand {
       ["graph", "\(shape), \(s.dtype); default global batch \(s.globalBatchSize)"],
       ["operators", "\(Formatting.grouped(s.operatorCount)) (\(s.storedOperatorCount) stored)"],
       ["layers", "\(s.layerCount)"],
-      ["parameters", "\(Formatting.grouped(s.parameters)) (\(Formatting.scaled(Double(s.parameters))))"],
-      ["forward FLOPs", "\(Formatting.scaled(s.flopsPerSampleForward, unit: "FLOP")) \(perSample)"],
-      ["backward FLOPs", "\(Formatting.scaled(s.flopsPerSampleBackward, unit: "FLOP")) \(perSample)"],
-      ["activations", "\(Formatting.bytes(s.activationBytesPerSample)) saved for backward \(perSample)"],
+      [
+        "parameters",
+        "\(Formatting.grouped(s.parameters)) (\(Formatting.scaled(Double(s.parameters))))",
+      ],
+      [
+        "forward FLOPs", "\(Formatting.scaled(s.flopsPerSampleForward, unit: "FLOP")) \(perSample)",
+      ],
+      [
+        "backward FLOPs",
+        "\(Formatting.scaled(s.flopsPerSampleBackward, unit: "FLOP")) \(perSample)",
+      ],
+      [
+        "activations",
+        "\(Formatting.bytes(s.activationBytesPerSample)) saved for backward \(perSample)",
+      ],
     ]
     var rows: [[String]] = [["segment", "repeat", "ops", "parameters", "fwd FLOPs", "activations"]]
     for segment in s.segments {
       let name = segment.block.map { "\(segment.name) (block \($0))" } ?? segment.name
       rows.append([
-        name, segment.kind == "block" ? "×\(segment.repeatCount)" : "", Formatting.grouped(segment.operators),
-        Formatting.grouped(segment.parameters), Formatting.scaled(segment.flopsPerSampleForward, unit: "FLOP"),
+        name, segment.kind == "block" ? "×\(segment.repeatCount)" : "",
+        Formatting.grouped(segment.operators),
+        Formatting.grouped(segment.parameters),
+        Formatting.scaled(segment.flopsPerSampleForward, unit: "FLOP"),
         Formatting.bytes(segment.activationBytesPerSample),
       ])
     }

@@ -5,7 +5,8 @@ import TensorOpt
 /// `tensoropt models`: the model zoo.
 struct ModelsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "models", abstract: "List the model zoo with parameter counts and training defaults.")
+    commandName: "models",
+    abstract: "List the model zoo with parameter counts and training defaults.")
 
   @Option(help: "Output format: table or json.")
   var format: OutputFormat = .table
@@ -32,14 +33,17 @@ struct ModelsCommand: ParsableCommand {
       guard let zoo = ModelZoo.locate() else {
         throw ModelLoadError(
           file: "Models", subject: "",
-          message: "the model zoo was not found (set \(ModelZoo.environmentVariable) to its directory)")
+          message:
+            "the model zoo was not found (set \(ModelZoo.environmentVariable) to its directory)")
       }
       let entries = try zoo.names.map { name in
         let model = try zoo.load(name)
         let summary = try ModelSummary(model: model)
         return Entry(
-          name: name, family: summary.family, parameters: summary.parameters, layers: summary.layerCount,
-          sequenceLength: summary.sequenceLength, globalBatchSize: summary.globalBatchSize, dtype: summary.dtype)
+          name: name, family: summary.family, parameters: summary.parameters,
+          layers: summary.layerCount,
+          sequenceLength: summary.sequenceLength, globalBatchSize: summary.globalBatchSize,
+          dtype: summary.dtype)
       }
       return (zoo.directory.standardized.path, entries)
     }
@@ -50,7 +54,8 @@ struct ModelsCommand: ParsableCommand {
       var rows = [["model", "family", "parameters", "layers", "seq", "global batch", "dtype"]]
       for e in entries {
         rows.append([
-          e.name, e.family, Formatting.grouped(e.parameters), "\(e.layers)", e.sequenceLength.map { "\($0)" } ?? "-",
+          e.name, e.family, Formatting.grouped(e.parameters), "\(e.layers)",
+          e.sequenceLength.map { "\($0)" } ?? "-",
           "\(e.globalBatchSize)", e.dtype,
         ])
       }

@@ -27,7 +27,9 @@ public enum HuggingFaceImporter {
     }
   }
 
-  static func description(of document: JSONValue, file: String) throws(ModelLoadError) -> ModelDescription {
+  static func description(of document: JSONValue, file: String) throws(ModelLoadError)
+    -> ModelDescription
+  {
     let config = try JSONObjectReader(document)
     let modelType = try config.string("model_type")
     let fallbackName = modelType
@@ -37,8 +39,10 @@ public enum HuggingFaceImporter {
       let hidden = try config.positiveInt("n_embd")
       let positions = try config.positiveInt("n_positions")
       let shape = TransformerTemplates.GPTShape(
-        hidden: hidden, layers: try config.positiveInt("n_layer"), heads: try headCount(config, "n_head", hidden),
-        ffn: try config.optionalPositiveInt("n_inner") ?? 4 * hidden, vocab: try config.positiveInt("vocab_size"),
+        hidden: hidden, layers: try config.positiveInt("n_layer"),
+        heads: try headCount(config, "n_head", hidden),
+        ffn: try config.optionalPositiveInt("n_inner") ?? 4 * hidden,
+        vocab: try config.positiveInt("vocab_size"),
         positions: positions, dropout: try dropout(config, "resid_pdrop", default: 0.1),
         tied: try config.optionalBool("tie_word_embeddings") ?? true)
       let defaults = TrainingDefaults(globalBatchSize: 512, sequenceLength: positions, dtype: .bf16)
@@ -48,12 +52,15 @@ public enum HuggingFaceImporter {
       let heads = try headCount(config, "num_attention_heads", hidden)
       let kvHeads = try config.optionalPositiveInt("num_key_value_heads") ?? heads
       guard heads % kvHeads == 0 else {
-        throw config.error("num_key_value_heads", "\(kvHeads) does not divide num_attention_heads \(heads)")
+        throw config.error(
+          "num_key_value_heads", "\(kvHeads) does not divide num_attention_heads \(heads)")
       }
       let shape = TransformerTemplates.LlamaShape(
-        hidden: hidden, layers: try config.positiveInt("num_hidden_layers"), heads: heads, kvHeads: kvHeads,
+        hidden: hidden, layers: try config.positiveInt("num_hidden_layers"), heads: heads,
+        kvHeads: kvHeads,
         headDim: try config.optionalPositiveInt("head_dim") ?? hidden / heads,
-        ffn: try config.positiveInt("intermediate_size"), vocab: try config.positiveInt("vocab_size"),
+        ffn: try config.positiveInt("intermediate_size"),
+        vocab: try config.positiveInt("vocab_size"),
         tied: try config.optionalBool("tie_word_embeddings") ?? false,
         attentionBias: try config.optionalBool("attention_bias") ?? false,
         mlpBias: try config.optionalBool("mlp_bias") ?? false)
@@ -65,7 +72,8 @@ public enum HuggingFaceImporter {
       let positions = try config.positiveInt("max_position_embeddings")
       let shape = TransformerTemplates.BertShape(
         hidden: hidden, layers: try config.positiveInt("num_hidden_layers"),
-        heads: try headCount(config, "num_attention_heads", hidden), ffn: try config.positiveInt("intermediate_size"),
+        heads: try headCount(config, "num_attention_heads", hidden),
+        ffn: try config.positiveInt("intermediate_size"),
         vocab: try config.positiveInt("vocab_size"), positions: positions,
         typeVocab: try config.positiveInt("type_vocab_size"),
         dropout: try dropout(config, "hidden_dropout_prob", default: 0.1))
@@ -74,18 +82,24 @@ public enum HuggingFaceImporter {
     default:
       throw config.error(
         "model_type",
-        "unsupported model_type '\(modelType)' (supported: \(supportedModelTypes.joined(separator: ", ")))")
+        "unsupported model_type '\(modelType)' (supported: \(supportedModelTypes.joined(separator: ", ")))"
+      )
     }
   }
 
   /// A head count that divides the hidden width.
-  private static func headCount(_ config: JSONObjectReader, _ key: String, _ hidden: Int) throws(ModelLoadError) -> Int {
+  private static func headCount(_ config: JSONObjectReader, _ key: String, _ hidden: Int)
+    throws(ModelLoadError) -> Int
+  {
     let heads = try config.positiveInt(key)
-    guard hidden % heads == 0 else { throw config.error(key, "\(heads) heads do not divide the hidden width \(hidden)") }
+    guard hidden % heads == 0 else {
+      throw config.error(key, "\(heads) heads do not divide the hidden width \(hidden)")
+    }
     return heads
   }
 
-  private static func dropout(_ config: JSONObjectReader, _ key: String, default value: Double) throws(ModelLoadError)
+  private static func dropout(_ config: JSONObjectReader, _ key: String, default value: Double)
+    throws(ModelLoadError)
     -> Double
   {
     let p = try config.optionalDouble(key) ?? value

@@ -13,7 +13,8 @@ struct JSONObjectReader {
   init(_ value: JSONValue, subject: String = "", path: String = "") throws(ModelLoadError) {
     guard case .object(let members) = value else {
       let what = path.isEmpty ? "the document" : "this"
-      throw Self.error(subject: subject, field: path, "\(what) must be a JSON object, not \(value.typeName)")
+      throw Self.error(
+        subject: subject, field: path, "\(what) must be a JSON object, not \(value.typeName)")
     }
     self.members = members
     self.subject = subject
@@ -56,7 +57,9 @@ struct JSONObjectReader {
 
   func string(_ key: String) throws(ModelLoadError) -> String {
     let value = try value(key)
-    guard case .string(let text) = value else { throw error(key, "expected a string, got \(value.typeName)") }
+    guard case .string(let text) = value else {
+      throw error(key, "expected a string, got \(value.typeName)")
+    }
     guard !text.isEmpty else { throw error(key, "must not be empty") }
     return text
   }
@@ -68,7 +71,9 @@ struct JSONObjectReader {
 
   func int(_ key: String) throws(ModelLoadError) -> Int {
     let value = try value(key)
-    guard case .integer(let number) = value else { throw error(key, "expected an integer, got \(value.typeName)") }
+    guard case .integer(let number) = value else {
+      throw error(key, "expected an integer, got \(value.typeName)")
+    }
     return number
   }
 
@@ -85,7 +90,9 @@ struct JSONObjectReader {
 
   func optionalBool(_ key: String) throws(ModelLoadError) -> Bool? {
     guard let value = members[key], value != .null else { return nil }
-    guard case .bool(let flag) = value else { throw error(key, "expected true or false, got \(value.typeName)") }
+    guard case .bool(let flag) = value else {
+      throw error(key, "expected true or false, got \(value.typeName)")
+    }
     return flag
   }
 
@@ -100,7 +107,9 @@ struct JSONObjectReader {
 
   func array(_ key: String) throws(ModelLoadError) -> [JSONValue] {
     let value = try value(key)
-    guard case .array(let items) = value else { throw error(key, "expected an array, got \(value.typeName)") }
+    guard case .array(let items) = value else {
+      throw error(key, "expected an array, got \(value.typeName)")
+    }
     return items
   }
 

@@ -47,7 +47,8 @@ enum JSONValue: Sendable, Hashable, Decodable {
       return "not a JSON document"
     } catch {
       let nsError = error as NSError
-      detail = (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
+      detail =
+        (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
     }
     let flat = detail.split(whereSeparator: \.isNewline).joined(separator: " ")
     guard let range = flat.range(of: "around character "),

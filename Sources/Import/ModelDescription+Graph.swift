@@ -11,11 +11,14 @@ extension ModelDescription {
   ///   a non-positive or overflowing dimension.
   func graph(batchSize: Int, sequenceLength: Int?) throws(ModelLoadError) -> Graph {
     do throws(ModelLoadError) {
-      guard batchSize > 0 else { throw ModelLoadError("batch", "batch size must be positive, got \(batchSize)") }
+      guard batchSize > 0 else {
+        throw ModelLoadError("batch", "batch size must be positive, got \(batchSize)")
+      }
       if let sequenceLength, sequenceLength <= 0 {
         throw ModelLoadError("seq", "sequence length must be positive, got \(sequenceLength)")
       }
-      var instantiation = Instantiation(description: self, batchSize: batchSize, sequenceLength: sequenceLength)
+      var instantiation = Instantiation(
+        description: self, batchSize: batchSize, sequenceLength: sequenceLength)
       let graph = try instantiation.build()
       try ParameterBudget.check(graph)
       return graph
@@ -43,7 +46,8 @@ private struct Instantiation {
     for input in description.inputs {
       let shape = try bind(input.shape, subject: "input '\(input.name)'")
       do {
-        try builder.input(input.name, shape: shape, dtype: input.dtype ?? description.defaults.dtype)
+        try builder.input(
+          input.name, shape: shape, dtype: input.dtype ?? description.defaults.dtype)
       } catch {
         throw ModelLoadError("input '\(input.name)'", error.message)
       }
@@ -78,9 +82,12 @@ private struct Instantiation {
 
   /// Adds `operations`, sorted topologically, to `builder`.
   mutating func add(
-    _ operations: [OperationDescription], to builder: inout GraphBuilder, scope: String, visiting: [String]
+    _ operations: [OperationDescription], to builder: inout GraphBuilder, scope: String,
+    visiting: [String]
   ) throws(ModelLoadError) {
-    let order = try TopologicalSort.order(operations, scope: scope) { builder.tensor(named: $0) != nil }
+    let order = try TopologicalSort.order(operations, scope: scope) {
+      builder.tensor(named: $0) != nil
+    }
     for index in order {
       let operation = operations[index]
       let subject = "\(scope)op '\(operation.name)'"
@@ -103,7 +110,9 @@ private struct Instantiation {
         }
       case .block(let blockName, let count):
         guard (1...ModelDescription.maximumRepeatCount).contains(count) else {
-          throw ModelLoadError(subject, "repeat must be between 1 and \(ModelDescription.maximumRepeatCount), got \(count)")
+          throw ModelLoadError(
+            subject,
+            "repeat must be between 1 and \(ModelDescription.maximumRepeatCount), got \(count)")
         }
         guard inputs.count == 1 else {
           throw ModelLoadError(subject, "a block takes exactly one input, got \(inputs.count)")
@@ -111,7 +120,8 @@ private struct Instantiation {
         let body = try body(of: blockName, subject: subject, visiting: visiting)
         do {
           try builder.repeatBlock(
-            operation.name, body: body, count: count, input: inputs[0], output: operation.output, blockName: blockName)
+            operation.name, body: body, count: count, input: inputs[0], output: operation.output,
+            blockName: blockName)
         } catch {
           throw ModelLoadError(subject, error.message)
         }
@@ -120,20 +130,25 @@ private struct Instantiation {
   }
 
   /// The body of block `name`, built once per instantiation.
-  mutating func body(of name: String, subject: String, visiting: [String]) throws(ModelLoadError) -> Graph {
+  mutating func body(of name: String, subject: String, visiting: [String]) throws(ModelLoadError)
+    -> Graph
+  {
     if let body = bodies[name] { return body }
     guard let block = description.blocks[name] else {
       let known = description.blocks.keys.sorted().joined(separator: ", ")
-      throw ModelLoadError(subject, "block: no block named '\(name)' (blocks: \(known.isEmpty ? "none" : known))")
+      throw ModelLoadError(
+        subject, "block: no block named '\(name)' (blocks: \(known.isEmpty ? "none" : known))")
     }
     guard !visiting.contains(name) else {
-      throw ModelLoadError("block '\(name)'", "contains itself: \((visiting + [name]).joined(separator: " → "))")
+      throw ModelLoadError(
+        "block '\(name)'", "contains itself: \((visiting + [name]).joined(separator: " → "))")
     }
     let scope = "block '\(name)': "
     var builder = GraphBuilder()
     let inputShape = try bind(block.input.shape, subject: "block '\(name)': input")
     do {
-      try builder.input(block.input.name, shape: inputShape, dtype: block.input.dtype ?? description.defaults.dtype)
+      try builder.input(
+        block.input.name, shape: inputShape, dtype: block.input.dtype ?? description.defaults.dtype)
     } catch {
       throw ModelLoadError("block '\(name)': input", error.message)
     }

@@ -58,14 +58,18 @@ struct OperationDescription: Sendable {
     var attributes = OperatorAttributes()
     configure(&attributes)
     return OperationDescription(
-      name: name, content: .op(Operator(kind, attributes: attributes)), inputs: inputs, output: name, shape: shape,
+      name: name, content: .op(Operator(kind, attributes: attributes)), inputs: inputs,
+      output: name, shape: shape,
       dtype: nil)
   }
 
   /// A repeated-block entry whose output tensor is named after the entry.
-  static func block(_ name: String, _ block: String, repeat count: Int, input: String) -> OperationDescription {
+  static func block(_ name: String, _ block: String, repeat count: Int, input: String)
+    -> OperationDescription
+  {
     OperationDescription(
-      name: name, content: .block(name: block, repeatCount: count), inputs: [input], output: name, shape: [],
+      name: name, content: .block(name: block, repeatCount: count), inputs: [input], output: name,
+      shape: [],
       dtype: nil)
   }
 }
@@ -98,7 +102,8 @@ struct ModelDescription: Sendable {
     try checkTies()
     _ = try graph(batchSize: 1, sequenceLength: defaults.sequenceLength)
     let description = self
-    return Model(name: name, family: family, defaults: defaults, source: source) { batchSize, sequenceLength in
+    return Model(name: name, family: family, defaults: defaults, source: source) {
+      batchSize, sequenceLength in
       try description.graph(batchSize: batchSize, sequenceLength: sequenceLength)
     }
   }

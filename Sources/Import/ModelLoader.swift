@@ -11,13 +11,16 @@ public enum ModelLoader {
   ///
   /// - Throws: ``ModelLoadError`` naming the file and what is wrong; an unknown
   ///   name lists the zoo.
-  public static func load(_ argument: String, zoo: ModelZoo? = ModelZoo.locate()) throws(ModelLoadError) -> Model {
+  public static func load(_ argument: String, zoo: ModelZoo? = ModelZoo.locate())
+    throws(ModelLoadError) -> Model
+  {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) {
       if isDirectory.boolValue {
         let config = (argument as NSString).appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: config) else {
-          throw ModelLoadError(file: argument, subject: "", message: "is a directory without a config.json")
+          throw ModelLoadError(
+            file: argument, subject: "", message: "is a directory without a config.json")
         }
         return try loadFile(config)
       }
@@ -58,12 +61,15 @@ public enum ModelLoader {
       throw error.inFile(file)
     }
     guard case .object(let members) = document else {
-      throw ModelLoadError(file: file, subject: "", message: "expected a JSON object, got \(document.typeName)")
+      throw ModelLoadError(
+        file: file, subject: "", message: "expected a JSON object, got \(document.typeName)")
     }
     if members["format"] != nil { return try NativeModelImporter.model(from: data, file: file) }
     if members["model_type"] != nil { return try HuggingFaceImporter.model(from: data, file: file) }
     throw ModelLoadError(
       file: file, subject: "",
-      message: "neither a TensorOpt model (no 'format' key) nor a Hugging Face config.json (no 'model_type' key)")
+      message:
+        "neither a TensorOpt model (no 'format' key) nor a Hugging Face config.json (no 'model_type' key)"
+    )
   }
 }

@@ -107,11 +107,15 @@ public struct ModelSummary: Codable, Hashable, Sendable {
     var run: [Node] = []
     func flush() {
       guard let first = run.first, let last = run.last else { return }
-      let metrics = run.reduce(into: OperatorMetrics()) { $0 += graph.metrics(of: $1, floatBytes: floatBytes) }
+      let metrics = run.reduce(into: OperatorMetrics()) {
+        $0 += graph.metrics(of: $1, floatBytes: floatBytes)
+      }
       segments.append(
         Segment(
-          name: run.count == 1 ? first.name : "\(first.name) … \(last.name)", kind: "ops", block: nil, repeatCount: 1,
-          operators: run.count, parameters: metrics.parameters, flopsPerSampleForward: metrics.forwardFLOPs * perSample,
+          name: run.count == 1 ? first.name : "\(first.name) … \(last.name)", kind: "ops",
+          block: nil, repeatCount: 1,
+          operators: run.count, parameters: metrics.parameters,
+          flopsPerSampleForward: metrics.forwardFLOPs * perSample,
           activationBytesPerSample: metrics.savedActivationBytes * perSample))
       run.removeAll()
     }
@@ -125,7 +129,8 @@ public struct ModelSummary: Codable, Hashable, Sendable {
       segments.append(
         Segment(
           name: node.name, kind: "block", block: block.name, repeatCount: block.repeatCount,
-          operators: block.body.expandedOperatorCount &* block.repeatCount, parameters: metrics.parameters,
+          operators: block.body.expandedOperatorCount &* block.repeatCount,
+          parameters: metrics.parameters,
           flopsPerSampleForward: metrics.forwardFLOPs * perSample,
           activationBytesPerSample: metrics.savedActivationBytes * perSample))
     }
@@ -134,6 +139,8 @@ public struct ModelSummary: Codable, Hashable, Sendable {
   }
 
   private static func storedOperators(_ graph: Graph) -> Int {
-    graph.nodes.reduce(0) { count, node in count + (node.block.map { storedOperators($0.body) } ?? 1) }
+    graph.nodes.reduce(0) { count, node in
+      count + (node.block.map { storedOperators($0.body) } ?? 1)
+    }
   }
 }

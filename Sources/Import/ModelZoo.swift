@@ -39,7 +39,8 @@ public struct ModelZoo: Sendable {
     for executable in executables {
       for url in [executable, executable.resolvingSymlinksInPath()] {
         var directory = url.deletingLastPathComponent()
-        candidates.append(directory.appendingPathComponent("../share/tensoropt/Models").standardized)
+        candidates.append(
+          directory.appendingPathComponent("../share/tensoropt/Models").standardized)
         for _ in 0..<5 {
           candidates.append(directory.appendingPathComponent("Models", isDirectory: true))
           directory = directory.deletingLastPathComponent()
@@ -75,7 +76,8 @@ public struct ModelZoo: Sendable {
     guard names.contains(name) else {
       throw ModelLoadError(
         file: name, subject: "",
-        message: "no such file and no zoo model of that name (zoo: \(names.joined(separator: ", ")))")
+        message:
+          "no such file and no zoo model of that name (zoo: \(names.joined(separator: ", ")))")
     }
     let url = url(of: name)
     guard let data = FileManager.default.contents(atPath: url.path) else {

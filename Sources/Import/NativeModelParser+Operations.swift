@@ -19,7 +19,9 @@ extension NativeModelParser {
   static let maximumWindow = 1 << 20
 
   /// Parses an `ops` list (of the model or of a block).
-  func parseOperations(_ items: [JSONValue], scope: String) throws(ModelLoadError) -> [OperationDescription] {
+  func parseOperations(_ items: [JSONValue], scope: String) throws(ModelLoadError)
+    -> [OperationDescription]
+  {
     var result: [OperationDescription] = []
     var names: Set<String> = []
     for (index, item) in items.enumerated() {
@@ -27,24 +29,31 @@ extension NativeModelParser {
       let unnamed = try JSONObjectReader(item, subject: position)
       let name = try unnamed.string("name")
       let reader = try JSONObjectReader(item, subject: "\(scope)op '\(name)'")
-      guard names.insert(name).inserted else { throw reader.error("duplicate op name (\(position))") }
+      guard names.insert(name).inserted else {
+        throw reader.error("duplicate op name (\(position))")
+      }
       result.append(try parseOperation(reader, name: name))
     }
     return result
   }
 
-  private func parseOperation(_ reader: JSONObjectReader, name: String) throws(ModelLoadError) -> OperationDescription {
+  private func parseOperation(_ reader: JSONObjectReader, name: String) throws(ModelLoadError)
+    -> OperationDescription
+  {
     let inputs = try reader.strings("inputs")
     let output = try reader.optionalString("output") ?? name
     if reader.contains("block") {
-      guard !reader.contains("kind") else { throw reader.error("an op has either 'kind' or 'block', not both") }
+      guard !reader.contains("kind") else {
+        throw reader.error("an op has either 'kind' or 'block', not both")
+      }
       try reader.rejectUnknownKeys(allowed: Self.blockOpKeys, context: "for a block op")
       let count = try reader.positiveInt("repeat")
       guard count <= ModelDescription.maximumRepeatCount else {
         throw reader.error("repeat", "at most \(ModelDescription.maximumRepeatCount), got \(count)")
       }
       return OperationDescription(
-        name: name, content: .block(name: try reader.string("block"), repeatCount: count), inputs: inputs,
+        name: name, content: .block(name: try reader.string("block"), repeatCount: count),
+        inputs: inputs,
         output: output, shape: [], dtype: nil)
     }
     let kindName = try reader.string("kind")
@@ -52,20 +61,26 @@ extension NativeModelParser {
       let known = OperatorKind.allCases.map(\.rawValue).joined(separator: ", ")
       throw reader.error("kind", "unknown op kind '\(kindName)' (known: \(known))")
     }
-    try reader.rejectUnknownKeys(allowed: Self.commonOpKeys + Self.attributeKeys(of: kind), context: "for \(kindName)")
+    try reader.rejectUnknownKeys(
+      allowed: Self.commonOpKeys + Self.attributeKeys(of: kind), context: "for \(kindName)")
     let shape = try self.shape(reader)
     var dtype: DType? = nil
     if let text = try reader.optionalString("dtype") {
-      guard let value = DType(rawValue: text) else { throw reader.error("dtype", "unknown dtype '\(text)'") }
+      guard let value = DType(rawValue: text) else {
+        throw reader.error("dtype", "unknown dtype '\(text)'")
+      }
       dtype = value
     }
     let attributes = try self.attributes(reader, kind: kind)
     return OperationDescription(
-      name: name, content: .op(Operator(kind, attributes: attributes)), inputs: inputs, output: output, shape: shape,
+      name: name, content: .op(Operator(kind, attributes: attributes)), inputs: inputs,
+      output: output, shape: shape,
       dtype: dtype)
   }
 
-  private func attributes(_ reader: JSONObjectReader, kind: OperatorKind) throws(ModelLoadError) -> OperatorAttributes {
+  private func attributes(_ reader: JSONObjectReader, kind: OperatorKind) throws(ModelLoadError)
+    -> OperatorAttributes
+  {
     var attributes = OperatorAttributes()
     attributes.bias = try reader.optionalBool("bias") ?? true
     attributes.tiedTo = try reader.optionalString("tied_to")
@@ -74,7 +89,8 @@ extension NativeModelParser {
       attributes.rows = try count(reader, "rows")
     case .attention:
       attributes.heads = try count(reader, "heads")
-      attributes.kvHeads = reader.contains("kv_heads") ? try count(reader, "kv_heads") : attributes.heads
+      attributes.kvHeads =
+        reader.contains("kv_heads") ? try count(reader, "kv_heads") : attributes.heads
       attributes.causal = try reader.optionalBool("causal") ?? false
     case .conv2d, .maxPool, .avgPool:
       attributes.kernel = try pair(reader, "kernel", minimum: 1) ?? [1, 1]
@@ -87,8 +103,12 @@ extension NativeModelParser {
       attributes.padding = try pair(reader, "padding", minimum: 0) ?? [0, 0]
       if !reader.contains("kernel") { throw reader.error("missing required key 'kernel'") }
     case .dropout:
-      guard let probability = try reader.optionalDouble("p") else { throw reader.error("missing required key 'p'") }
-      guard probability >= 0, probability < 1 else { throw reader.error("p", "must be in [0, 1), got \(probability)") }
+      guard let probability = try reader.optionalDouble("p") else {
+        throw reader.error("missing required key 'p'")
+      }
+      guard probability >= 0, probability < 1 else {
+        throw reader.error("p", "must be in [0, 1), got \(probability)")
+      }
       attributes.probability = probability
     default:
       break
@@ -97,7 +117,9 @@ extension NativeModelParser {
   }
 
   /// A window attribute: one integer for both axes, or `[height, width]`.
-  private func pair(_ reader: JSONObjectReader, _ key: String, minimum: Int) throws(ModelLoadError) -> [Int]? {
+  private func pair(_ reader: JSONObjectReader, _ key: String, minimum: Int) throws(ModelLoadError)
+    -> [Int]?
+  {
     guard let value = reader.members[key] else { return nil }
     let numbers: [Int]
     switch value {
@@ -107,7 +129,8 @@ extension NativeModelParser {
       var parsed: [Int] = []
       for item in items {
         guard case .integer(let number) = item else {
-          throw reader.error(key, "expected an integer or [height, width], got \(item.typeName) inside")
+          throw reader.error(
+            key, "expected an integer or [height, width], got \(item.typeName) inside")
         }
         parsed.append(number)
       }
@@ -116,7 +139,8 @@ extension NativeModelParser {
       throw reader.error(key, "expected an integer or [height, width]")
     }
     guard numbers.allSatisfy({ (minimum...Self.maximumWindow).contains($0) }) else {
-      throw reader.error(key, "values must be between \(minimum) and \(Self.maximumWindow), got \(numbers)")
+      throw reader.error(
+        key, "values must be between \(minimum) and \(Self.maximumWindow), got \(numbers)")
     }
     return numbers
   }

@@ -6,7 +6,8 @@ struct NativeModelParser {
   static let format = "tensoropt-model/1"
 
   static let topLevelKeys = [
-    "format", "name", "family", "description", "training", "dims", "inputs", "ops", "blocks", "outputs",
+    "format", "name", "family", "description", "training", "dims", "inputs", "ops", "blocks",
+    "outputs",
   ]
   static let trainingKeys = ["global_batch_size", "sequence_length", "dtype"]
   static let commonOpKeys = ["name", "kind", "inputs", "output", "shape", "dtype"]
@@ -16,7 +17,8 @@ struct NativeModelParser {
   var dims: [String: Int] = [:]
 
   /// Parses a whole document.
-  static func parse(_ document: JSONValue, file: String) throws(ModelLoadError) -> ModelDescription {
+  static func parse(_ document: JSONValue, file: String) throws(ModelLoadError) -> ModelDescription
+  {
     do throws(ModelLoadError) {
       var parser = NativeModelParser()
       return try parser.parseModel(document, file: file)
@@ -25,11 +27,14 @@ struct NativeModelParser {
     }
   }
 
-  private mutating func parseModel(_ document: JSONValue, file: String) throws(ModelLoadError) -> ModelDescription {
+  private mutating func parseModel(_ document: JSONValue, file: String) throws(ModelLoadError)
+    -> ModelDescription
+  {
     let root = try JSONObjectReader(document)
     let format = try root.string("format")
     guard format == Self.format else {
-      throw root.error("format", "unsupported format '\(format)' (this version reads '\(Self.format)')")
+      throw root.error(
+        "format", "unsupported format '\(format)' (this version reads '\(Self.format)')")
     }
     try root.rejectUnknownKeys(allowed: Self.topLevelKeys)
     let name = try root.string("name")
@@ -54,7 +59,8 @@ struct NativeModelParser {
       throw training.error("sequence_length", "a language model needs a default sequence length")
     }
     let defaults = TrainingDefaults(
-      globalBatchSize: try training.positiveInt("global_batch_size"), sequenceLength: sequenceLength,
+      globalBatchSize: try training.positiveInt("global_batch_size"),
+      sequenceLength: sequenceLength,
       dtype: try dtype(training, "dtype"))
 
     var inputs: [TensorDeclaration] = []
@@ -70,13 +76,17 @@ struct NativeModelParser {
         try block.rejectUnknownKeys(allowed: ["input", "output", "ops"])
         let input = try tensorDeclaration(block.value("input"), path: "block '\(blockName)': input")
         let body = try parseOperations(block.array("ops"), scope: "block '\(blockName)': ")
-        blocks[blockName] = BlockDescription(input: input, output: try block.string("output"), operations: body)
+        blocks[blockName] = BlockDescription(
+          input: input, output: try block.string("output"), operations: body)
       }
     }
     let outputs = try root.strings("outputs")
-    guard !outputs.isEmpty else { throw root.error("outputs", "name at least one output tensor (the loss)") }
+    guard !outputs.isEmpty else {
+      throw root.error("outputs", "name at least one output tensor (the loss)")
+    }
     return ModelDescription(
-      name: name, family: family, defaults: defaults, inputs: inputs, operations: operations, blocks: blocks,
+      name: name, family: family, defaults: defaults, inputs: inputs, operations: operations,
+      blocks: blocks,
       outputs: outputs, file: file)
   }
 
@@ -89,7 +99,9 @@ struct NativeModelParser {
     return dtype
   }
 
-  private func tensorDeclaration(_ value: JSONValue, path: String) throws(ModelLoadError) -> TensorDeclaration {
+  private func tensorDeclaration(_ value: JSONValue, path: String) throws(ModelLoadError)
+    -> TensorDeclaration
+  {
     let reader = try JSONObjectReader(value, path: path)
     try reader.rejectUnknownKeys(allowed: ["name", "shape", "dtype"])
     let shape = try self.shape(reader)
@@ -110,10 +122,14 @@ struct NativeModelParser {
         if let colon = text.firstIndex(of: ":") {
           let label = String(text[..<colon])
           let value = String(text[text.index(after: colon)...])
-          guard !label.isEmpty else { throw reader.error(field, "'\(text)': empty label before ':'") }
-          result.append(SymbolicDimension(label: label, size: try size(value, reader: reader, field: field)))
+          guard !label.isEmpty else {
+            throw reader.error(field, "'\(text)': empty label before ':'")
+          }
+          result.append(
+            SymbolicDimension(label: label, size: try size(value, reader: reader, field: field)))
         } else {
-          result.append(SymbolicDimension(label: text, size: try size(text, reader: reader, field: field)))
+          result.append(
+            SymbolicDimension(label: text, size: try size(text, reader: reader, field: field)))
         }
       default:
         throw reader.error(field, "expected a size or a dimension name, got \(entry.typeName)")
@@ -122,13 +138,17 @@ struct NativeModelParser {
     return result
   }
 
-  private func size(_ text: String, reader: JSONObjectReader, field: String) throws(ModelLoadError) -> SymbolicSize {
+  private func size(_ text: String, reader: JSONObjectReader, field: String) throws(ModelLoadError)
+    -> SymbolicSize
+  {
     switch text {
     case "batch": return .batch
     case "seq": return .sequence
     default:
       if let number = Int(text) {
-        guard number > 0 else { throw reader.error(field, "dimension must be positive, got \(number)") }
+        guard number > 0 else {
+          throw reader.error(field, "dimension must be positive, got \(number)")
+        }
         return .fixed(number)
       }
       guard let value = dims[text] else {
@@ -150,7 +170,8 @@ struct NativeModelParser {
       guard let number = dims[name] else { throw reader.error(key, "unknown dimension '\(name)'") }
       return number
     default:
-      throw reader.error(key, "expected a positive integer or a dimension name, got \(value.typeName)")
+      throw reader.error(
+        key, "expected a positive integer or a dimension name, got \(value.typeName)")
     }
   }
 }

@@ -9,7 +9,8 @@ enum ParameterBudget {
   static func check(_ graph: Graph) throws(ModelLoadError) {
     let count = estimate(graph)
     if !(count <= limit) {
-      throw ModelLoadError("parameters", "the model has about \(count) parameters, more than the limit of 10^15")
+      throw ModelLoadError(
+        "parameters", "the model has about \(count) parameters, more than the limit of 10^15")
     }
   }
 

@@ -15,11 +15,13 @@ enum TopologicalSort {
     for (index, operation) in operations.enumerated() {
       let subject = "\(scope)op '\(operation.name)'"
       if isAvailable(operation.output) {
-        throw ModelLoadError(subject, "output '\(operation.output)' is already a graph or block input")
+        throw ModelLoadError(
+          subject, "output '\(operation.output)' is already a graph or block input")
       }
       if let other = producer[operation.output] {
         throw ModelLoadError(
-          subject, "output '\(operation.output)' is also produced by op '\(operations[other].name)'")
+          subject, "output '\(operation.output)' is also produced by op '\(operations[other].name)'"
+        )
       }
       producer[operation.output] = index
     }
@@ -32,7 +34,8 @@ enum TopologicalSort {
         } else if !isAvailable(name) {
           throw ModelLoadError(
             "\(scope)op '\(operation.name)'",
-            "inputs[\(position)]: no tensor named '\(name)' (not an input and not produced by any op)")
+            "inputs[\(position)]: no tensor named '\(name)' (not an input and not produced by any op)"
+          )
         }
       }
       predecessors.append(before)
@@ -51,7 +54,10 @@ enum TopologicalSort {
           let next = edges[top.next]
           if state[next] == 1 {
             let start = stack.firstIndex { $0.node == next } ?? 0
-            let names = stack[start...].map { "'\(operations[$0.node].name)'" } + ["'\(operations[next].name)'"]
+            let names =
+              stack[start...].map { "'\(operations[$0.node].name)'" } + [
+                "'\(operations[next].name)'"
+              ]
             throw ModelLoadError(
               "\(scope)op '\(operations[next].name)'",
               "cycle: \(names.reversed().joined(separator: " → ")) (each feeds the next)")

@@ -72,7 +72,10 @@ enum TransformerTemplates {
         TensorDeclaration(name: "positions", shape: ids, dtype: .int32),
       ],
       operations: ops,
-      blocks: ["layer": BlockDescription(input: .init(name: "x", shape: h), output: "mlp_residual", operations: layer)],
+      blocks: [
+        "layer": BlockDescription(
+          input: .init(name: "x", shape: h), output: "mlp_residual", operations: layer)
+      ],
       outputs: ["loss"], file: file)
   }
 
@@ -90,14 +93,19 @@ enum TransformerTemplates {
     var mlpBias = false
   }
 
-  static func llama(name: String, _ s: LlamaShape, defaults: TrainingDefaults, file: String) -> ModelDescription {
+  static func llama(name: String, _ s: LlamaShape, defaults: TrainingDefaults, file: String)
+    -> ModelDescription
+  {
     let h = tokens("hidden", s.hidden)
     let f = tokens("ffn", s.ffn)
     let attentionWidth = s.heads * s.headDim
     let attentionShape = attentionWidth == s.hidden ? h : tokens("attention", attentionWidth)
     let layer: [Op] = [
       .op("input_layernorm", .rmsNorm, ["x"], h),
-      .op("qkv_proj", .linear, ["input_layernorm"], tokens("qkv", (s.heads + 2 * s.kvHeads) * s.headDim)) {
+      .op(
+        "qkv_proj", .linear, ["input_layernorm"],
+        tokens("qkv", (s.heads + 2 * s.kvHeads) * s.headDim)
+      ) {
         $0.bias = s.attentionBias
       },
       .op("attn", .attention, ["qkv_proj"], attentionShape) {
@@ -127,7 +135,10 @@ enum TransformerTemplates {
     return ModelDescription(
       name: name, family: .language, defaults: defaults,
       inputs: [TensorDeclaration(name: "tokens", shape: ids, dtype: .int32)], operations: ops,
-      blocks: ["layer": BlockDescription(input: .init(name: "x", shape: h), output: "mlp_residual", operations: layer)],
+      blocks: [
+        "layer": BlockDescription(
+          input: .init(name: "x", shape: h), output: "mlp_residual", operations: layer)
+      ],
       outputs: ["loss"], file: file)
   }
 
@@ -143,7 +154,9 @@ enum TransformerTemplates {
     var dropout = 0.1
   }
 
-  static func bert(name: String, _ s: BertShape, defaults: TrainingDefaults, file: String) -> ModelDescription {
+  static func bert(name: String, _ s: BertShape, defaults: TrainingDefaults, file: String)
+    -> ModelDescription
+  {
     let h = tokens("hidden", s.hidden)
     let f = tokens("ffn", s.ffn)
     let p = s.dropout
@@ -176,14 +189,21 @@ enum TransformerTemplates {
       .op("mlm_dense", .linear, ["layers"], h),
       .op("mlm_gelu", .gelu, ["mlm_dense"], h),
       .op("mlm_norm", .layerNorm, ["mlm_gelu"], h),
-      .op("mlm_decoder", .linear, ["mlm_norm"], tokens("vocab", s.vocab)) { $0.tiedTo = "word_embeddings" },
+      .op("mlm_decoder", .linear, ["mlm_norm"], tokens("vocab", s.vocab)) {
+        $0.tiedTo = "word_embeddings"
+      },
       .op("loss", .crossEntropy, ["mlm_decoder"], []),
     ]
     return ModelDescription(
       name: name, family: .language, defaults: defaults,
-      inputs: ["tokens", "positions", "token_types"].map { TensorDeclaration(name: $0, shape: ids, dtype: .int32) },
+      inputs: ["tokens", "positions", "token_types"].map {
+        TensorDeclaration(name: $0, shape: ids, dtype: .int32)
+      },
       operations: ops,
-      blocks: ["layer": BlockDescription(input: .init(name: "x", shape: h), output: "mlp_norm", operations: layer)],
+      blocks: [
+        "layer": BlockDescription(
+          input: .init(name: "x", shape: h), output: "mlp_norm", operations: layer)
+      ],
       outputs: ["loss"], file: file)
   }
 }

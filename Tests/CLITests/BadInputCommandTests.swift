@@ -22,7 +22,8 @@ struct BadInputCommandTests {
     #expect(result.standardOutput.isEmpty)
     #expect(
       result.standardError
-        == "tensoropt: error: model.json: op 'fc3': linear: leading output dimensions: expected [8], declared [4]\n")
+        == "tensoropt: error: model.json: op 'fc3': linear: leading output dimensions: expected [8], declared [4]\n"
+    )
   }
 
   @Test("malformed JSON exits 2 with one line")

@@ -10,15 +10,20 @@ struct CLIRunner {
   }
 
   /// The repository root, from this file's path.
-  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent()
     .deletingLastPathComponent()
 
   /// The binary: next to the test bundle (the products directory), else under `.build/`.
   static let executable: URL? = {
     var directories: [URL] = []
     if let url = Bundle.main.executableURL { directories.append(url.deletingLastPathComponent()) }
-    if let first = CommandLine.arguments.first { directories.append(URL(fileURLWithPath: first).deletingLastPathComponent()) }
-    for bundle in Bundle.allBundles { directories.append(bundle.bundleURL.deletingLastPathComponent()) }
+    if let first = CommandLine.arguments.first {
+      directories.append(URL(fileURLWithPath: first).deletingLastPathComponent())
+    }
+    for bundle in Bundle.allBundles {
+      directories.append(bundle.bundleURL.deletingLastPathComponent())
+    }
     directories.append(repository.appendingPathComponent(".build/debug"))
     directories.append(repository.appendingPathComponent(".build/release"))
     return directories.map { $0.appendingPathComponent("tensoropt") }
@@ -53,7 +58,8 @@ struct CLIRunner {
 
   /// A fresh temporary directory.
   static func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("tensoropt-cli-\(UUID().uuidString)")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tensoropt-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
   }

@@ -15,9 +15,11 @@ struct InspectCommandTests {
     #expect(result.standardError.isEmpty)
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
-    for key in ["name", "parameters", "flops_per_sample_forward", "activation_bytes_per_sample", "layer_count",
-      "operator_count", "segments"]
-    {
+    for key in [
+      "name", "parameters", "flops_per_sample_forward", "activation_bytes_per_sample",
+      "layer_count",
+      "operator_count", "segments",
+    ] {
       #expect(object[key] != nil, "missing \(key)")
     }
     #expect(object["name"] as? String == "gpt2")
@@ -30,7 +32,9 @@ struct InspectCommandTests {
     let first = try CLIRunner.run(["inspect", "resnet50", "--format", "json"]).standardOutput
     let second = try CLIRunner.run(["inspect", "resnet50", "--format", "json"]).standardOutput
     #expect(first == second)
-    let keys = first.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
+    let keys = first.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map {
+      $0.split(separator: "\"")[1]
+    }
     #expect(keys == keys.sorted())
   }
 
@@ -59,12 +63,16 @@ struct InspectCommandTests {
     let models = CLIRunner.repository.appendingPathComponent("Models")
     for name in ["gpt2", "mlp"] {
       try FileManager.default.copyItem(
-        at: models.appendingPathComponent("\(name).json"), to: directory.appendingPathComponent("\(name).json"))
+        at: models.appendingPathComponent("\(name).json"),
+        to: directory.appendingPathComponent("\(name).json"))
     }
-    let result = try CLIRunner.run(["models", "--format", "json"], environment: ["TENSOROPT_MODELS": directory.path])
+    let result = try CLIRunner.run(
+      ["models", "--format", "json"], environment: ["TENSOROPT_MODELS": directory.path])
     #expect(result.status == 0)
-    let names = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]])
-      .compactMap { $0["name"] as? String }
+    let names = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]]
+    )
+    .compactMap { $0["name"] as? String }
     #expect(names == ["gpt2", "mlp"])
   }
 
@@ -87,7 +95,10 @@ struct InspectCommandTests {
   func models() throws {
     let result = try CLIRunner.run(["models"])
     #expect(result.status == 0)
-    for name in ["gpt2", "gpt2-xl", "gpt3-175b", "llama2-70b", "bert-large", "resnet50", "vgg16", "mlp", "gpt-mini"] {
+    for name in [
+      "gpt2", "gpt2-xl", "gpt3-175b", "llama2-70b", "bert-large", "resnet50", "vgg16", "mlp",
+      "gpt-mini",
+    ] {
       #expect(result.standardOutput.contains(name), "\(name)")
     }
     #expect(result.standardOutput.contains("68,976,648,192"))

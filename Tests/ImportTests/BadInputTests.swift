@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TensorOptGraph
 import TensorOptImport
+import Testing
 
 /// Every kind of bad input gives one error naming the file and the op or field.
 @Suite("Bad input")
@@ -25,7 +25,8 @@ struct BadInputTests {
 
   @Test("an unknown op kind names the op and the kind")
   func unknownKind() throws {
-    let e = try error(TestSupport.small(replacing: "\"kind\": \"relu\"", with: "\"kind\": \"rellu\""))
+    let e = try error(
+      TestSupport.small(replacing: "\"kind\": \"relu\"", with: "\"kind\": \"rellu\""))
     #expect(e.file == "model.json")
     #expect(e.subject == "block 'layer': op 'act'")
     #expect(e.message.contains("unknown op kind 'rellu'"))
@@ -55,7 +56,8 @@ struct BadInputTests {
 
   @Test("a dangling tensor names the op and the input position")
   func danglingTensor() throws {
-    let e = try error(TestSupport.small(replacing: "\"inputs\": [\"body\"]", with: "\"inputs\": [\"bodyy\"]"))
+    let e = try error(
+      TestSupport.small(replacing: "\"inputs\": [\"body\"]", with: "\"inputs\": [\"bodyy\"]"))
     #expect(e.subject == "op 'fc2'")
     #expect(e.message.contains("inputs[0]: no tensor named 'bodyy'"))
   }
@@ -64,7 +66,8 @@ struct BadInputTests {
   func missingField() throws {
     let e = try error(
       TestSupport.small(
-        replacing: "\"inputs\": [\"x\"], \"shape\": [\"batch\", \"hidden\"]", with: "\"inputs\": [\"x\"]"))
+        replacing: "\"inputs\": [\"x\"], \"shape\": [\"batch\", \"hidden\"]",
+        with: "\"inputs\": [\"x\"]"))
     #expect(e.subject == "op 'fc1'")
     #expect(e.message.contains("'shape'"))
   }
@@ -91,10 +94,12 @@ struct BadInputTests {
 
   @Test("a cycle names the ops on it")
   func cycle() throws {
-    let e = try error(TestSupport.small(replacing: "\"inputs\": [\"x\"]", with: "\"inputs\": [\"fc2\"]"))
+    let e = try error(
+      TestSupport.small(replacing: "\"inputs\": [\"x\"]", with: "\"inputs\": [\"fc2\"]"))
     #expect(e.subject.hasPrefix("op '"))
     #expect(e.message.contains("cycle"))
-    #expect(e.message.contains("'fc1'") && e.message.contains("'fc2'") && e.message.contains("'body'"))
+    #expect(
+      e.message.contains("'fc1'") && e.message.contains("'fc2'") && e.message.contains("'body'"))
   }
 
   @Test("a non-positive dimension names the field")
@@ -114,7 +119,9 @@ struct BadInputTests {
 
   @Test("an unknown zoo name lists the zoo")
   func unknownZooName() throws {
-    let e = #expect(throws: ModelLoadError.self) { try ModelLoader.load("gpt5", zoo: TestSupport.zoo) }
+    let e = #expect(throws: ModelLoadError.self) {
+      try ModelLoader.load("gpt5", zoo: TestSupport.zoo)
+    }
     #expect(e?.file == "gpt5")
     #expect(e?.message.contains("gpt2, gpt2-large") == true)
   }
@@ -123,14 +130,16 @@ struct BadInputTests {
   func overflowingShape() throws {
     let e = try error(
       TestSupport.small(
-        replacing: "\"shape\": [\"batch\", \"hidden\"]}]", with: "\"shape\": [\"batch\", \"hidden\", 4611686018427387904]}]"))
+        replacing: "\"shape\": [\"batch\", \"hidden\"]}]",
+        with: "\"shape\": [\"batch\", \"hidden\", 4611686018427387904]}]"))
     #expect(e.subject == "input 'x'")
     #expect(e.message.contains("64 bits"))
   }
 
   @Test("absurd parameter counts are a clean error, not an overflow")
   func absurdParameters() throws {
-    let e = try error(TestSupport.small(replacing: "\"classes\": 10", with: "\"classes\": 4611686018427387904"))
+    let e = try error(
+      TestSupport.small(replacing: "\"classes\": 10", with: "\"classes\": 4611686018427387904"))
     #expect(e.subject == "parameters")
   }
 
@@ -150,21 +159,24 @@ struct BadInputTests {
 
   @Test("a duplicate op name names the op")
   func duplicateName() throws {
-    let e = try error(TestSupport.small(replacing: "{\"name\": \"fc2\"", with: "{\"name\": \"fc1\""))
+    let e = try error(
+      TestSupport.small(replacing: "{\"name\": \"fc2\"", with: "{\"name\": \"fc1\""))
     #expect(e.subject == "op 'fc1'")
     #expect(e.message.contains("duplicate"))
   }
 
   @Test("an unknown dimension name names the field")
   func unknownDimension() throws {
-    let e = try error(TestSupport.small(replacing: "[\"batch\", \"classes\"]", with: "[\"batch\", \"clases\"]"))
+    let e = try error(
+      TestSupport.small(replacing: "[\"batch\", \"classes\"]", with: "[\"batch\", \"clases\"]"))
     #expect(e.subject == "op 'fc2'")
     #expect(e.message.hasPrefix("shape[1]: unknown dimension 'clases'"))
   }
 
   @Test("a block op naming no block names the op")
   func unknownBlock() throws {
-    let e = try error(TestSupport.small(replacing: "\"block\": \"layer\"", with: "\"block\": \"layr\""))
+    let e = try error(
+      TestSupport.small(replacing: "\"block\": \"layer\"", with: "\"block\": \"layr\""))
     #expect(e.subject == "op 'body'")
     #expect(e.message.contains("no block named 'layr'"))
   }
@@ -172,7 +184,8 @@ struct BadInputTests {
   @Test("a block that contains itself is an error, not a hang")
   func recursiveBlock() throws {
     let json = TestSupport.small(
-      replacing: "{\"name\": \"act\", \"kind\": \"relu\", \"inputs\": [\"up\"], \"shape\": [\"batch\", \"ffn:128\"]}",
+      replacing:
+        "{\"name\": \"act\", \"kind\": \"relu\", \"inputs\": [\"up\"], \"shape\": [\"batch\", \"ffn:128\"]}",
       with: "{\"name\": \"act\", \"block\": \"layer\", \"repeat\": 1, \"inputs\": [\"up\"]}")
     let e = try error(json)
     #expect(e.subject == "block 'layer'")
@@ -199,7 +212,8 @@ struct BadInputTests {
 
   @Test("an output naming no tensor names the output")
   func danglingOutput() throws {
-    let e = try error(TestSupport.small(replacing: "\"outputs\": [\"loss\"]", with: "\"outputs\": [\"los\"]"))
+    let e = try error(
+      TestSupport.small(replacing: "\"outputs\": [\"loss\"]", with: "\"outputs\": [\"los\"]"))
     #expect(e.subject == "outputs[0]")
   }
 

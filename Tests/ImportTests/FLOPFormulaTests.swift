@@ -1,10 +1,11 @@
-import Testing
 import TensorOptImport
+import Testing
 
 @Suite("Forward FLOPs of GPT models")
 struct FLOPFormulaTests {
   /// 24·L·s·h² + 4·L·s²·h + 2·s·h·V, the standard closed form for one sequence.
-  static func closedForm(layers: Double, sequence: Double, hidden: Double, vocab: Double) -> Double {
+  static func closedForm(layers: Double, sequence: Double, hidden: Double, vocab: Double) -> Double
+  {
     24 * layers * sequence * hidden * hidden + 4 * layers * sequence * sequence * hidden
       + 2 * sequence * hidden * vocab
   }
@@ -28,7 +29,9 @@ struct FLOPFormulaTests {
     let model = try TestSupport.zoo.load("gpt2")
     let one = try ModelSummary(model: model, batchSize: 1)
     let eight = try ModelSummary(model: model, batchSize: 8)
-    #expect(abs(one.flopsPerSampleForward - eight.flopsPerSampleForward) / one.flopsPerSampleForward < 1e-12)
+    #expect(
+      abs(one.flopsPerSampleForward - eight.flopsPerSampleForward) / one.flopsPerSampleForward
+        < 1e-12)
     #expect(one.parameters == eight.parameters)
   }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TensorOptGraph
 import TensorOptImport
+import Testing
 
 @Suite("Hugging Face config.json import")
 struct HuggingFaceImportTests {
@@ -24,7 +24,9 @@ struct HuggingFaceImportTests {
     #expect(imported.operatorCount == zoo.operatorCount)
     #expect(imported.layerCount == zoo.layerCount)
     #expect(imported.sequenceLength == zoo.sequenceLength)
-    #expect(abs(imported.flopsPerSampleForward - zoo.flopsPerSampleForward) <= 1e-9 * zoo.flopsPerSampleForward)
+    #expect(
+      abs(imported.flopsPerSampleForward - zoo.flopsPerSampleForward) <= 1e-9
+        * zoo.flopsPerSampleForward)
     #expect(imported.activationBytesPerSample == zoo.activationBytesPerSample)
   }
 
@@ -42,7 +44,8 @@ struct HuggingFaceImportTests {
 
   @Test("ModelLoader tells a Hugging Face config from a native file by its content")
   func loaderDetectsHuggingFace() throws {
-    let model = try ModelLoader.model(from: Data(HuggingFaceFixtures.bertLargeUncased.utf8), file: "config.json")
+    let model = try ModelLoader.model(
+      from: Data(HuggingFaceFixtures.bertLargeUncased.utf8), file: "config.json")
     #expect(model.family == .language)
     #expect(model.defaults.sequenceLength == 512)
   }

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TensorOptGraph
 import TensorOptImport
+import Testing
 
 @Suite("Native model.json format")
 struct NativeFormatTests {
@@ -73,7 +73,8 @@ struct NativeFormatTests {
   @Test("training defaults come from the file")
   func trainingDefaults() throws {
     let model = try TestSupport.zoo.load("llama2-7b")
-    #expect(model.defaults == TrainingDefaults(globalBatchSize: 1024, sequenceLength: 4096, dtype: .bf16))
+    #expect(
+      model.defaults == TrainingDefaults(globalBatchSize: 1024, sequenceLength: 4096, dtype: .bf16))
     #expect(model.family == .language)
     let resnet = try TestSupport.zoo.load("resnet50")
     #expect(resnet.defaults.sequenceLength == nil)
@@ -111,5 +112,21 @@ struct NativeFormatTests {
     let model = try ModelLoader.load(path)
     #expect(model.name == "vgg16")
     #expect(model.source == path)
+  }
+}
+
+@Suite("Documentation")
+struct DocumentationTests {
+  @Test("the complete example in docs/model-format.md loads")
+  func documentedExampleLoads() throws {
+    let doc = TestSupport.zoo.directory.deletingLastPathComponent().appendingPathComponent(
+      "docs/model-format.md")
+    let text = try String(contentsOf: doc, encoding: .utf8)
+    let start = try #require(text.range(of: "```json\n"))
+    let end = try #require(text.range(of: "\n```", range: start.upperBound..<text.endIndex))
+    let model = try ModelLoader.model(
+      from: Data(text[start.upperBound..<end.lowerBound].utf8), file: "example.json")
+    #expect(model.name == "tiny-gpt")
+    #expect(try model.graph(batchSize: 1).layerCount == 2)
   }
 }

@@ -6,7 +6,8 @@ import TensorOptImport
 enum TestSupport {
   /// The zoo of this repository (found from this file's path, so tests run anywhere).
   static let zoo = ModelZoo(
-    directory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    directory: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent()
       .deletingLastPathComponent().appendingPathComponent("Models"))
 
   /// The summary of a zoo model at batch 1 and its default sequence length.

@@ -1,6 +1,6 @@
-import Testing
 import TensorOptGraph
 import TensorOptImport
+import Testing
 
 @Suite("Zoo parameter counts")
 struct ZooParameterCountTests {
@@ -35,7 +35,8 @@ struct ZooParameterCountTests {
   @Test("the zoo lists every expected model")
   func zooNames() {
     let expected = [
-      "bert-large", "gpt-mini", "gpt2", "gpt2-large", "gpt2-medium", "gpt2-xl", "gpt3-175b", "llama2-70b",
+      "bert-large", "gpt-mini", "gpt2", "gpt2-large", "gpt2-medium", "gpt2-xl", "gpt3-175b",
+      "llama2-70b",
       "llama2-7b", "mlp", "resnet50", "vgg16",
     ]
     #expect(TestSupport.zoo.names == expected)
