@@ -37,7 +37,12 @@ public enum HuggingFaceImporter {
     switch modelType {
     case "gpt2":
       let hidden = try config.positiveInt("n_embd")
-      let positions = try config.positiveInt("n_positions")
+      // Older configurations call the context length `n_ctx`.
+      var contextLength = try config.optionalPositiveInt("n_positions")
+      if contextLength == nil { contextLength = try config.optionalPositiveInt("n_ctx") }
+      guard let positions = contextLength else {
+        throw config.error("missing required key 'n_positions'")
+      }
       let shape = TransformerTemplates.GPTShape(
         hidden: hidden, layers: try config.positiveInt("n_layer"),
         heads: try headCount(config, "n_head", hidden),

@@ -64,13 +64,7 @@ extension NativeModelParser {
     try reader.rejectUnknownKeys(
       allowed: Self.commonOpKeys + Self.attributeKeys(of: kind), context: "for \(kindName)")
     let shape = try self.shape(reader)
-    var dtype: DType? = nil
-    if let text = try reader.optionalString("dtype") {
-      guard let value = DType(rawValue: text) else {
-        throw reader.error("dtype", "unknown dtype '\(text)'")
-      }
-      dtype = value
-    }
+    let dtype = reader.contains("dtype") ? try self.dtype(reader, "dtype") : nil
     let attributes = try self.attributes(reader, kind: kind)
     return OperationDescription(
       name: name, content: .op(Operator(kind, attributes: attributes)), inputs: inputs,

@@ -90,7 +90,7 @@ struct NativeModelParser {
       outputs: outputs, file: file)
   }
 
-  private func dtype(_ reader: JSONObjectReader, _ key: String) throws(ModelLoadError) -> DType {
+  func dtype(_ reader: JSONObjectReader, _ key: String) throws(ModelLoadError) -> DType {
     let text = try reader.string(key)
     guard let dtype = DType(rawValue: text) else {
       let known = DType.allCases.map(\.rawValue).joined(separator: ", ")
