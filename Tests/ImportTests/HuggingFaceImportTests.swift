@@ -50,3 +50,27 @@ struct HuggingFaceImportTests {
     #expect(model.defaults.sequenceLength == 512)
   }
 }
+
+@Suite("Hugging Face config.json variants")
+struct HuggingFaceVariantTests {
+  @Test("an older gpt2 config with n_ctx instead of n_positions imports the same model")
+  func contextLengthFallback() throws {
+    let config = HuggingFaceFixtures.gpt2.replacingOccurrences(
+      of: "\"n_positions\": 1024,", with: "")
+    let model = try HuggingFaceImporter.model(from: Data(config.utf8), file: "config.json")
+    #expect(model.defaults.sequenceLength == 1024)
+    #expect(try ModelSummary(model: model).parameters == 124_439_808)
+  }
+
+  @Test("a gpt2 config with neither n_positions nor n_ctx names n_positions")
+  func contextLengthMissing() throws {
+    let config = HuggingFaceFixtures.gpt2.replacingOccurrences(
+      of: "\"n_positions\": 1024,", with: ""
+    )
+    .replacingOccurrences(of: "\"n_ctx\": 1024,", with: "")
+    let e = #expect(throws: ModelLoadError.self) {
+      try HuggingFaceImporter.model(from: Data(config.utf8), file: "config.json")
+    }
+    #expect(e?.message.contains("'n_positions'") == true)
+  }
+}
