@@ -44,7 +44,14 @@ enum Formatting {
       row.enumerated().map { column, cell in
         let pad = String(repeating: " ", count: widths[column] - cell.count)
         return rightAligned.contains(column) ? pad + cell : cell + pad
-      }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+      }.joined(separator: "  ").trimmingTrailingSpaces()
     }.joined(separator: "\n") + "\n"
+  }
+}
+
+extension String {
+  /// The string without trailing spaces (table rows keep their indentation).
+  fileprivate func trimmingTrailingSpaces() -> String {
+    String(reversed().drop(while: { $0 == " " }).reversed())
   }
 }

@@ -24,23 +24,31 @@ struct InspectCommand: ParsableCommand {
   @Option(help: "Sequence length (language models; default: the model's own).")
   var seq: Int?
 
+  @Flag(help: "Also list every operator (block bodies once) with its shape, parameters and FLOPs.")
+  var ops = false
+
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive") }
     if let seq, seq <= 0 { throw ValidationError("--seq must be positive") }
   }
 
   func run() throws {
-    let summary = try reportingUserErrors { () throws -> ModelSummary in
+    let (summary, listing) = try reportingUserErrors { () throws -> (ModelSummary, String?) in
       let model = try ModelLoader.load(self.model)
       if seq != nil, model.family != .language {
         throw ModelLoadError(
           file: model.source, subject: "--seq", message: "\(model.name) has no sequence dimension")
       }
-      return try ModelSummary(model: model, batchSize: batch, sequenceLength: seq)
+      let summary = try ModelSummary(model: model, batchSize: batch, sequenceLength: seq)
+      guard ops, format == .table else { return (summary, nil) }
+      let graph = try model.graph(batchSize: batch, sequenceLength: seq)
+      let listing = OperatorListing.table(
+        graph, batchSize: batch, floatBytes: model.defaults.dtype.byteCount)
+      return (summary, listing)
     }
     switch format {
     case .json: print(try jsonText(summary), terminator: "")
-    case .table: print(Self.table(summary), terminator: "")
+    case .table: print(Self.table(summary) + (listing.map { "\n" + $0 } ?? ""), terminator: "")
     }
   }
 

@@ -91,6 +91,15 @@ struct InspectCommandTests {
     #expect(result.standardOutput.contains("\"parameters\" : 6738415616"))
   }
 
+  @Test("inspect --ops lists block bodies once, indented under their block")
+  func inspectOps() throws {
+    let result = try CLIRunner.run(["inspect", "gpt-mini", "--ops"])
+    #expect(result.status == 0)
+    let lines = result.standardOutput.split(separator: "\n")
+    #expect(lines.contains { $0.hasPrefix("layers") && $0.contains("block layer ×4") })
+    #expect(lines.filter { $0.hasPrefix("  qkv ") }.count == 1)
+  }
+
   @Test("models lists the whole zoo with parameter counts")
   func models() throws {
     let result = try CLIRunner.run(["models"])
