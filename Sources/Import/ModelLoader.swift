@@ -6,27 +6,28 @@ public enum ModelLoader {
   /// Loads the model `argument` names.
   ///
   /// An existing file is read as a native model file when it has a `format`
-  /// key, or as a Hugging Face `config.json` when it has a `model_type`; any
-  /// other argument is a zoo name (see ``ModelZoo/locate()``).
+  /// key, or as a Hugging Face `config.json` when it has a `model_type`; a
+  /// directory holding a `config.json` (a Hugging Face checkout) reads that
+  /// file; any other argument is a zoo name (see ``ModelZoo/locate()``).
   ///
+  /// - Parameter zoo: the zoo for bare names (by default the located one).
   /// - Throws: ``ModelLoadError`` naming the file and what is wrong; an unknown
   ///   name lists the zoo.
   public static func load(_ argument: String, zoo: ModelZoo? = ModelZoo.locate())
     throws(ModelLoadError) -> Model
   {
+    let looksLikePath = argument.contains("/") || argument.hasSuffix(".json")
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) {
-      if isDirectory.boolValue {
-        let config = (argument as NSString).appendingPathComponent("config.json")
-        guard FileManager.default.fileExists(atPath: config) else {
-          throw ModelLoadError(
-            file: argument, subject: "", message: "is a directory without a config.json")
-        }
-        return try loadFile(config)
+      guard isDirectory.boolValue else { return try loadFile(argument) }
+      let config = (argument as NSString).appendingPathComponent("config.json")
+      if FileManager.default.fileExists(atPath: config) { return try loadFile(config) }
+      // A directory that happens to share a zoo model's name does not hide the model.
+      if looksLikePath || zoo?.names.contains(argument) != true {
+        throw ModelLoadError(
+          file: argument, subject: "", message: "is a directory without a config.json")
       }
-      return try loadFile(argument)
     }
-    let looksLikePath = argument.contains("/") || argument.hasSuffix(".json")
     guard let zoo else {
       let message =
         looksLikePath
