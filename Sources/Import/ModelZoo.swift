@@ -83,6 +83,9 @@ public struct ModelZoo: Sendable {
     guard let data = FileManager.default.contents(atPath: url.path) else {
       throw ModelLoadError(file: url.path, subject: "", message: "cannot read the file")
     }
-    return try NativeModelImporter.model(from: data, file: url.path)
+    var model = try NativeModelImporter.model(from: data, file: url.path)
+    // Machine-independent, so that reports and plan files are byte-identical everywhere.
+    model.source = "zoo:\(name)"
+    return model
   }
 }
