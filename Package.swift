@@ -47,7 +47,7 @@ let package = Package(
     .testTarget(name: "ImportTests", dependencies: ["TensorOptImport"]),
     .testTarget(name: "CostTests", dependencies: ["TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "SearchTests", dependencies: ["TensorOptSearch", "TensorOptImport"]),
-    .testTarget(name: "ExecutorTests", dependencies: ["TensorOptExecutor"]),
+    .testTarget(name: "ExecutorTests", dependencies: ["TensorOptExecutor", "TensorOptImport"]),
     .testTarget(name: "CLITests", dependencies: ["tensoropt"]),
   ]
 )

@@ -111,18 +111,26 @@ enum InitialValues {
       tensor.pointer.pointee = value(0)
       return
     }
+    // One contiguous run per row of the last axis.
+    let run = local[rank - 1]
+    guard run > 0 else { return }
     var counter = Array(repeating: 0, count: rank)
-    for position in 0..<tensor.count {
+    var position = 0
+    let pointer = tensor.pointer
+    while position < tensor.count {
       var flat = 0
-      for axis in 0..<rank { flat = flat * shape[axis] + counter[axis] + offsets[axis] }
-      tensor.pointer[position] = value(flat)
-      var axis = rank - 1
+      for axis in 0..<(rank - 1) { flat = flat * shape[axis] + counter[axis] + offsets[axis] }
+      flat = flat * shape[rank - 1] + offsets[rank - 1]
+      for i in 0..<run { pointer[position + i] = value(flat + i) }
+      position += run
+      var axis = rank - 2
       while axis >= 0 {
         counter[axis] += 1
         if counter[axis] < local[axis] { break }
         counter[axis] = 0
         axis -= 1
       }
+      if axis < 0 { break }
     }
   }
 }
