@@ -8,7 +8,7 @@ import TensorOpt
 struct TensorOptCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tensoropt", abstract: "Distributed-training parallelism planner.",
-    subcommands: [InspectCommand.self, ModelsCommand.self])
+    subcommands: [InspectCommand.self, ModelsCommand.self, ValidateCommand.self])
 }
 
 TensorOptCommand.main()
