@@ -17,10 +17,14 @@ struct ValidateCommand: ParsableCommand {
       """)
 
   @Argument(help: "A zoo name, a model.json path, or a Hugging Face config.json path.")
-  var model: String
+  var model: String?
 
   @Option(help: "Devices: data × tensor × pipeline parallel degrees must multiply to it.")
-  var devices: Int
+  var devices: Int = 1
+
+  @Flag(
+    help: "Instead of a model, measure this machine's GEMM efficiency and all-reduce bandwidth.")
+  var benchmark = false
 
   @Option(help: "Data-parallel degree (default: devices / (tp · pp)).")
   var dp: Int?
@@ -63,6 +67,7 @@ struct ValidateCommand: ParsableCommand {
   var format: OutputFormat = .table
 
   func validate() throws {
+    guard benchmark || model != nil else { throw ValidationError("give a MODEL (or --benchmark)") }
     guard devices > 0, tp > 0, pp > 0, microBatches > 0, steps > 0 else {
       throw ValidationError("--devices, --tp, --pp, --micro-batches and --steps must be positive")
     }
@@ -78,8 +83,9 @@ struct ValidateCommand: ParsableCommand {
   }
 
   func run() throws {
+    if benchmark { return try runBenchmark() }
     let run = try reportingUserErrors { () throws -> ValidationRun in
-      let model = try ModelLoader.load(self.model)
+      let model = try ModelLoader.load(self.model ?? "")
       let dataParallel = dp ?? devices / (tp * pp)
       let global = batch ?? model.defaults.globalBatchSize
       let microBatch = microBatchSize ?? max(global / microBatches, 1)
@@ -114,6 +120,26 @@ struct ValidateCommand: ParsableCommand {
       print(Self.table([run]), terminator: "")
     }
     if !run.gradientsMatch { throw ExitCode(1) }
+  }
+
+  private func runBenchmark() throws {
+    for size in [256, 512, 1024, 2048] {
+      let gemm = try ExecutorBenchmark.gemm(size: size, repetitions: size >= 1024 ? 3 : 10)
+      print(
+        String(
+          format: "sgemm %4d: direct %.1f GFLOP/s, executor %.1f GFLOP/s (%.0f%%)", size,
+          gemm.directGFLOPS,
+          gemm.executorGFLOPS, 100 * gemm.efficiency))
+    }
+    for workers in [2, 4] {
+      let result = try ExecutorBenchmark.allReduce(workers: workers, bytes: 64 << 20)
+      print(
+        String(
+          format:
+            "all-reduce %d workers, 64 MiB: bus %.2f GB/s wall (%.0f%% of memcpy %.2f GB/s), %.2f GB/s per-core CPU time (%.0f%%)",
+          workers, result.busGBps, 100 * result.ratio, result.memcpyGBps, result.busGBpsCPU,
+          100 * result.ratioCPU))
+    }
   }
 
   static func table(_ runs: [ValidationRun]) -> String {

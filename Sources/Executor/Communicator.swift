@@ -85,8 +85,8 @@ public final class Communicator: @unchecked Sendable {
         let outgoing = Self.chunk((me - step + 2 * n) % n, of: n, length: length)
         let incoming = Self.chunk((me - step - 1 + 2 * n) % n, of: n, length: length)
         let tag = MessageTag(operation: "all-reduce", group: group, sequence: sequence, step: step)
-        post(UnsafeBufferPointer(rebasing: buffer[outgoing]), to: right, tag: tag)
-        try fetch(
+        try exchange(
+          lending: UnsafeBufferPointer(rebasing: buffer[outgoing]), to: right,
           into: UnsafeMutableBufferPointer(rebasing: buffer[incoming]), from: left, tag: tag,
           add: true)
       }
@@ -95,8 +95,8 @@ public final class Communicator: @unchecked Sendable {
         let incoming = Self.chunk((me - step + 2 * n) % n, of: n, length: length)
         let tag = MessageTag(
           operation: "all-reduce", group: group, sequence: sequence, step: n + step)
-        post(UnsafeBufferPointer(rebasing: buffer[outgoing]), to: right, tag: tag)
-        try fetch(
+        try exchange(
+          lending: UnsafeBufferPointer(rebasing: buffer[outgoing]), to: right,
           into: UnsafeMutableBufferPointer(rebasing: buffer[incoming]), from: left, tag: tag,
           add: false)
       }
@@ -129,8 +129,8 @@ public final class Communicator: @unchecked Sendable {
         let incoming = Self.chunk((me - step - 2 + 2 * n) % n, of: n, length: length)
         let tag = MessageTag(
           operation: "reduce-scatter", group: group, sequence: sequence, step: step)
-        post(UnsafeBufferPointer(rebasing: input[outgoing]), to: right, tag: tag)
-        try fetch(
+        try exchange(
+          lending: UnsafeBufferPointer(rebasing: input[outgoing]), to: right,
           into: UnsafeMutableBufferPointer(rebasing: input[incoming]), from: left, tag: tag,
           add: true)
       }
@@ -162,8 +162,8 @@ public final class Communicator: @unchecked Sendable {
         let outgoing = Self.chunk((me - step + 2 * n) % n, of: n, length: length)
         let incoming = Self.chunk((me - step - 1 + 2 * n) % n, of: n, length: length)
         let tag = MessageTag(operation: "all-gather", group: group, sequence: sequence, step: step)
-        post(UnsafeBufferPointer(rebasing: output[outgoing]), to: right, tag: tag)
-        try fetch(
+        try exchange(
+          lending: UnsafeBufferPointer(rebasing: output[outgoing]), to: right,
           into: UnsafeMutableBufferPointer(rebasing: output[incoming]), from: left, tag: tag,
           add: false)
       }
@@ -190,12 +190,13 @@ public final class Communicator: @unchecked Sendable {
     try timedTransfer("all-to-all", group: group, sequence: sequence, bytes: input.count * 4) {
       () throws(ExecutorError) in
       let tag = MessageTag(operation: "all-to-all", group: group, sequence: sequence, step: 0)
+      var lent: [(LentBuffer, Int)] = []
+      defer { for (buffer, _) in lent { buffer.reclaim() } }
       for shift in 1..<max(n, 1) {
         let peer = (me + shift) % n
-        post(
-          UnsafeBufferPointer(
-            rebasing: input[sendOffsets[peer]..<(sendOffsets[peer] + sendCounts[peer])]),
-          to: group[peer], tag: tag)
+        let values = UnsafeBufferPointer(
+          rebasing: input[sendOffsets[peer]..<(sendOffsets[peer] + sendCounts[peer])])
+        lent.append((lend(values, to: group[peer], tag: tag), group[peer]))
       }
       copy(
         UnsafeBufferPointer(rebasing: input[sendOffsets[me]..<(sendOffsets[me] + sendCounts[me])]),
@@ -208,6 +209,7 @@ public final class Communicator: @unchecked Sendable {
           into: UnsafeMutableBufferPointer(rebasing: output[range]), from: group[peer], tag: tag,
           add: false)
       }
+      for (buffer, reader) in lent { try awaitRead(buffer, by: reader, tag: tag) }
     }
   }
 
@@ -225,9 +227,11 @@ public final class Communicator: @unchecked Sendable {
       () throws(ExecutorError) in
       let tag = MessageTag(operation: "broadcast", group: group, sequence: sequence, step: 0)
       if me == root {
-        for peer in 0..<n where peer != root {
-          post(UnsafeBufferPointer(buffer), to: group[peer], tag: tag)
+        let lent = (0..<n).filter { $0 != root }.map { peer in
+          (lend(UnsafeBufferPointer(buffer), to: group[peer], tag: tag), group[peer])
         }
+        defer { for (buffer, _) in lent { buffer.reclaim() } }
+        for (buffer, reader) in lent { try awaitRead(buffer, by: reader, tag: tag) }
       } else {
         try fetch(into: buffer, from: group[root], tag: tag, add: false)
       }
@@ -284,7 +288,39 @@ public final class Communicator: @unchecked Sendable {
 
   private func post(_ values: UnsafeBufferPointer<Float>, to destination: Int, tag: MessageTag) {
     let message = DeviceTensor(shape: [values.count], copying: values, allocator: allocator)
-    fabric.mailboxes[destination].deposit(message, from: rank, tag: tag)
+    fabric.mailboxes[destination].deposit(.owned(message), from: rank, tag: tag)
+  }
+
+  /// One ring step: lends `outgoing` to `right`, reads `left`'s lent chunk into
+  /// `incoming` (adding when `add`), then waits until `right` has read `outgoing`.
+  private func exchange(
+    lending outgoing: UnsafeBufferPointer<Float>, to right: Int,
+    into incoming: UnsafeMutableBufferPointer<Float>,
+    from left: Int, tag: MessageTag, add: Bool
+  ) throws(ExecutorError) {
+    let lent = lend(outgoing, to: right, tag: tag)
+    defer { lent.reclaim() }
+    try fetch(into: incoming, from: left, tag: tag, add: add)
+    try awaitRead(lent, by: right, tag: tag)
+  }
+
+  /// Lends `values` to `destination` under `tag`; pair with ``awaitRead(_:by:tag:)``.
+  private func lend(_ values: UnsafeBufferPointer<Float>, to destination: Int, tag: MessageTag)
+    -> LentBuffer
+  {
+    let buffer = LentBuffer(values)
+    fabric.mailboxes[destination].deposit(.lent(buffer), from: rank, tag: tag)
+    return buffer
+  }
+
+  /// Waits until `reader` has read a lent buffer.
+  private func awaitRead(_ buffer: LentBuffer, by reader: Int, tag: MessageTag)
+    throws(ExecutorError)
+  {
+    let mailbox = fabric.mailboxes[rank]
+    try buffer.waitUntilRead(owner: rank, reader: reader, what: "\(tag)", timeout: fabric.timeout) {
+      mailbox.abortReason
+    }
   }
 
   private func fetch(
@@ -292,15 +328,25 @@ public final class Communicator: @unchecked Sendable {
   ) throws(ExecutorError) {
     let message = try fabric.mailboxes[rank].take(
       from: source, tag: tag, owner: rank, timeout: fabric.timeout)
-    guard message.count == buffer.count else {
+    let values: UnsafeBufferPointer<Float>
+    var lent: LentBuffer?
+    switch message {
+    case .owned(let tensor): values = UnsafeBufferPointer(tensor.storage)
+    case .lent(let buffer):
+      guard buffer.claim() else {
+        throw .aborted(worker: rank, cause: "worker \(source) withdrew \(tag)")
+      }
+      values = buffer.values
+      lent = buffer
+    }
+    defer { lent?.finish() }
+    guard values.count == buffer.count else {
       throw .invalidArgument(
-        "worker \(rank) expected \(buffer.count) elements for \(tag), worker \(source) sent \(message.count)"
+        "worker \(rank) expected \(buffer.count) elements for \(tag), worker \(source) sent \(values.count)"
       )
     }
-    if add {
-      Vector.add(UnsafeBufferPointer(message.storage), into: buffer)
-    } else {
-      copy(UnsafeBufferPointer(message.storage), to: buffer)
+    withExtendedLifetime(message) {
+      if add { Vector.add(values, into: buffer) } else { copy(values, to: buffer) }
     }
   }
 

@@ -19,6 +19,23 @@ struct MessageTag: Hashable, Sendable, CustomStringConvertible {
   }
 }
 
+/// A message: an owned copy (point-to-point sends, which never block) or a
+/// buffer lent by a collective.
+enum Message {
+  /// A copy counted by the sender's allocator, freed by the receiver.
+  case owned(DeviceTensor)
+  /// The sender's own memory, to read in place.
+  case lent(LentBuffer)
+
+  /// The number of floats carried.
+  var count: Int {
+    switch self {
+    case .owned(let tensor): tensor.count
+    case .lent(let buffer): buffer.values.count
+    }
+  }
+}
+
 /// The messages waiting for one worker, keyed by sender and tag.
 ///
 /// Every access holds `condition`'s lock, which is what makes the class safe to
@@ -30,15 +47,22 @@ final class Mailbox: @unchecked Sendable {
   }
 
   private let condition = NSCondition()
-  private var waiting: [Key: [DeviceTensor]] = [:]
+  private var waiting: [Key: [Message]] = [:]
   private var abortCause: String?
 
   /// Leaves `message` for the owner.
-  func deposit(_ message: DeviceTensor, from source: Int, tag: MessageTag) {
+  func deposit(_ message: Message, from source: Int, tag: MessageTag) {
     condition.lock()
     waiting[Key(source: source, tag: tag), default: []].append(message)
     condition.broadcast()
     condition.unlock()
+  }
+
+  /// Why the run was aborted, if it was.
+  var abortReason: String? {
+    condition.lock()
+    defer { condition.unlock() }
+    return abortCause
   }
 
   /// Wakes the owner and makes every current and future wait fail with `cause`.
@@ -55,7 +79,7 @@ final class Mailbox: @unchecked Sendable {
   ///   and the message, or ``ExecutorError/aborted(worker:cause:)`` when the run
   ///   was stopped by another worker's failure.
   func take(from source: Int, tag: MessageTag, owner: Int, timeout: Double) throws(ExecutorError)
-    -> DeviceTensor
+    -> Message
   {
     let key = Key(source: source, tag: tag)
     let deadline = Date(timeIntervalSinceNow: timeout)
