@@ -9,6 +9,28 @@ struct ExecutionPlan: Sendable {
     var configuration: OpConfiguration
     var placement: OperatorPlacement
     var specs: [ParameterSpec]
+    /// For a linear layer tied to another operator's weight, how it borrows it.
+    var tie: Tie?
+  }
+
+  /// How a tied linear layer uses another operator's weight: the owner's weight
+  /// is re-laid out into the layout the linear layer's configuration needs
+  /// (`[vocab, hidden]` read transposed for an embedding table), and the gradient
+  /// of that view, partial along the linear layer's sync axes, goes back to the
+  /// owner's layout and is added to the owner's gradient.
+  struct Tie: Sendable {
+    /// The step owning the weight (its parameter 0).
+    var owner: Int
+    /// Whether the weight is stored `[out, in]` (an embedding table).
+    var transposed: Bool
+    /// The whole weight's shape as the owner stores it.
+    var shape: [Int]
+    /// The owner's layout of the weight.
+    var ownerLayout: TensorLayout
+    /// The layout the tied layer needs.
+    var viewLayout: TensorLayout
+    /// The tied layer's gradient-sync axes.
+    var syncAxes: [Int]
   }
 
   let program: FlatProgram
@@ -47,7 +69,13 @@ struct ExecutionPlan: Sendable {
         for: step.op, inputs: inputShapes, output: outputShape, configuration: configuration,
         placement: placement,
         stepName: step.name)
-      plans.append(StepPlan(configuration: configuration, placement: placement, specs: specs))
+      plans.append(
+        StepPlan(configuration: configuration, placement: placement, specs: specs, tie: nil))
+    }
+    for (index, step) in program.steps.enumerated() {
+      guard let target = step.op.attributes.tiedTo else { continue }
+      plans[index].tie = try Self.tie(
+        step: index, target: target, program: program, plans: plans, mesh: strategy.mesh)
     }
     steps = plans
 
@@ -80,6 +108,40 @@ struct ExecutionPlan: Sendable {
     {
       throw .unsupported("the loss must be computed by the last stage")
     }
+  }
+
+  /// The tie of linear step `index` to the operator named `target`.
+  static func tie(
+    step index: Int, target: String, program: FlatProgram, plans: [StepPlan], mesh: DeviceMesh
+  ) throws(ExecutorError) -> Tie {
+    let step = program.steps[index]
+    let owners = program.steps.indices.filter {
+      (program.steps[$0].name == target || program.steps[$0].configurationKey == target)
+        && $0 != index
+    }
+    guard owners.count == 1, let owner = owners.first, let weight = plans[owner].specs.first,
+      program.steps[owner].op.attributes.tiedTo == nil
+    else {
+      throw .unsupported(
+        "\(step.name): tied_to '\(target)' does not name one operator owning a weight")
+    }
+    let transposed = program.steps[owner].op.kind == .embedding
+    let inWidth = program.values[step.inputs[0]].shape.last ?? 0
+    let outWidth = program.values[step.output].shape.last ?? 0
+    guard weight.shape == (transposed ? [outWidth, inWidth] : [inWidth, outWidth]) else {
+      throw .unsupported(
+        "\(step.name): tied weight \(weight.shape) does not fit a \(inWidth)→\(outWidth) linear layer"
+      )
+    }
+    var view = TensorLayout.replicated(meshAxes: mesh.shape.count)
+    for (axis, name) in plans[index].configuration.assignments.enumerated() {
+      if name == "out" { view.splitAxis[axis] = transposed ? 0 : 1 }
+      if name == "in" { view.splitAxis[axis] = transposed ? 1 : 0 }
+    }
+    return Tie(
+      owner: owner, transposed: transposed, shape: weight.shape,
+      ownerLayout: weight.layout(meshAxes: mesh.shape.count),
+      viewLayout: view, syncAxes: plans[index].placement.gradientSyncAxes)
   }
 
   /// Stage starts giving each stage about the same forward FLOPs.

@@ -4,7 +4,9 @@ extension OperatorRunner {
   // MARK: Backward
 
   /// The gradients of the inputs (`nil` for integer inputs) and of the parameters.
-  func backward(_ saved: SavedActivations, outputGradient dy: DeviceTensor) throws(ExecutorError)
+  func backward(
+    _ saved: SavedActivations, outputGradient dy: DeviceTensor, tiedWeight: DeviceTensor? = nil
+  ) throws(ExecutorError)
     -> (
       [DeviceTensor?], [DeviceTensor]
     )
@@ -15,28 +17,34 @@ extension OperatorRunner {
     switch op.kind {
     case .linear:
       let x = t[0]
-      let weight = parameters[0]
-      let inWidth = weight.shape[0]
-      let outWidth = weight.shape[1]
+      let (weight, transposed, bias) = linearParameters(tiedWeight: tiedWeight)
+      let inWidth = transposed ? weight.shape[1] : weight.shape[0]
+      let outWidth = transposed ? weight.shape[0] : weight.shape[1]
       let rows = x.count / max(inWidth, 1)
       let dx = tensor(x.shape)
       let dw = tensor(weight.shape)
-      var grads = [dw]
-      if parameters.count > 1 { grads.append(tensor(parameters[1].shape)) }
+      let db = bias.map { tensor($0.shape) }
       timer.timed(name) {
         Gemm.multiply(
           dy.pointer, weight.pointer, into: dx.pointer, m: rows, n: inWidth, k: outWidth,
-          transposeB: true)
-        Gemm.multiply(
-          x.pointer, dy.pointer, into: dw.pointer, m: inWidth, n: outWidth, k: rows,
-          transposeA: true)
-        if grads.count > 1, leads(axes("in")) {
+          transposeB: !transposed)
+        if transposed {
+          Gemm.multiply(
+            dy.pointer, x.pointer, into: dw.pointer, m: outWidth, n: inWidth, k: rows,
+            transposeA: true)
+        } else {
+          Gemm.multiply(
+            x.pointer, dy.pointer, into: dw.pointer, m: inWidth, n: outWidth, k: rows,
+            transposeA: true)
+        }
+        if let db, leads(axes("in")) {
           for r in 0..<rows {
-            Vector.add(dy.pointer + r * outWidth, into: grads[1].pointer, count: outWidth)
+            Vector.add(dy.pointer + r * outWidth, into: db.pointer, count: outWidth)
           }
         }
       }
-      return ([dx], grads)
+      // A tied layer returns the gradient of its weight view first, then its own bias.
+      return ([dx], [dw] + (db.map { [$0] } ?? []))
     case .matmul, .batchedMatmul:
       let a = t[0]
       let b = t[1]

@@ -28,6 +28,8 @@ struct OperatorRunner {
   let microBatches: Int
   /// Selective recomputation: attention keeps no probabilities and recomputes them.
   let recomputesAttention: Bool
+  /// Whether a tied weight is stored `[out, in]` (an embedding table).
+  let tiedTransposed: Bool
 
   var mesh: DeviceMesh { view.mesh }
 
@@ -49,9 +51,18 @@ struct OperatorRunner {
 
   // MARK: Forward
 
-  func forward(_ inputs: [DeviceTensor], microBatch: Int) throws(ExecutorError) -> (
-    DeviceTensor, SavedActivations
-  ) {
+  /// The linear weight (own, or `tiedWeight`, another operator's weight laid out
+  /// for this one), whether it is stored `[out, in]`, and the bias.
+  func linearParameters(tiedWeight: DeviceTensor?) -> (DeviceTensor, Bool, DeviceTensor?) {
+    if let tiedWeight { return (tiedWeight, tiedTransposed, parameters.first) }
+    return (parameters[0], false, parameters.count > 1 ? parameters[1] : nil)
+  }
+
+  func forward(_ inputs: [DeviceTensor], microBatch: Int, tiedWeight: DeviceTensor? = nil)
+    throws(ExecutorError) -> (
+      DeviceTensor, SavedActivations
+    )
+  {
     let x = inputs[0]
     var saved: [DeviceTensor] = []
     let y: DeviceTensor
@@ -59,16 +70,18 @@ struct OperatorRunner {
     let name = op.kind.rawValue
     switch op.kind {
     case .linear:
-      let weight = parameters[0]
-      let inWidth = weight.shape[0]
-      let outWidth = weight.shape[1]
+      let (weight, transposed, bias) = linearParameters(tiedWeight: tiedWeight)
+      let inWidth = transposed ? weight.shape[1] : weight.shape[0]
+      let outWidth = transposed ? weight.shape[0] : weight.shape[1]
       let rows = x.count / max(inWidth, 1)
       y = tensor(x.shape.dropLast() + [outWidth])
       timer.timed(name) {
-        Gemm.multiply(x.pointer, weight.pointer, into: y.pointer, m: rows, n: outWidth, k: inWidth)
-        if parameters.count > 1, leads(axes("in")) {
+        Gemm.multiply(
+          x.pointer, weight.pointer, into: y.pointer, m: rows, n: outWidth, k: inWidth,
+          transposeB: transposed)
+        if let bias, leads(axes("in")) {
           for r in 0..<rows {
-            Vector.add(parameters[1].pointer, into: y.pointer + r * outWidth, count: outWidth)
+            Vector.add(bias.pointer, into: y.pointer + r * outWidth, count: outWidth)
           }
         }
       }

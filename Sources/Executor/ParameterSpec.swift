@@ -15,6 +15,13 @@ struct ParameterSpec: Sendable {
   var scale: Float
   var offset: Float
 
+  /// The layout of this parameter on a mesh of `meshAxes` axes.
+  func layout(meshAxes: Int) -> TensorLayout {
+    var layout = TensorLayout.replicated(meshAxes: meshAxes)
+    for split in splits { layout.splitAxis[split.meshAxis] = split.tensorAxis }
+    return layout
+  }
+
   /// The parameters of an operator under `configuration`, or an error for
   /// operators the executor does not run yet.
   static func specs(
@@ -27,8 +34,16 @@ struct ParameterSpec: Sendable {
     }
     let sync = placement.gradientSyncAxes
     if op.attributes.tiedTo != nil {
-      throw .unsupported(
-        "\(stepName): tied weights (tied_to) are not supported by the executor yet")
+      // A tied linear layer borrows its weight (see ExecutionPlan.Tie); it owns only its bias.
+      guard op.kind == .linear else {
+        throw .unsupported("\(stepName): only linear layers may be tied (tied_to) in the executor")
+      }
+      guard op.attributes.bias, let fanOut = output.last else { return [] }
+      return [
+        ParameterSpec(
+          name: "bias", shape: [fanOut], splits: axes("out").map { ($0, 0) },
+          syncAxes: (sync + axes("in")).sorted(), scale: 0.1, offset: 0)
+      ]
     }
     switch op.kind {
     case .linear:

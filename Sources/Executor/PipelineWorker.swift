@@ -72,7 +72,8 @@ struct PipelineWorker {
         outputShape: plan.program.values[step.output].shape, view: view, worker: worker,
         specs: specs,
         parameters: parameters, seed: options.seed, microBatches: options.microBatches,
-        recomputesAttention: options.recomputation == .selective)
+        recomputesAttention: options.recomputation == .selective,
+        tiedTransposed: plan.steps[index].tie?.transposed ?? false)
     }
     self.runners = runners
   }
@@ -134,7 +135,8 @@ struct PipelineWorker {
         remaining[input, default: 1] -= 1
         values[input] = remaining[input] == 0 ? nil : value
       }
-      let (local, saved) = try runner(index).forward(locals, microBatch: m)
+      let (local, saved) = try runner(index).forward(
+        locals, microBatch: m, tiedWeight: try tiedView(index))
       let output = ShardedTensor(
         local: local, layout: placement.output, globalShape: program.values[step.output].shape)
       if !(fullRecomputation && step.segment != nil) { state.stash[index] = saved }
@@ -202,6 +204,17 @@ struct PipelineWorker {
       local: tensor, layout: .replicated(meshAxes: view.mesh.shape.count), globalShape: info.shape)
   }
 
+  /// For a tied linear step, its owner's weight re-laid out as the step needs it.
+  private func tiedView(_ index: Int) throws(ExecutorError) -> DeviceTensor? {
+    guard let tie = plan.steps[index].tie else { return nil }
+    guard let owner = runners[tie.owner]?.parameters.first else {
+      throw .invalidArgument(
+        "\(program.steps[index].name): the tied weight's owner is not on this stage")
+    }
+    let weight = ShardedTensor(local: owner, layout: tie.ownerLayout, globalShape: tie.shape)
+    return try engine.relayout(weight, to: tie.viewLayout).local
+  }
+
   private func runner(_ index: Int) throws(ExecutorError) -> OperatorRunner {
     guard let runner = runners[index] else {
       throw .invalidArgument("step \(index) does not run on stage \(view.stage)")
@@ -226,7 +239,8 @@ struct PipelineWorker {
         }
         locals.append(try engine.relayout(value, to: placement.inputs[k]).local)
       }
-      let (local, saved) = try runner(index).forward(locals, microBatch: m)
+      let (local, saved) = try runner(index).forward(
+        locals, microBatch: m, tiedWeight: try tiedView(index))
       state.stash[index] = saved
       values[step.output] = ShardedTensor(
         local: local, layout: placement.output, globalShape: program.values[step.output].shape)
@@ -263,7 +277,7 @@ struct PipelineWorker {
       }
       state.stash[index] = nil
       let (inputGradients, weightGradients) = try runner(index).backward(
-        saved, outputGradient: outputGradient.local)
+        saved, outputGradient: outputGradient.local, tiedWeight: try tiedView(index))
       for (k, input) in step.inputs.enumerated() {
         guard let local = inputGradients[k], program.values[input].producer != nil else { continue }
         let produced = ShardedTensor(
@@ -322,19 +336,43 @@ struct PipelineWorker {
   private func synchroniseAndStep(
     _ parameterGradients: [Int: [DeviceTensor]], into output: inout PipelineWorkerOutput
   ) throws(ExecutorError) {
+    // Tied layers' weight gradients, summed and laid out as their owners keep them.
+    var tiedContributions: [Int: DeviceTensor] = [:]
+    for index in mySteps {
+      guard let tie = plan.steps[index].tie, let viewGradient = parameterGradients[index]?.first
+      else {
+        continue
+      }
+      var layout = tie.viewLayout
+      for axis in tie.syncAxes { layout.isPartial[axis] = true }
+      let resolved = try engine.relayout(
+        ShardedTensor(local: viewGradient, layout: layout, globalShape: tie.shape),
+        to: tie.ownerLayout
+      ).local
+      if let existing = tiedContributions[tie.owner] {
+        Vector.add(resolved.pointer, into: existing.pointer, count: existing.count)
+      } else {
+        tiedContributions[tie.owner] = resolved
+      }
+    }
     for index in mySteps {
       let step = program.steps[index]
-      guard let runner = runners[index], let gradients = parameterGradients[index] else { continue }
+      guard let runner = runners[index], var gradients = parameterGradients[index] else { continue }
+      if plan.steps[index].tie != nil { gradients.removeFirst() }
       for (j, spec) in plan.steps[index].specs.enumerated() {
         let name = step.name + "/" + spec.name
         let gradient = gradients[j]
         let parameter = runner.parameters[j]
+        let tied = j == 0 ? tiedContributions[index] : nil
         if options.zeroStage1, let adam = options.adam, !spec.syncAxes.isEmpty {
           let group = view.group(alongAxes: spec.syncAxes)
           let position = group.firstIndex(of: worker.rank) ?? 0
           let range = Communicator.chunk(position, of: group.count, length: gradient.count)
           let chunk = DeviceTensor(shape: [range.count], allocator: worker.allocator)
           try worker.communicator.reduceScatter(gradient.storage, into: chunk.storage, group: group)
+          if let tied {
+            Vector.add(tied.pointer + range.lowerBound, into: chunk.pointer, count: range.count)
+          }
           let moments = DeviceTensor(shape: [2, range.count], allocator: worker.allocator)
           let updated = DeviceTensor(shape: [range.count], allocator: worker.allocator)
           worker.trace.timed("adam") {
@@ -352,6 +390,7 @@ struct PipelineWorker {
           for axis in spec.syncAxes {
             try worker.communicator.allReduce(gradient.storage, group: view.group(alongAxis: axis))
           }
+          if let tied { Vector.add(tied.pointer, into: gradient.pointer, count: gradient.count) }
           output.gradients[name] = gradient.values
           if let adam = options.adam {
             let moments = DeviceTensor(shape: [2, gradient.count], allocator: worker.allocator)

@@ -30,7 +30,7 @@ enum TestModels {
   static func transformer(
     batch: Int = 4, sequence: Int = 4, hidden: Int = 8, heads: Int = 4, kvHeads: Int = 2,
     ffn: Int = 16,
-    vocab: Int = 12, layers: Int = 2
+    vocab: Int = 12, layers: Int = 2, tiedHead: Bool = false
   ) throws -> Graph {
     let headDim = hidden / heads
     let tokens = [d("batch", batch), d("seq", sequence)]
@@ -69,6 +69,7 @@ enum TestModels {
     let nf = try b.add("lnf", Operator(.layerNorm), inputs: [out], output: "nf", shape: width)
     var noBias = OperatorAttributes()
     noBias.bias = false
+    if tiedHead { noBias.tiedTo = "embed" }
     let logits = try b.add(
       "head", Operator(.linear, attributes: noBias), inputs: [nf], output: "logits",
       shape: tokens + [d("vocab", vocab)])
