@@ -47,8 +47,11 @@ struct ValidateCommand: ParsableCommand {
   @Option(help: "Sequence length (language models; default: the model's own).")
   var seq: Int?
 
-  @Option(help: "Pipeline schedule: gpipe or 1f1b.")
+  @Option(help: "Pipeline schedule: gpipe, 1f1b or interleaved-1f1b.")
   var schedule: String = "1f1b"
+
+  @Option(help: "Model chunks per pipeline stage (interleaved schedules).")
+  var chunks: Int = 1
 
   @Option(help: "Activation recomputation: none, selective or full.")
   var recompute: String = "none"
@@ -75,8 +78,9 @@ struct ValidateCommand: ParsableCommand {
       throw ValidationError("dp × tp × pp must equal --devices \(devices)")
     }
     guard PipelineSchedule(rawValue: schedule) != nil else {
-      throw ValidationError("--schedule must be gpipe or 1f1b")
+      throw ValidationError("--schedule must be gpipe, 1f1b or interleaved-1f1b")
     }
+    guard chunks > 0 else { throw ValidationError("--chunks must be positive") }
     guard Recomputation(rawValue: recompute) != nil else {
       throw ValidationError("--recompute must be none, selective or full")
     }
@@ -99,8 +103,9 @@ struct ValidateCommand: ParsableCommand {
         options.zeroStage1 = true
       }
       let graph = try model.graph(batchSize: microBatch, sequenceLength: seq)
-      let strategy = Strategy.megatron(
+      var strategy = Strategy.megatron(
         graph, dataParallel: dataParallel, tensorParallel: tp, stageCount: pp)
+      strategy.chunksPerStage = chunks
       let label =
         "dp\(dataParallel)·tp\(tp)·pp\(pp) mb\(microBatch)×\(microBatches) \(schedule) recompute=\(recompute)\(zero1 ? " zero1" : "")"
       do {

@@ -37,7 +37,7 @@ public final class Communicator: @unchecked Sendable {
 
   // MARK: Point to point
 
-  /// Sends a copy of `buffer` to worker `destination` under `tag`; never blocks.
+  /// Sends a copy of `buffer` to worker `destination` (possibly this worker) under `tag`; never blocks.
   public func send(_ buffer: UnsafeBufferPointer<Float>, to destination: Int, tag: Int)
     throws(ExecutorError)
   {
@@ -251,7 +251,7 @@ public final class Communicator: @unchecked Sendable {
   }
 
   private func checkWorker(_ worker: Int) throws(ExecutorError) {
-    guard (0..<worldSize).contains(worker), worker != rank else {
+    guard (0..<worldSize).contains(worker) else {
       throw .invalidArgument("worker \(rank) cannot exchange with worker \(worker) of \(worldSize)")
     }
   }

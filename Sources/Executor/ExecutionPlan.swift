@@ -36,10 +36,15 @@ struct ExecutionPlan: Sendable {
   let program: FlatProgram
   let mesh: DeviceMesh
   let steps: [StepPlan]
+  /// Pipeline stages (device groups).
   let stageCount: Int
-  /// The stage of each step.
+  /// Model chunks per stage.
+  let chunks: Int
+  /// The virtual stage of each step (`stageCount · chunks` of them).
+  let virtualStageOfStep: [Int]
+  /// The stage (device group) of each step: its virtual stage modulo `stageCount`.
   let stageOfStep: [Int]
-  /// For each value, the stages other than its producer's that consume it, ascending.
+  /// For each value, the virtual stages other than its producer's that consume it, ascending.
   let remoteConsumers: [[Int]]
 
   init(graph: Graph, strategy: Strategy) throws(ExecutorError) {
@@ -80,31 +85,46 @@ struct ExecutionPlan: Sendable {
     steps = plans
 
     stageCount = strategy.stageCount
-    guard stageCount >= 1, stageCount <= program.steps.count else {
-      throw .unsupported("\(stageCount) pipeline stages for \(program.steps.count) operators")
+    chunks = strategy.chunksPerStage
+    let virtualStages = stageCount * chunks
+    guard stageCount >= 1, chunks >= 1, virtualStages <= program.steps.count else {
+      throw .unsupported(
+        "\(stageCount) pipeline stages × \(chunks) chunks for \(program.steps.count) operators")
     }
-    let starts = strategy.stageStarts ?? Self.balancedStarts(program, stages: stageCount)
-    guard starts.count == stageCount - 1,
+    let starts = strategy.stageStarts ?? Self.balancedStarts(program, stages: virtualStages)
+    guard starts.count == virtualStages - 1,
       zip([0] + starts, starts + [program.steps.count]).allSatisfy({ $0 < $1 })
     else {
       throw .unsupported(
-        "stage starts \(starts) do not cut \(program.steps.count) operators into \(stageCount) stages"
+        "stage starts \(starts) do not cut \(program.steps.count) operators into \(virtualStages) stages"
       )
     }
-    let stageOfStep = program.steps.indices.map { index in starts.filter { $0 <= index }.count }
-    self.stageOfStep = stageOfStep
+    let virtualStageOfStep = program.steps.indices.map { index in
+      starts.filter { $0 <= index }.count
+    }
+    self.virtualStageOfStep = virtualStageOfStep
+    let stages = stageCount
+    stageOfStep = virtualStageOfStep.map { $0 % stages }
     var consumers = Array(repeating: [Int](), count: program.values.count)
     for (index, step) in program.steps.enumerated() {
       for input in step.inputs {
-        let producerStage = program.values[input].producer.map { stageOfStep[$0] }
-        let stage = stageOfStep[index]
+        let producerStage = program.values[input].producer.map { virtualStageOfStep[$0] }
+        let stage = virtualStageOfStep[index]
         if let producerStage, producerStage != stage, !consumers[input].contains(stage) {
           consumers[input].append(stage)
         }
       }
     }
     remoteConsumers = consumers.map { $0.sorted() }
-    if let lossProducer = program.values[loss].producer, stageOfStep[lossProducer] != stageCount - 1
+    for (index, plan) in plans.enumerated() {
+      if let tie = plan.tie, stageOfStep[tie.owner] != stageOfStep[index] {
+        throw .unsupported(
+          "\(program.steps[index].name): a tied weight must be on its owner's pipeline stage (\(program.steps[tie.owner].name))"
+        )
+      }
+    }
+    if let lossProducer = program.values[loss].producer,
+      virtualStageOfStep[lossProducer] != virtualStages - 1
     {
       throw .unsupported("the loss must be computed by the last stage")
     }
@@ -179,8 +199,8 @@ struct ExecutionPlan: Sendable {
     return steps[producer].placement.output.withoutPartials
   }
 
-  /// The stage producing a value (`nil` for model inputs).
+  /// The virtual stage producing a value (`nil` for model inputs).
   func stage(producing value: Int) -> Int? {
-    program.values[value].producer.map { stageOfStep[$0] }
+    program.values[value].producer.map { virtualStageOfStep[$0] }
   }
 }

@@ -46,8 +46,8 @@ extension ExecutionPlan {
         }
       }
       let inFlight =
-        options.schedule == .oneFOneB
-        ? min(stageCount - view.stage, options.microBatches) : options.microBatches
+        options.schedule == .gpipe
+        ? options.microBatches : min(stageCount - view.stage + chunks - 1, options.microBatches)
       return parameterBytes + inFlight * activationBytes
     }
   }

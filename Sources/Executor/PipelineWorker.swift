@@ -29,7 +29,10 @@ struct PipelineWorker {
   /// This stage's steps, in program order.
   let mySteps: [Int]
   private let engine: RelayoutEngine
-  private let localUses: [Int: Int]
+  /// Per model chunk, its steps in program order.
+  private let chunkSteps: [[Int]]
+  /// Per model chunk, how many of its steps' input slots read each value.
+  private let localUses: [[Int: Int]]
   private let runners: [Int: OperatorRunner]
 
   private var program: FlatProgram { plan.program }
@@ -45,11 +48,17 @@ struct PipelineWorker {
     let mine = plan.program.steps.indices.filter { plan.stageOfStep[$0] == view.stage }
     mySteps = mine
     engine = RelayoutEngine(view: view, worker: worker)
-    var uses: [Int: Int] = [:]
-    for index in mine {
-      for input in plan.program.steps[index].inputs { uses[input, default: 0] += 1 }
+    let chunkSteps = (0..<plan.chunks).map { chunk in
+      mine.filter { plan.virtualStageOfStep[$0] == view.stage + chunk * plan.stageCount }
     }
-    localUses = uses
+    self.chunkSteps = chunkSteps
+    localUses = chunkSteps.map { steps in
+      var uses: [Int: Int] = [:]
+      for index in steps {
+        for input in plan.program.steps[index].inputs { uses[input, default: 0] += 1 }
+      }
+      return uses
+    }
     var runners: [Int: OperatorRunner] = [:]
     for index in mine {
       let step = plan.program.steps[index]
@@ -89,14 +98,16 @@ struct PipelineWorker {
     var parameterGradients: [Int: [DeviceTensor]] = [:]
     var loss: Float = 0
     let actions = options.schedule.actions(
-      stage: view.stage, stages: plan.stageCount, microBatches: microBatches)
+      stage: view.stage, stages: plan.stageCount, microBatches: microBatches, chunks: plan.chunks)
     for action in actions {
       if action.isForward {
-        loss += try forward(action.microBatch, state: &states[action.microBatch])
+        loss += try forward(
+          action.microBatch, chunk: action.chunk, state: &states[action.microBatch])
       } else {
         try backward(
-          action.microBatch, state: &states[action.microBatch], into: &parameterGradients)
-        states[action.microBatch] = MicroBatchState()
+          action.microBatch, chunk: action.chunk, state: &states[action.microBatch],
+          into: &parameterGradients)
+        if action.chunk == 0 { states[action.microBatch] = MicroBatchState() }
       }
     }
     var output = PipelineWorkerOutput(
@@ -113,11 +124,18 @@ struct PipelineWorker {
   }
 
   /// Runs micro-batch `m`'s forward pass of this stage; returns its loss share.
-  private func forward(_ m: Int, state: inout MicroBatchState) throws(ExecutorError) -> Float {
+  /// The worker running device `view.localRank` of virtual stage `virtual`.
+  private func peer(virtualStage virtual: Int) -> Int {
+    view.worker(stage: virtual % plan.stageCount, local: view.localRank)
+  }
+
+  private func forward(_ m: Int, chunk: Int, state: inout MicroBatchState) throws(ExecutorError)
+    -> Float
+  {
     var values: [Int: ShardedTensor] = [:]
-    var remaining = localUses
+    var remaining = localUses[chunk]
     var loss: Float = 0
-    for index in mySteps {
+    for index in chunkSteps[chunk] {
       let step = program.steps[index]
       let placement = plan.steps[index].placement
       var locals: [DeviceTensor] = []
@@ -128,7 +146,7 @@ struct PipelineWorker {
         } else {
           value = try obtain(input, microBatch: m)
         }
-        if fullRecomputation, step.segment != nil, isExternal(input, to: step) {
+        if fullRecomputation, step.segment != nil, isExternal(input, to: index) {
           state.checkpoints[input] = value
         }
         locals.append(try engine.relayout(value, to: placement.inputs[k]).local)
@@ -142,7 +160,7 @@ struct PipelineWorker {
       if !(fullRecomputation && step.segment != nil) { state.stash[index] = saved }
       for stage in plan.remoteConsumers[step.output] {
         try worker.communicator.send(
-          UnsafeBufferPointer(local.storage), to: view.worker(stage: stage, local: view.localRank),
+          UnsafeBufferPointer(local.storage), to: peer(virtualStage: stage),
           tag: tag(step.output, m, forward: true))
       }
       if step.output == program.outputs.first {
@@ -157,10 +175,11 @@ struct PipelineWorker {
 
   /// Whether `value` comes from outside `step`'s segment on this stage (a checkpoint
   /// for full recomputation).
-  private func isExternal(_ value: Int, to step: FlatProgram.Step) -> Bool {
-    guard let producer = program.values[value].producer, plan.stageOfStep[producer] == view.stage
+  private func isExternal(_ value: Int, to index: Int) -> Bool {
+    guard let producer = program.values[value].producer,
+      plan.virtualStageOfStep[producer] == plan.virtualStageOfStep[index]
     else { return true }
-    return program.steps[producer].segment != step.segment
+    return program.steps[producer].segment != program.steps[index].segment
   }
 
   /// A value this stage does not produce: a model input (generated) or another
@@ -174,7 +193,7 @@ struct PipelineWorker {
     let tensor = DeviceTensor(shape: block.localShape(info.shape), allocator: worker.allocator)
     try worker.communicator.receive(
       into: tensor.storage,
-      from: view.worker(stage: plan.stageOfStep[producer], local: view.localRank),
+      from: peer(virtualStage: plan.virtualStageOfStep[producer]),
       tag: tag(value, m, forward: true))
     return ShardedTensor(local: tensor, layout: layout, globalShape: info.shape)
   }
@@ -225,11 +244,11 @@ struct PipelineWorker {
   // MARK: Backward
 
   /// Reruns the forward of `segment`'s steps from their checkpoints, refilling the stash.
-  private func recompute(segment: Int, state: inout MicroBatchState, microBatch m: Int)
+  private func recompute(segment: Int, chunk: Int, state: inout MicroBatchState, microBatch m: Int)
     throws(ExecutorError)
   {
     var values = state.checkpoints
-    for index in mySteps where program.steps[index].segment == segment {
+    for index in chunkSteps[chunk] where program.steps[index].segment == segment {
       let step = program.steps[index]
       let placement = plan.steps[index].placement
       var locals: [DeviceTensor] = []
@@ -248,25 +267,27 @@ struct PipelineWorker {
   }
 
   private func backward(
-    _ m: Int, state: inout MicroBatchState, into parameterGradients: inout [Int: [DeviceTensor]]
+    _ m: Int, chunk: Int, state: inout MicroBatchState,
+    into parameterGradients: inout [Int: [DeviceTensor]]
   ) throws(ExecutorError) {
     var gradients: [Int: ShardedTensor] = [:]
-    if let lossID = program.outputs.first, plan.stage(producing: lossID) == view.stage {
+    let virtual = view.stage + chunk * plan.stageCount
+    if let lossID = program.outputs.first, plan.stage(producing: lossID) == virtual {
       let one = DeviceTensor(shape: [], allocator: worker.allocator)
       one.pointer[0] = 1
       gradients[lossID] = ShardedTensor(
         local: one, layout: plan.gradientLayout(of: lossID), globalShape: [])
     }
-    for index in mySteps.reversed() {
+    for index in chunkSteps[chunk].reversed() {
       let step = program.steps[index]
       let placement = plan.steps[index].placement
       if state.stash[index] == nil, let segment = step.segment, fullRecomputation {
-        try recompute(segment: segment, state: &state, microBatch: m)
+        try recompute(segment: segment, chunk: chunk, state: &state, microBatch: m)
       }
       for stage in plan.remoteConsumers[step.output] {
         let received = zeros(value: step.output)
         try worker.communicator.receive(
-          into: received.local.storage, from: view.worker(stage: stage, local: view.localRank),
+          into: received.local.storage, from: peer(virtualStage: stage),
           tag: tag(step.output, m, forward: false))
         gradients[step.output] = accumulate(gradients[step.output], received)
       }
@@ -296,14 +317,13 @@ struct PipelineWorker {
         parameterGradients[index] = weightGradients
       }
     }
-    let received = Set(mySteps.flatMap { program.steps[$0].inputs })
+    let received = Set(chunkSteps[chunk].flatMap { program.steps[$0].inputs })
     for value in received.sorted() {
-      guard let stage = plan.stage(producing: value), stage != view.stage else { continue }
+      guard let stage = plan.stage(producing: value), stage != virtual else { continue }
       let gradient = gradients[value] ?? zeros(value: value)
       try worker.communicator.send(
         UnsafeBufferPointer(gradient.local.storage),
-        to: view.worker(stage: stage, local: view.localRank),
-        tag: tag(value, m, forward: false))
+        to: peer(virtualStage: stage), tag: tag(value, m, forward: false))
     }
   }
 

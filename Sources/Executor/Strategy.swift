@@ -14,18 +14,24 @@ public struct Strategy: Sendable, Hashable {
   public var configurations: [String: OpConfiguration]
   /// The number of pipeline stages.
   public var stageCount: Int
-  /// The first unrolled step (index into ``FlatProgram/steps``) of stages
-  /// `1 ..< stageCount`; `nil` balances forward FLOPs.
+  /// Model chunks per stage (interleaved pipelines): the program is cut into
+  /// `stageCount · chunksPerStage` virtual stages and virtual stage `k` runs on
+  /// stage `k mod stageCount`.
+  public var chunksPerStage: Int
+  /// The first unrolled step (index into ``FlatProgram/steps``) of virtual stages
+  /// `1 ..< stageCount · chunksPerStage`; `nil` balances forward FLOPs.
   public var stageStarts: [Int]?
 
   /// Creates a strategy.
   public init(
     mesh: DeviceMesh, configurations: [String: OpConfiguration] = [:], stageCount: Int = 1,
+    chunksPerStage: Int = 1,
     stageStarts: [Int]? = nil
   ) {
     self.mesh = mesh
     self.configurations = configurations
     self.stageCount = stageCount
+    self.chunksPerStage = chunksPerStage
     self.stageStarts = stageStarts
   }
 
@@ -42,6 +48,9 @@ public enum PipelineSchedule: String, Sendable, Hashable, Codable, CaseIterable 
   case gpipe
   /// Warm-up forwards, then one forward and one backward alternately, then cool-down backwards.
   case oneFOneB = "1f1b"
+  /// 1F1B over several model chunks per stage (Megatron-LM's interleaved schedule);
+  /// needs a number of micro-batches divisible by the number of stages.
+  case interleaved = "interleaved-1f1b"
 }
 
 /// Which activations are recomputed in backward instead of kept from forward.

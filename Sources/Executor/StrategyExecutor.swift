@@ -38,6 +38,11 @@ public enum StrategyExecutor {
     guard options.microBatches >= 1 else {
       throw ExecutorError.unsupported("micro-batches must be at least 1")
     }
+    if plan.chunks > 1, options.schedule != .gpipe, options.microBatches % plan.stageCount != 0 {
+      throw ExecutorError.unsupported(
+        "interleaved 1F1B needs micro-batches (\(options.microBatches)) divisible by the stages (\(plan.stageCount))"
+      )
+    }
     let estimate = plan.estimatedPeakBytes(options: options).reduce(0, +)
     let limit = options.memoryLimitBytes ?? MachineMemory.availableBytes().map { $0 / 10 * 8 }
     if let limit, estimate > limit {

@@ -121,3 +121,53 @@ import Testing
     #expect(scatters.count == zero.gradients.count)
   }
 }
+
+@Suite struct InterleavedPipelineTests {
+  private func run(_ strategy: Strategy, microBatches: Int, schedule: PipelineSchedule) throws
+    -> ExecutionResult
+  {
+    var options = ExecutionOptions()
+    options.microBatches = microBatches
+    options.schedule = schedule
+    options.timeout = 20
+    return try StrategyExecutor.run(
+      try TestModels.transformer(batch: 4 / microBatches), strategy: strategy, options: options)
+  }
+
+  @Test(arguments: [
+    (2, 2, PipelineSchedule.interleaved), (2, 4, .interleaved), (1, 2, .interleaved),
+    (2, 2, .gpipe),
+  ])
+  func modelChunksPerStageMatchTheSingleWorkerRun(
+    stages: Int, microBatches: Int, schedule: PipelineSchedule
+  ) throws {
+    let reference = try StrategyExecutor.run(
+      try TestModels.transformer(batch: 4), strategy: .singleDevice)
+    let strategy = Strategy(
+      mesh: DeviceMesh([2]),
+      configurations: [
+        "layers/fc1": OpConfiguration(["out"]), "layers/fc2": OpConfiguration(["in"]),
+      ],
+      stageCount: stages, chunksPerStage: 2)
+    let result = try run(strategy, microBatches: microBatches, schedule: schedule)
+    let comparison = NumericsComparison(candidate: result, reference: reference)
+    #expect(
+      comparison.matches(), "\(comparison.worstParameter): \(comparison.maxGradientRelativeError)")
+  }
+
+  @Test func interleavedOrderCoversEveryUnitOnceAndStartsWithTheWarmUp() {
+    let actions = PipelineSchedule.interleaved.actions(
+      stage: 0, stages: 2, microBatches: 4, chunks: 2)
+    #expect(actions.count == 16)
+    #expect(Set(actions).count == 16)
+    #expect(actions.prefix(4).allSatisfy { $0.isForward })
+    #expect(actions.prefix(4).map(\.chunk) == [0, 0, 1, 1])
+  }
+
+  @Test func interleavingRefusesMicroBatchesNotDivisibleByTheStages() {
+    let strategy = Strategy(mesh: DeviceMesh([1]), stageCount: 2, chunksPerStage: 2)
+    #expect(throws: ExecutorError.self) {
+      _ = try self.run(strategy, microBatches: 1, schedule: .interleaved)
+    }
+  }
+}
