@@ -68,6 +68,13 @@ struct ExecutionPlan: Sendable {
           "\(step.configurationKey): configuration [\(configuration)] is not valid on mesh \(strategy.mesh) (dimensions: \(dimensions.map(\.name)))"
         )
       }
+      if [.conv2d, .maxPool, .avgPool].contains(step.op.kind),
+        configuration.assignments.contains(where: { $0 == "height" || $0 == "width" })
+      {
+        throw .unsupported(
+          "\(step.configurationKey): splitting a window's height or width (halo exchange) is not supported by the executor"
+        )
+      }
       let placement = configuration.placement(
         dimensions: dimensions, inputCount: step.inputs.count, on: strategy.mesh)
       let specs = try ParameterSpec.specs(

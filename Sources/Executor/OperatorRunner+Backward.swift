@@ -179,7 +179,7 @@ extension OperatorRunner {
       }
       return ([dx], [])
     case .conv2d, .batchNorm, .maxPool, .avgPool, .globalAvgPool:
-      throw .unsupported("\(step.name): \(op.kind.rawValue) is not implemented by the executor yet")
+      return try convolutionalBackward(saved, outputGradient: dy)
     }
   }
 }

@@ -183,7 +183,7 @@ struct OperatorRunner {
     case .crossEntropy:
       return try crossEntropyForward(x, microBatch: microBatch)
     case .conv2d, .batchNorm, .maxPool, .avgPool, .globalAvgPool:
-      throw .unsupported("\(step.name): \(op.kind.rawValue) is not implemented by the executor yet")
+      (y, saved) = try convolutionalForward(x)
     }
     return (y, SavedActivations(tensors: saved, inputShapes: inputs.map(\.shape)))
   }

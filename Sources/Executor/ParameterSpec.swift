@@ -84,8 +84,35 @@ struct ParameterSpec: Sendable {
             name: "beta", shape: [width], splits: [], syncAxes: sync, scale: 0.1, offset: 0))
       }
       return specs
-    case .conv2d, .batchNorm, .maxPool, .avgPool, .globalAvgPool:
-      throw .unsupported("\(stepName): \(op.kind.rawValue) is not implemented by the executor yet")
+    case .conv2d:
+      guard op.attributes.groups == 1, inputs[0].count == 4, output.count == 4 else {
+        throw .unsupported("\(stepName): only ungrouped NCHW convolutions run in the executor")
+      }
+      let kernel = op.attributes.kernel
+      let shape = [output[1], inputs[0][1]] + kernel
+      var specs = [
+        ParameterSpec(
+          name: "weight", shape: shape,
+          splits: axes("channels").map { ($0, 0) } + axes("in_channels").map { ($0, 1) },
+          syncAxes: sync,
+          scale: 1 / Float(shape.dropFirst().reduce(1, *)).squareRoot(), offset: 0)
+      ]
+      if op.attributes.bias {
+        specs.append(
+          ParameterSpec(
+            name: "bias", shape: [output[1]], splits: axes("channels").map { ($0, 0) },
+            syncAxes: (sync + axes("in_channels")).sorted(), scale: 0.1, offset: 0))
+      }
+      return specs
+    case .batchNorm:
+      let channels = inputs[0].count > 1 ? inputs[0][1] : 1
+      let splits = axes("channels").map { (meshAxis: $0, tensorAxis: 0) }
+      return [
+        ParameterSpec(
+          name: "gamma", shape: [channels], splits: splits, syncAxes: sync, scale: 0.1, offset: 1),
+        ParameterSpec(
+          name: "beta", shape: [channels], splits: splits, syncAxes: sync, scale: 0.1, offset: 0),
+      ]
     default:
       return []
     }

@@ -103,8 +103,12 @@ public enum StrategyExecutor {
 
 /// How far a distributed run's loss and gradients are from a reference run's.
 ///
-/// Errors are norm-wise per tensor: `‖a − b‖₂ / max(‖b‖₂, 1e-6·√n)` (the floor
-/// keeps all-zero reference gradients from dividing by zero); the loss uses
+/// Errors are norm-wise per tensor: `‖a − b‖₂ / max(‖b‖₂, floor·√n)`, where
+/// `floor` is a tenth of the root-mean-square of every reference gradient element
+/// (at least 1e-12). The floor judges a tensor whose true gradient is zero (a
+/// bias before a normalisation, the key bias of attention: fp32 noise in both
+/// runs) against the model's gradient scale instead of against its own noise; a
+/// tensor of typical magnitude is judged against its own norm. The loss uses
 /// `|a − b| / max(|b|, 1e-6)`.
 public struct NumericsComparison: Sendable, Hashable {
   /// The loss's relative error.
@@ -136,9 +140,16 @@ public struct NumericsComparison: Sendable, Hashable {
     worstParameter = ""
     missingParameters = Set(candidate.gradients.keys).symmetricDifference(reference.gradients.keys)
       .sorted()
+    var squares = 0.0
+    var elements = 0
+    for values in reference.gradients.values {
+      for value in values { squares += Double(value) * Double(value) }
+      elements += values.count
+    }
+    let gradientFloor = max(0.1 * (squares / Double(max(elements, 1))).squareRoot(), 1e-12)
     for (name, expected) in reference.gradients.sorted(by: { $0.key < $1.key }) {
       guard let actual = candidate.gradients[name] else { continue }
-      let error = Self.relativeError(actual, expected)
+      let error = Self.relativeError(actual, expected, floor: gradientFloor)
       if error > maxGradientRelativeError || worstParameter.isEmpty {
         maxGradientRelativeError = error
         worstParameter = name
@@ -154,8 +165,10 @@ public struct NumericsComparison: Sendable, Hashable {
     }
   }
 
-  /// `‖a − b‖₂ / max(‖b‖₂, 1e-6·√n)`; infinite when the lengths differ or a value is NaN.
-  public static func relativeError(_ actual: [Float], _ expected: [Float]) -> Double {
+  /// `‖a − b‖₂ / max(‖b‖₂, floor·√n)`; infinite when the lengths differ or a value is NaN.
+  public static func relativeError(_ actual: [Float], _ expected: [Float], floor: Double = 1e-6)
+    -> Double
+  {
     guard actual.count == expected.count else { return .infinity }
     var difference = 0.0
     var norm = 0.0
@@ -164,7 +177,7 @@ public struct NumericsComparison: Sendable, Hashable {
       norm += Double(b) * Double(b)
     }
     let error =
-      difference.squareRoot() / max(norm.squareRoot(), 1e-6 * Double(expected.count).squareRoot())
+      difference.squareRoot() / max(norm.squareRoot(), floor * Double(expected.count).squareRoot())
     return error.isNaN ? .infinity : error
   }
 }
