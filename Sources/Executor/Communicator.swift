@@ -20,6 +20,10 @@ public final class Communicator: @unchecked Sendable {
   public let trace: WorkerTrace
   let fabric: Fabric
   private var sequences: [[Int]: Int] = [:]
+  /// Whether calls are recorded as overlapped with later compute (see
+  /// ``TraceEvent/overlappedTransfer(kind:group:sequence:bytes:cpuSeconds:wallSeconds:)``);
+  /// the calls themselves still complete before returning.
+  public var overlapsTransfers = false
 
   init(rank: Int, fabric: Fabric, allocator: CountingAllocator, trace: WorkerTrace) {
     self.rank = rank
@@ -279,11 +283,17 @@ public final class Communicator: @unchecked Sendable {
     let cpu = ThreadClock.cpuSeconds()
     let wall = ThreadClock.wallSeconds()
     try body()
+    let (cpuSeconds, wallSeconds) = (
+      ThreadClock.cpuSeconds() - cpu, ThreadClock.wallSeconds() - wall
+    )
     trace.record(
-      .transfer(
-        kind: kind, group: group, sequence: sequence, bytes: bytes,
-        cpuSeconds: ThreadClock.cpuSeconds() - cpu,
-        wallSeconds: ThreadClock.wallSeconds() - wall))
+      overlapsTransfers
+        ? .overlappedTransfer(
+          kind: kind, group: group, sequence: sequence, bytes: bytes, cpuSeconds: cpuSeconds,
+          wallSeconds: wallSeconds)
+        : .transfer(
+          kind: kind, group: group, sequence: sequence, bytes: bytes, cpuSeconds: cpuSeconds,
+          wallSeconds: wallSeconds))
   }
 
   private func post(_ values: UnsafeBufferPointer<Float>, to destination: Int, tag: MessageTag) {

@@ -95,7 +95,7 @@ struct PipelineWorker {
 
   func run() throws(ExecutorError) -> PipelineWorkerOutput {
     var states = Array(repeating: MicroBatchState(), count: microBatches)
-    var parameterGradients: [Int: [DeviceTensor]] = [:]
+    var parameterGradients = GradientSums()
     var loss: Float = 0
     let actions = options.schedule.actions(
       stage: view.stage, stages: plan.stageCount, microBatches: microBatches, chunks: plan.chunks)
@@ -113,7 +113,8 @@ struct PipelineWorker {
     var output = PipelineWorkerOutput(
       loss: view.stage == plan.stageCount - 1 ? loss : .nan, gradients: [:], zeroGroups: [:],
       parameters: [:])
-    try synchroniseAndStep(parameterGradients, into: &output)
+    try synchroniseAndStep(
+      parameterGradients.sums, synchronised: parameterGradients.synchronised, into: &output)
     return output
   }
 
@@ -268,7 +269,7 @@ struct PipelineWorker {
 
   private func backward(
     _ m: Int, chunk: Int, state: inout MicroBatchState,
-    into parameterGradients: inout [Int: [DeviceTensor]]
+    into parameterGradients: inout GradientSums
   ) throws(ExecutorError) {
     var gradients: [Int: ShardedTensor] = [:]
     let virtual = view.stage + chunk * plan.stageCount
@@ -307,14 +308,19 @@ struct PipelineWorker {
         gradients[input] = accumulate(
           gradients[input], try engine.relayout(produced, to: plan.gradientLayout(of: input)))
       }
-      if let existing = parameterGradients[index] {
+      if let existing = parameterGradients.sums[index] {
         for (sum, addition) in zip(existing, weightGradients) {
           worker.trace.timed("gradient-accumulate") {
             Vector.add(addition.pointer, into: sum.pointer, count: sum.count)
           }
         }
       } else {
-        parameterGradients[index] = weightGradients
+        parameterGradients.sums[index] = weightGradients
+      }
+      parameterGradients.passes[index, default: 0] += 1
+      if parameterGradients.passes[index] == microBatches, !options.zeroStage1 {
+        try synchroniseEarly(index, parameterGradients.sums[index] ?? [])
+        parameterGradients.synchronised.insert(index)
       }
     }
     let received = Set(chunkSteps[chunk].flatMap { program.steps[$0].inputs })
@@ -353,9 +359,36 @@ struct PipelineWorker {
 
   // MARK: Synchronisation and optimizer
 
+  /// A step's parameter gradients, summed over micro-batches.
+  struct GradientSums {
+    /// Per step, its parameter gradients (a tied layer's weight view first).
+    var sums: [Int: [DeviceTensor]] = [:]
+    /// Per step, how many micro-batches' backward passes it has seen.
+    var passes: [Int: Int] = [:]
+    /// Steps whose gradients were already summed over their sync axes.
+    var synchronised: Set<Int> = []
+  }
+
+  /// Sums a step's finished parameter gradients over their sync axes right after
+  /// its last backward pass, recorded as overlapped with the backward compute that
+  /// follows (a device's communication engine would run it concurrently). A tied
+  /// layer's weight view is left for ``synchroniseAndStep``.
+  private func synchroniseEarly(_ index: Int, _ gradients: [DeviceTensor]) throws(ExecutorError) {
+    let own = plan.steps[index].tie == nil ? gradients : Array(gradients.dropFirst())
+    worker.communicator.overlapsTransfers = true
+    defer { worker.communicator.overlapsTransfers = false }
+    for (spec, gradient) in zip(plan.steps[index].specs, own) {
+      for axis in spec.syncAxes {
+        try worker.communicator.allReduce(gradient.storage, group: view.group(alongAxis: axis))
+      }
+    }
+  }
+
   private func synchroniseAndStep(
-    _ parameterGradients: [Int: [DeviceTensor]], into output: inout PipelineWorkerOutput
+    _ parameterGradients: [Int: [DeviceTensor]], synchronised: Set<Int>,
+    into output: inout PipelineWorkerOutput
   ) throws(ExecutorError) {
+    worker.trace.record(.joinOverlapped)
     // Tied layers' weight gradients, summed and laid out as their owners keep them.
     var tiedContributions: [Int: DeviceTensor] = [:]
     for index in mySteps {
@@ -407,7 +440,7 @@ struct PipelineWorker {
           output.gradients[name] = chunk.values
           output.zeroGroups[name] = group
         } else {
-          for axis in spec.syncAxes {
+          for axis in spec.syncAxes where !synchronised.contains(index) {
             try worker.communicator.allReduce(gradient.storage, group: view.group(alongAxis: axis))
           }
           if let tied { Vector.add(tied.pointer, into: gradient.pointer, count: gradient.count) }

@@ -7,7 +7,10 @@
 /// waiting is not CPU time). A send takes its CPU time and never blocks; a receive
 /// starts when both its worker and the matching send have finished, and lasts its
 /// own CPU time. Matching is by group and sequence number (by endpoints and tag,
-/// first-in first-out, for point-to-point).
+/// first-in first-out, for point-to-point). An overlapped transfer runs on the
+/// worker's communication timeline: it starts when every member has issued it and
+/// every member's previous overlapped transfer is done, and does not delay the
+/// worker's compute; a join waits for the worker's overlapped transfers.
 public struct TraceReplay: Sendable, Hashable {
   /// The time the last worker finishes: the iteration time.
   public var iterationSeconds: Double
@@ -42,6 +45,9 @@ public struct TraceReplay: Sendable, Hashable {
     var transfer = Array(repeating: 0.0, count: count)
     var arrivals: [CollectiveKey: [Int: (time: Double, cpu: Double)]] = [:]
     var sends: [PointKey: [Double]] = [:]
+    var communication = Array(repeating: 0.0, count: count)
+    var issued: [CollectiveKey: [Int: (time: Double, cpu: Double)]] = [:]
+    var pending = Array(repeating: 0, count: count)
     var progressed = true
     while progressed {
       progressed = false
@@ -51,6 +57,28 @@ public struct TraceReplay: Sendable, Hashable {
           case .compute(_, let seconds):
             clock[worker] += seconds
             compute[worker] += seconds
+          case .joinOverlapped:
+            guard pending[worker] == 0 else { break advance }
+            clock[worker] = max(clock[worker], communication[worker])
+          case .overlappedTransfer(_, let group, let sequence, _, let cpu, _):
+            let key = CollectiveKey(group: group, sequence: sequence)
+            issued[key, default: [:]][worker] = (clock[worker], cpu)
+            pending[worker] += 1
+            if let members = issued[key], members.count == max(group.count, 1) {
+              let ready = members.values.map(\.time).max() ?? 0
+              let free = group.filter { $0 < count }.map { communication[$0] }.max() ?? 0
+              let end = max(ready, free) + (members.values.map(\.cpu).max() ?? 0)
+              for member in group where member < count {
+                communication[member] = end
+                transfer[member] += members[member]?.cpu ?? 0
+                pending[member] -= 1
+              }
+              if group.isEmpty {
+                communication[worker] = end
+                pending[worker] -= 1
+              }
+              issued[key] = nil
+            }
           case .transfer(let kind, let group, let sequence, _, let cpu, _):
             if kind == "send", group.count == 2 {
               clock[worker] += cpu
@@ -93,8 +121,12 @@ public struct TraceReplay: Sendable, Hashable {
         "trace replay: worker \(stuck) cannot complete event \(position[stuck]) (\(events[stuck][position[stuck]]))"
       )
     }
-    finishSeconds = clock
-    iterationSeconds = clock.max() ?? 0
+    if let pending = issued.first {
+      throw .invalidArgument(
+        "trace replay: overlapped transfer of group \(pending.key.group) never completed")
+    }
+    finishSeconds = zip(clock, communication).map { max($0, $1) }
+    iterationSeconds = finishSeconds.max() ?? 0
     computeSeconds = compute
     transferSeconds = transfer
   }

@@ -8,6 +8,13 @@ public enum TraceEvent: Hashable, Sendable {
   /// wall seconds from entry to exit (including waiting for peers).
   case transfer(
     kind: String, group: [Int], sequence: Int, bytes: Int, cpuSeconds: Double, wallSeconds: Double)
+  /// A collective that a device would run on its communication engine, overlapped
+  /// with the compute that follows (a gradient all-reduce issued during backward);
+  /// same fields as ``transfer(kind:group:sequence:bytes:cpuSeconds:wallSeconds:)``.
+  case overlappedTransfer(
+    kind: String, group: [Int], sequence: Int, bytes: Int, cpuSeconds: Double, wallSeconds: Double)
+  /// The worker waits for all its overlapped transfers (before the optimizer step).
+  case joinOverlapped
 }
 
 /// The ordered list of one worker's timed events.

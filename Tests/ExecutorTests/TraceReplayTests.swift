@@ -64,3 +64,39 @@ import Testing
     #expect(replay.iterationSeconds > 0)
   }
 }
+
+@Suite struct OverlappedReplayTests {
+  @Test func anOverlappedAllReduceRunsBesideTheFollowingCompute() throws {
+    let traces = [WorkerTrace(), WorkerTrace()]
+    for (rank, trace) in traces.enumerated() {
+      trace.record(.compute(name: "backward", cpuSeconds: 1))
+      trace.record(
+        .overlappedTransfer(
+          kind: "all-reduce", group: [0, 1], sequence: 0, bytes: 8, cpuSeconds: 2, wallSeconds: 2))
+      trace.record(.compute(name: "backward", cpuSeconds: rank == 0 ? 1 : 3))
+      trace.record(.joinOverlapped)
+      trace.record(.compute(name: "adam", cpuSeconds: 0.5))
+    }
+    let replay = try TraceReplay(traces: traces)
+    // Worker 0: compute ends at 2, the all-reduce (1 → 3) holds it until 3, then adam.
+    // Worker 1: compute ends at 4, after the all-reduce, then adam.
+    #expect(replay.finishSeconds == [3.5, 4.5])
+  }
+
+  @Test func dataParallelGradientsAreSyncedDuringBackward() throws {
+    var configurations: [String: OpConfiguration] = [:]
+    for name in ["fc1", "act", "fc2", "head", "loss"] {
+      configurations[name] = OpConfiguration(["batch"])
+    }
+    let result = try StrategyExecutor.run(
+      try TestModels.mlp(),
+      strategy: Strategy(mesh: DeviceMesh([2]), configurations: configurations))
+    let overlapped = result.traces[0].events.filter {
+      if case .overlappedTransfer = $0 { return true }
+      return false
+    }
+    #expect(overlapped.count == 6)  // weight and bias of three linear layers
+    let replay = try TraceReplay(traces: result.traces)
+    #expect(replay.iterationSeconds > 0)
+  }
+}
