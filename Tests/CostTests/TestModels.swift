@@ -6,7 +6,7 @@ enum TestModels {
   /// untied head and cross-entropy.
   static func gpt(
     batch: Int, sequence: Int, hidden: Int = 64, heads: Int = 4, ffn: Int = 256, vocab: Int = 512, layers: Int = 2,
-    dtype: DType = .fp32
+    dtype: DType = .fp32, dropout: Bool = false
   ) throws -> Graph {
     let x: Shape = [Dimension("batch", batch), Dimension("seq", sequence), Dimension("hidden", hidden)]
     func shape(_ label: String, _ size: Int) -> Shape { [x[0], x[1], Dimension(label, size)] }
@@ -19,12 +19,14 @@ enum TestModels {
     let qkv = try body.add("qkv", Operator(.linear), inputs: [ln1], output: "qkv", shape: shape("qkv", 3 * hidden))
     let attn = try body.add("attn", Operator(.attention, attributes: attention), inputs: [qkv], output: "attn", shape: x)
     let proj = try body.add("attn_proj", Operator(.linear), inputs: [attn], output: "attn_proj", shape: x)
-    let res1 = try body.add("attn_residual", Operator(.add), inputs: [input, proj], output: "attn_residual", shape: x)
+    let attnOut = dropout ? try body.add("attn_drop", Operator(.dropout), inputs: [proj], output: "attn_drop", shape: x) : proj
+    let res1 = try body.add("attn_residual", Operator(.add), inputs: [input, attnOut], output: "attn_residual", shape: x)
     let ln2 = try body.add("ln_2", Operator(.layerNorm), inputs: [res1], output: "ln_2", shape: x)
     let fc = try body.add("fc", Operator(.linear), inputs: [ln2], output: "fc", shape: shape("ffn", ffn))
     let gelu = try body.add("gelu", Operator(.gelu), inputs: [fc], output: "gelu", shape: shape("ffn", ffn))
     let fcProj = try body.add("fc_proj", Operator(.linear), inputs: [gelu], output: "fc_proj", shape: x)
-    let res2 = try body.add("mlp_residual", Operator(.add), inputs: [res1, fcProj], output: "mlp_residual", shape: x)
+    let mlpOut = dropout ? try body.add("mlp_drop", Operator(.dropout), inputs: [fcProj], output: "mlp_drop", shape: x) : fcProj
+    let res2 = try body.add("mlp_residual", Operator(.add), inputs: [res1, mlpOut], output: "mlp_residual", shape: x)
     let layer = body.build(outputs: [res2])
 
     var g = GraphBuilder()
