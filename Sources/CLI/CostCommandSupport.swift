@@ -5,11 +5,7 @@ import TensorOpt
 /// Helpers shared by the `profile` and `evaluate` commands.
 enum CostCommandSupport {
   /// Prints `message` as one `tensoropt: error:` line on stderr and returns exit code 2.
-  static func userError(_ message: String) -> ExitCode {
-    let line = String(message.map { $0.isNewline ? " " : $0 })
-    FileHandle.standardError.write(Data("tensoropt: error: \(line)\n".utf8))
-    return ExitCode(2)
-  }
+  static func userError(_ message: String) -> ExitCode { failure(message) }
 
   /// Writes one progress line on stderr.
   static func progress(_ line: String) {

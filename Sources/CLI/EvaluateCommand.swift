@@ -13,7 +13,7 @@ struct EvaluateCommand: ParsableCommand {
       impossible one is an error (exit 2). Formulas: docs/cost-model.md.
       """)
 
-  @Argument(help: "A zoo name or a model file.")
+  @Argument(help: "A zoo name (see `tensoropt models`), a model.json, or a Hugging Face config.json.")
   var model: String
 
   @Option(help: "Devices in total.")
@@ -68,14 +68,14 @@ struct EvaluateCommand: ParsableCommand {
   var zero = 0
 
   @Option(help: "table or json.")
-  var format: EvaluateFormat = .table
+  var format: OutputFormat = .table
 
   func run() throws {
     guard devices > 0 else { throw CostCommandSupport.userError("--devices must be positive, got \(devices)") }
     guard tp > 0, pp > 0 else { throw CostCommandSupport.userError("--tp and --pp must be positive") }
     let (hardware, defaulted) = try CostCommandSupport.cluster(
       gpu: gpu, gpusPerNode: gpusPerNode, clusterFile: cluster, devices: devices)
-    let model = try CostModelArgument.load(self.model)
+    let model = try reportingUserErrors { try ModelLoader.load(self.model) }
     guard devices % (tp * pp) == 0 else {
       throw CostCommandSupport.userError("tp·pp = \(tp * pp) does not divide --devices \(devices)")
     }
@@ -110,12 +110,6 @@ struct EvaluateCommand: ParsableCommand {
       print(EvaluationTable(evaluation, device: hardware.device).text, terminator: "")
     }
   }
-}
-
-/// Output formats of `evaluate`.
-enum EvaluateFormat: String, ExpressibleByArgument, CaseIterable {
-  case table
-  case json
 }
 
 extension DTypePolicy: ExpressibleByArgument {}

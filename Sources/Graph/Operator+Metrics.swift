@@ -18,7 +18,8 @@ extension Operator {
     var m = OperatorMetrics()
     switch kind {
     case .embedding:
-      m.parameters = attributes.tiedTo == nil ? attributes.rows &* (output.shape.last?.size ?? 0) : 0
+      m.parameters =
+        attributes.tiedTo == nil ? attributes.rows &* (output.shape.last?.size ?? 0) : 0
       m.backwardFLOPs = outCount  // scatter-add of the output gradient into the table
       m.savedActivationBytes = inBytes
     case .linear:
@@ -47,14 +48,20 @@ extension Operator {
       m.backwardFLOPs = 2 * m.forwardFLOPs
       m.savedActivationBytes = inBytes + rows * (isLayerNorm ? 2 : 1) * Self.statisticsBytes
     case .gelu:
-      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (8 * outCount, 8 * outCount, inBytes)
+      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (
+        8 * outCount, 8 * outCount, inBytes
+      )
     case .silu:
-      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (4 * outCount, 6 * outCount, inBytes)
+      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (
+        4 * outCount, 6 * outCount, inBytes
+      )
     case .relu:
       (m.forwardFLOPs, m.backwardFLOPs) = (outCount, outCount)
       m.savedActivationBytes = output.byteCount(floatBytes: floatBytes)
     case .swiglu:
-      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (5 * outCount, 8 * outCount, inBytes)
+      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (
+        5 * outCount, 8 * outCount, inBytes
+      )
     case .dropout:
       (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (outCount, outCount, outCount)
     case .add:
@@ -67,18 +74,21 @@ extension Operator {
       (m.forwardFLOPs, m.backwardFLOPs) = (5 * inCount + rows, 2 * inCount)
       m.savedActivationBytes = inCount * Self.statisticsBytes + rows * Double(DType.int32.byteCount)
     case .conv2d:
-      let kernel = attributes.kernel.reduce(1, *)
+      let kernel = attributes.kernel.reduce(1.0) { $0 * Double($1) }
       let inChannels = first.count > 1 ? first[1].size : 1
-      let perOutput = Double(inChannels / max(attributes.groups, 1) * kernel)
+      let perOutput = Double(inChannels / max(attributes.groups, 1)) * kernel
       let outChannels = output.shape.count > 1 ? output.shape[1].size : 1
       let biasFLOPs = attributes.bias ? outCount : 0
-      m.parameters = outChannels &* Int(perOutput) &+ (attributes.bias ? outChannels : 0)
+      let weights = Double(outChannels) * perOutput + (attributes.bias ? Double(outChannels) : 0)
+      m.parameters = weights < 0x1p62 ? Int(weights) : Int.max
       m.forwardFLOPs = 2 * outCount * perOutput + biasFLOPs
       m.backwardFLOPs = 4 * outCount * perOutput + biasFLOPs
       m.savedActivationBytes = inBytes
     case .maxPool, .avgPool:
-      let window = Double(attributes.kernel.reduce(1, *))
-      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (outCount * window, inCount, inBytes)
+      let window = attributes.kernel.reduce(1.0) { $0 * Double($1) }
+      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (
+        outCount * window, inCount, inBytes
+      )
     case .globalAvgPool:
       (m.forwardFLOPs, m.backwardFLOPs) = (inCount, inCount)
     case .batchNorm:
@@ -109,6 +119,7 @@ extension Operator {
     let sequence = output.count >= 2 ? Double(output[output.count - 2].size) : 1
     let batch = output.elementCountAsDouble / max(width * sequence, 1)
     return AttentionShape(
-      batch: batch, sequence: sequence, heads: heads, kvHeads: kvHeads, headDim: width / Double(heads))
+      batch: batch, sequence: sequence, heads: heads, kvHeads: kvHeads,
+      headDim: width / Double(heads))
   }
 }
