@@ -67,6 +67,9 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "ZeRO stage 0-3.")
   var zero = 0
 
+  @Flag(help: "Keep the vocabulary as it is (default: pad it to a multiple of 128·tp like Megatron-LM).")
+  var noVocabPadding = false
+
   @Option(help: "table or json.")
   var format: OutputFormat = .table
 
@@ -93,7 +96,7 @@ struct EvaluateCommand: ParsableCommand {
     let strategy = ParallelStrategy(
       dataParallel: dataParallel, tensorParallel: tp, pipelineStages: pp, microBatchSize: micro, schedule: schedule,
       interleave: interleave, recomputation: recompute, sequenceParallel: sequenceParallel, zeroStage: zero,
-      dtype: trainingType, optimizer: optimizer)
+      dtype: trainingType, optimizer: optimizer, padsVocabulary: !noVocabPadding)
     let evaluation: Evaluation
     do {
       evaluation = try StrategyEvaluator(cluster: hardware).evaluate(

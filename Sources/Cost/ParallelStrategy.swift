@@ -23,12 +23,16 @@ public struct ParallelStrategy: Hashable, Sendable, Codable {
   public var dtype: DTypePolicy
   /// The optimizer.
   public var optimizer: Optimizer
+  /// Whether the vocabulary is padded to a multiple of 128·tp (Megatron-LM's
+  /// default) so that embedding, head and loss split across tensor-parallel ranks.
+  public var padsVocabulary: Bool
 
   /// Creates a strategy; only the degrees and micro-batch size are required.
   public init(
     dataParallel: Int, tensorParallel: Int = 1, pipelineStages: Int = 1, microBatchSize: Int,
     schedule: PipelineSchedule = .oneForwardOneBackward, interleave: Int = 1, recomputation: Recomputation = .none,
-    sequenceParallel: Bool = false, zeroStage: Int = 0, dtype: DTypePolicy = .bf16, optimizer: Optimizer = .adam
+    sequenceParallel: Bool = false, zeroStage: Int = 0, dtype: DTypePolicy = .bf16, optimizer: Optimizer = .adam,
+    padsVocabulary: Bool = true
   ) {
     self.dataParallel = dataParallel
     self.tensorParallel = tensorParallel
@@ -41,7 +45,11 @@ public struct ParallelStrategy: Hashable, Sendable, Codable {
     self.zeroStage = zeroStage
     self.dtype = dtype
     self.optimizer = optimizer
+    self.padsVocabulary = padsVocabulary
   }
+
+  /// The multiple the vocabulary is padded to: 128 · tp, or 1 when not padding.
+  public var vocabularyMultiple: Int { padsVocabulary ? 128 * tensorParallel : 1 }
 
   /// Devices used: `dp · tp · pp`.
   public var deviceCount: Int { dataParallel * tensorParallel * pipelineStages }

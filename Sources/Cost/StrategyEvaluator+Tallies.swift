@@ -2,8 +2,9 @@ import TensorOptGraph
 
 extension StrategyEvaluator {
   /// The per-chunk tallies of `graph` (built for one micro-batch of every
-  /// replica) on the stage meshes, plus the bytes one device sends between
-  /// pipeline stages per micro-batch.
+  /// replica) on the stage meshes, plus the bytes one device holds of the
+  /// activation crossing pipeline stages and whether the tensor-parallel ranks
+  /// hold identical copies of it (mesh axis 1 replicated).
   ///
   /// Layers of repeated blocks are dealt to `chunks` model chunks in order;
   /// operators before the first layer go to chunk 0, others to the chunk of the
@@ -11,7 +12,7 @@ extension StrategyEvaluator {
   /// once per layer it has in a chunk (never expanded).
   func chunkTallies(
     graph: Graph, configuration: GraphConfiguration, models: [AnalyticalStageCost], chunks: Int, notes: inout [String]
-  ) -> (tallies: [StageTally], boundaryBytes: Double) {
+  ) -> (tallies: [StageTally], boundaryBytes: Double, boundaryReplicated: Bool) {
     let stages = models.count
     let mesh = models[0].mesh
     let layouts = UniformLayout.producedLayouts(graph: graph, configuration: configuration, mesh: mesh)
@@ -21,6 +22,7 @@ extension StrategyEvaluator {
     var tallies = Array(repeating: StageTally(), count: chunks)
     var layer = 0
     var boundaryBytes = 0.0
+    var boundaryReplicated = false
     let fb = models[0].options.dtype.activationBytes
     for (index, node) in graph.nodes.enumerated() {
       let current = layer == 0 ? 0 : chunk(ofLayer: layer - 1)
@@ -33,6 +35,7 @@ extension StrategyEvaluator {
         let outer = layouts[node.inputs[0]] ?? steady
         let input = graph.tensors[node.inputs[0]]
         boundaryBytes = max(boundaryBytes, steady.localBytes(input.byteCount(floatBytes: fb), mesh: mesh))
+        boundaryReplicated = mesh.shape.count > 1 && steady.splitAxis[1] == nil && !steady.isPartial[1]
         let bodyLayouts = UniformLayout.producedLayouts(
           graph: block.body, configuration: bodyConfig, mesh: mesh, inputLayouts: [block.body.inputs[0]: steady])
         var perStage: [StageTally] = []
@@ -68,7 +71,7 @@ extension StrategyEvaluator {
         notes.append("node \(node.name) has no configuration; not costed")
       }
     }
-    return (tallies, boundaryBytes)
+    return (tallies, boundaryBytes, boundaryReplicated)
   }
 
   /// One operator's cost plus the re-layouts of its inputs.

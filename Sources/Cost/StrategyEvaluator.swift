@@ -15,7 +15,9 @@ public struct StrategyEvaluator: Sendable {
   public init(cluster: Cluster) { self.cluster = cluster }
 
   /// Evaluates `strategy` for `model` at `globalBatchSize` samples of
-  /// `sequenceLength` tokens.
+  /// `sequenceLength` tokens. The graph is built for one micro-batch of every
+  /// replica (`dp · microBatchSize` samples) and, when the strategy says so, its
+  /// vocabulary padded (``Graph/paddingVocabulary(toMultipleOf:)``).
   ///
   /// - Throws: ``StrategyError`` when the strategy is impossible (degrees that
   ///   do not multiply to the cluster's devices, a batch that does not divide
@@ -28,12 +30,13 @@ public struct StrategyEvaluator: Sendable {
     let s = strategy
     try validate(s, globalBatchSize: globalBatchSize)
     let microBatches = globalBatchSize / (s.dataParallel * s.microBatchSize)
-    let graph: Graph
+    let built: Graph
     do {
-      graph = try model.graph(batchSize: s.dataParallel * s.microBatchSize, sequenceLength: sequenceLength)
+      built = try model.graph(batchSize: s.dataParallel * s.microBatchSize, sequenceLength: sequenceLength)
     } catch {
       throw StrategyError("cannot build \(model.name) for this strategy: \(error)")
     }
+    let graph = built.paddingVocabulary(toMultipleOf: s.vocabularyMultiple)
     let chunks = s.pipelineStages * s.interleave
     guard s.pipelineStages == 1 || graph.layerCount > 0 else {
       throw StrategyError("\(model.name) has no repeated layers to split into \(s.pipelineStages) pipeline stages")
@@ -42,9 +45,13 @@ public struct StrategyEvaluator: Sendable {
       throw StrategyError(
         "\(model.name)'s \(graph.layerCount) layers do not divide into pp·interleave = \(chunks) pipeline chunks")
     }
-    return evaluate(
+    var evaluation = evaluate(
       graph: graph, modelName: model.name, family: model.family, globalBatchSize: globalBatchSize,
       sequenceLength: sequenceLength ?? model.defaults.sequenceLength, microBatches: microBatches, strategy: s)
+    if let before = built.vocabularySize, let after = graph.vocabularySize, before != after {
+      evaluation.notes.insert("vocabulary padded \(before) → \(after) (multiple of 128·tp, as Megatron-LM)", at: 0)
+    }
+    return evaluation
   }
 
   func validate(_ s: ParallelStrategy, globalBatchSize: Int) throws(StrategyError) {
@@ -87,18 +94,26 @@ public struct StrategyEvaluator: Sendable {
     let models = (0..<p).map {
       AnalyticalStageCost(mesh: mesh, cluster: cluster, firstDevice: $0 * stageSize, options: options)
     }
-    let (chunkTallies, boundaryBytes) = chunkTallies(
+    let (chunkTallies, boundaryBytes, boundaryReplicated) = chunkTallies(
       graph: graph, configuration: configuration, models: models, chunks: p * v, notes: &notes)
     var stages = Array(repeating: StageTally(), count: p)
     for (index, tally) in chunkTallies.enumerated() { stages[index % p].add(tally) }
 
     // Pipeline point-to-point: 2·v sends per micro-batch (activation forward,
-    // gradient backward), over the link between neighbouring stages.
+    // gradient backward), over the link between neighbouring stages. When the
+    // tensor-parallel ranks hold identical copies, each sends 1/tp of it and the
+    // receivers all-gather (Megatron's scatter/gather optimisation).
     var p2p = 0.0
     if p > 1 {
+      let t = s.tensorParallel
+      let scatter = boundaryReplicated && t > 1
+      let gather =
+        scatter
+        ? cluster.collectiveTime(.allGather, bytes: boundaryBytes, group: models[0].group(alongAxes: [1])) : 0
       for stage in 0..<(p - 1) {
         let pair = cluster.group([stage * stageSize, (stage + 1) * stageSize])
-        p2p = max(p2p, 2 * Double(v) * cluster.collectiveTime(.sendReceive, bytes: boundaryBytes, group: pair))
+        let send = cluster.collectiveTime(.sendReceive, bytes: boundaryBytes / Double(scatter ? t : 1), group: pair)
+        p2p = max(p2p, 2 * Double(v) * (send + gather))
       }
     }
     let perMicroBatch = stages.map { $0.microBatchTime + p2p }

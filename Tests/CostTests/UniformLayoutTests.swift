@@ -103,3 +103,26 @@ struct UniformLayoutTests {
     #expect(abs(measured - 8 * onePass) < 1e-15)
   }
 }
+
+@Suite("Vocabulary padding")
+struct VocabularyPaddingTests {
+  @Test func paddingMakesEmbeddingHeadAndLossSplittable() throws {
+    let graph = try TestModels.gpt(batch: 4, sequence: 16, vocab: 510)
+    #expect(graph.vocabularySize == 510)
+    let padded = graph.paddingVocabulary(toMultipleOf: 128 * 4)
+    #expect(padded.vocabularySize == 512)
+    let wte = try #require(padded.nodes.first { $0.name == "wte" }?.op)
+    #expect(wte.attributes.rows == 512)
+    let wpe = try #require(padded.nodes.first { $0.name == "wpe" }?.op)
+    #expect(wpe.attributes.rows == 16)  // positions are not the vocabulary
+    let mesh = DeviceMesh([1, 4])
+    let configuration = UniformLayout.megatron(graph: padded, mesh: mesh)
+    let head = try #require(padded.nodes.firstIndex { $0.name == "lm_head" })
+    #expect(configuration.operatorConfiguration(at: head) == OpConfiguration([nil, "out"]))
+  }
+
+  @Test func aMultipleAlreadyMetLeavesTheGraphAlone() throws {
+    let graph = try TestModels.gpt(batch: 4, sequence: 16, vocab: 512)
+    #expect(graph.paddingVocabulary(toMultipleOf: 128).vocabularySize == 512)
+  }
+}
