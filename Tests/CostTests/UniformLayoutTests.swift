@@ -118,7 +118,7 @@ struct VocabularyPaddingTests {
     let mesh = DeviceMesh([1, 4])
     let configuration = UniformLayout.megatron(graph: padded, mesh: mesh)
     let head = try #require(padded.nodes.firstIndex { $0.name == "lm_head" })
-    #expect(configuration.operatorConfiguration(at: head) == OpConfiguration([nil, "out"]))
+    #expect(configuration.operatorConfiguration(at: head) == OpConfiguration(["batch", "out"]))
   }
 
   @Test func aMultipleAlreadyMetLeavesTheGraphAlone() throws {
