@@ -17,8 +17,12 @@ enum CostCommandSupport {
   static func cluster(
     gpu: String?, gpusPerNode: Int, clusterFile: String?, devices: Int
   ) throws -> (cluster: Cluster, defaulted: Bool) {
-    guard gpusPerNode > 0 else { throw userError("--gpus-per-node must be positive, got \(gpusPerNode)") }
-    if gpu != nil, clusterFile != nil { throw userError("give either --gpu or --cluster, not both") }
+    guard gpusPerNode > 0 else {
+      throw userError("--gpus-per-node must be positive, got \(gpusPerNode)")
+    }
+    if gpu != nil, clusterFile != nil {
+      throw userError("give either --gpu or --cluster, not both")
+    }
     if let clusterFile {
       let cluster: Cluster
       do {
@@ -27,7 +31,8 @@ enum CostCommandSupport {
         throw userError(error.description)
       }
       guard devices <= cluster.deviceCount else {
-        throw userError("--devices \(devices) exceeds the \(cluster.deviceCount) devices of \(clusterFile)")
+        throw userError(
+          "--devices \(devices) exceeds the \(cluster.deviceCount) devices of \(clusterFile)")
       }
       return (cluster.withDeviceCount(devices), false)
     }

@@ -13,7 +13,8 @@ struct EvaluateCommand: ParsableCommand {
       impossible one is an error (exit 2). Formulas: docs/cost-model.md.
       """)
 
-  @Argument(help: "A zoo name (see `tensoropt models`), a model.json, or a Hugging Face config.json.")
+  @Argument(
+    help: "A zoo name (see `tensoropt models`), a model.json, or a Hugging Face config.json.")
   var model: String
 
   @Option(help: "Devices in total.")
@@ -67,15 +68,21 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "ZeRO stage 0-3.")
   var zero = 0
 
-  @Flag(help: "Keep the vocabulary as it is (default: pad it to a multiple of 128·tp like Megatron-LM).")
+  @Flag(
+    help: "Keep the vocabulary as it is (default: pad it to a multiple of 128·tp like Megatron-LM)."
+  )
   var noVocabPadding = false
 
   @Option(help: "table or json.")
   var format: OutputFormat = .table
 
   func run() throws {
-    guard devices > 0 else { throw CostCommandSupport.userError("--devices must be positive, got \(devices)") }
-    guard tp > 0, pp > 0 else { throw CostCommandSupport.userError("--tp and --pp must be positive") }
+    guard devices > 0 else {
+      throw CostCommandSupport.userError("--devices must be positive, got \(devices)")
+    }
+    guard tp > 0, pp > 0 else {
+      throw CostCommandSupport.userError("--tp and --pp must be positive")
+    }
     let (hardware, defaulted) = try CostCommandSupport.cluster(
       gpu: gpu, gpusPerNode: gpusPerNode, clusterFile: cluster, devices: devices)
     let model = try reportingUserErrors { try ModelLoader.load(self.model) }
@@ -84,23 +91,29 @@ struct EvaluateCommand: ParsableCommand {
     }
     let dataParallel = dp ?? devices / (tp * pp)
     guard dataParallel * tp * pp == devices else {
-      throw CostCommandSupport.userError("dp·tp·pp = \(dataParallel * tp * pp) does not equal --devices \(devices)")
+      throw CostCommandSupport.userError(
+        "dp·tp·pp = \(dataParallel * tp * pp) does not equal --devices \(devices)")
     }
     let globalBatch = batch ?? model.defaults.globalBatchSize
-    guard dataParallel > 0, globalBatch > 0 else { throw CostCommandSupport.userError("--batch and --dp must be positive") }
+    guard dataParallel > 0, globalBatch > 0 else {
+      throw CostCommandSupport.userError("--batch and --dp must be positive")
+    }
     if seq != nil, model.family != .language {
       throw CostCommandSupport.userError("\(model.name) has no sequence dimension (--seq)")
     }
     let micro = microbatch ?? (pp == 1 ? max(globalBatch / dataParallel, 1) : 1)
     let trainingType: DTypePolicy = dtype ?? (model.defaults.dtype == .fp32 ? .fp32 : .bf16)
     let strategy = ParallelStrategy(
-      dataParallel: dataParallel, tensorParallel: tp, pipelineStages: pp, microBatchSize: micro, schedule: schedule,
-      interleave: interleave, recomputation: recompute, sequenceParallel: sequenceParallel, zeroStage: zero,
+      dataParallel: dataParallel, tensorParallel: tp, pipelineStages: pp, microBatchSize: micro,
+      schedule: schedule,
+      interleave: interleave, recomputation: recompute, sequenceParallel: sequenceParallel,
+      zeroStage: zero,
       dtype: trainingType, optimizer: optimizer, padsVocabulary: !noVocabPadding)
     let evaluation: Evaluation
     do {
       evaluation = try StrategyEvaluator(cluster: hardware).evaluate(
-        model: model, globalBatchSize: globalBatch, sequenceLength: seq ?? model.defaults.sequenceLength,
+        model: model, globalBatchSize: globalBatch,
+        sequenceLength: seq ?? model.defaults.sequenceLength,
         strategy: strategy)
     } catch {
       throw CostCommandSupport.userError(error.description)
@@ -109,7 +122,9 @@ struct EvaluateCommand: ParsableCommand {
     case .json:
       print(try CostCommandSupport.json(evaluation), terminator: "")
     case .table:
-      if defaulted { print("cluster: no --gpu or --cluster given; assuming h100-80g with 8 GPUs per node") }
+      if defaulted {
+        print("cluster: no --gpu or --cluster given; assuming h100-80g with 8 GPUs per node")
+      }
       print(EvaluationTable(evaluation, device: hardware.device).text, terminator: "")
     }
   }

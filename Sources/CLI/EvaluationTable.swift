@@ -18,9 +18,13 @@ struct EvaluationTable {
     let mem = e.breakdown.memory
     var lines: [String] = []
     let sequence = e.sequenceLength.map { " × seq \($0)" } ?? ""
-    lines.append("model      \(e.model), batch \(e.globalBatchSize)\(sequence), \(e.microBatches) micro-batch(es) of \(s.microBatchSize)")
-    lines.append("cluster    \(e.cluster) (\(device.name), \(Self.bytes(e.memoryCapacityBytes)) each)")
-    var strategy = "dp \(s.dataParallel) · tp \(s.tensorParallel) · pp \(s.pipelineStages), \(s.schedule.rawValue)"
+    lines.append(
+      "model      \(e.model), batch \(e.globalBatchSize)\(sequence), \(e.microBatches) micro-batch(es) of \(s.microBatchSize)"
+    )
+    lines.append(
+      "cluster    \(e.cluster) (\(device.name), \(Self.bytes(e.memoryCapacityBytes)) each)")
+    var strategy =
+      "dp \(s.dataParallel) · tp \(s.tensorParallel) · pp \(s.pipelineStages), \(s.schedule.rawValue)"
     if s.interleave > 1 { strategy += " interleaved ×\(s.interleave)" }
     strategy += ", recompute \(s.recomputation.rawValue)"
     if s.sequenceParallel { strategy += ", sequence parallel" }
@@ -41,25 +45,34 @@ struct EvaluationTable {
     }
     lines.append(
       "  " + Self.pad("data-parallel sync (overlapped)", 32)
-        + Self.pad(Self.seconds(t.dataParallelSyncOverlappedS), 12, left: true) + "  (hidden behind backward)")
+        + Self.pad(Self.seconds(t.dataParallelSyncOverlappedS), 12, left: true)
+        + "  (hidden behind backward)")
     lines.append("")
     let verdict = e.fits ? "fits" : "DOES NOT FIT"
-    lines.append("memory     \(Self.bytes(e.memoryBytes)) peak on pipeline stage \(mem.stage) (\(verdict) in \(Self.bytes(e.memoryCapacityBytes)))")
+    lines.append(
+      "memory     \(Self.bytes(e.memoryBytes)) peak on pipeline stage \(mem.stage) (\(verdict) in \(Self.bytes(e.memoryCapacityBytes)))"
+    )
     let memoryRows: [(String, Double)] = [
-      ("weights", mem.weightsBytes), ("gradients", mem.gradientsBytes), ("optimizer state", mem.optimizerBytes),
-      (String(format: "activations (%.2g in flight)", mem.inFlightMicroBatches), mem.activationsBytes),
+      ("weights", mem.weightsBytes), ("gradients", mem.gradientsBytes),
+      ("optimizer state", mem.optimizerBytes),
+      (
+        String(format: "activations (%.2g in flight)", mem.inFlightMicroBatches),
+        mem.activationsBytes
+      ),
       ("workspace (transient)", mem.workspaceBytes),
     ]
     for (name, value) in memoryRows {
       lines.append("  " + Self.pad(name, 32) + Self.pad(Self.bytes(value), 12, left: true))
     }
-    let buffers = e.breakdown.largestBuffers.map { "\($0.name) \(Self.bytes($0.bytes))" }.joined(separator: ", ")
+    let buffers = e.breakdown.largestBuffers.map { "\($0.name) \(Self.bytes($0.bytes))" }.joined(
+      separator: ", ")
     lines.append("  largest buffers: \(buffers)")
     lines.append("")
     let p = e.throughput
     lines.append(
       String(
-        format: "throughput %.4g samples/s, %.4g tokens/s, %.3g TFLOP/s per device, MFU %.1f%%", p.samplesPerS,
+        format: "throughput %.4g samples/s, %.4g tokens/s, %.3g TFLOP/s per device, MFU %.1f%%",
+        p.samplesPerS,
         p.tokensPerS, p.modelFlopsPerSPerDevice / 1e12, p.mfu * 100))
     for note in e.notes { lines.append("note: \(note)") }
     return lines.joined(separator: "\n") + "\n"

@@ -6,7 +6,8 @@ import TensorOpt
 struct ProfileCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "profile",
-    abstract: "Measure this machine (single-threaded OpenBLAS sgemm, memory and thread-to-thread copies).",
+    abstract:
+      "Measure this machine (single-threaded OpenBLAS sgemm, memory and thread-to-thread copies).",
     discussion: """
       Writes a cluster file (tensoropt-cluster/1) that --cluster accepts. Without --output it \
       is cached where the `cpu` preset looks (TENSOROPT_CPU_PROFILE, else \
@@ -29,10 +30,13 @@ struct ProfileCommand: ParsableCommand {
   var check = false
 
   func run() throws {
-    guard devices > 0 else { throw CostCommandSupport.userError("--devices must be positive, got \(devices)") }
+    guard devices > 0 else {
+      throw CostCommandSupport.userError("--devices must be positive, got \(devices)")
+    }
     let path = output ?? ClusterPreset.cpuProfilePath
     if output == nil, !force, FileManager.default.fileExists(atPath: path) {
-      throw CostCommandSupport.userError("\(path) exists; pass --force to replace it or --output FILE")
+      throw CostCommandSupport.userError(
+        "\(path) exists; pass --force to replace it or --output FILE")
     }
     let started = Date()
     let grid = quick ? [16, 64, 256, 1024] : MachineProfiler.defaultGrid
@@ -41,13 +45,15 @@ struct ProfileCommand: ParsableCommand {
     do {
       let directory = (path as NSString).deletingLastPathComponent
       if !directory.isEmpty {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+          atPath: directory, withIntermediateDirectories: true)
       }
       try cluster.encodedJSON().write(to: URL(fileURLWithPath: path))
     } catch {
       throw CostCommandSupport.userError("cannot write \(path): \(error.localizedDescription)")
     }
-    CostCommandSupport.progress(String(format: "wrote %@ in %.0f s", path, Date().timeIntervalSince(started)))
+    CostCommandSupport.progress(
+      String(format: "wrote %@ in %.0f s", path, Date().timeIntervalSince(started)))
     if check { report(ProfileCheck.run(cluster: cluster, profiler: profiler)) }
   }
 
@@ -57,7 +63,9 @@ struct ProfileCommand: ParsableCommand {
       let shape = "\(row.m)×\(row.n)×\(row.k)"
       print(
         shape + String(repeating: " ", count: max(20 - shape.count, 0))
-          + String(format: " %9.3f ms %9.3f ms %+7.1f%%", row.measured * 1e3, row.predicted * 1e3, row.error * 100))
+          + String(
+            format: " %9.3f ms %9.3f ms %+7.1f%%", row.measured * 1e3, row.predicted * 1e3,
+            row.error * 100))
     }
     let worst = rows.map { abs($0.error) }.max() ?? 0
     let mean = rows.map { abs($0.error) }.reduce(0, +) / Double(max(rows.count, 1))

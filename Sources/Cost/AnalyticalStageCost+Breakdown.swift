@@ -25,7 +25,8 @@ extension AnalyticalStageCost {
     }
     let placement = configuration.placement(dimensions: dims, inputCount: inputs.count, on: mesh)
     let fb = options.dtype.activationBytes
-    let local = localShard(op, inputs: inputs, output: output, configuration: configuration, placement: placement)
+    let local = localShard(
+      op, inputs: inputs, output: output, configuration: configuration, placement: placement)
     let metrics = local.op.metrics(inputs: local.inputs, output: local.output, floatBytes: fb)
     let full = op.metrics(inputs: inputs, output: output, floatBytes: fb)
     let times = kernelTimes(local.op, inputs: local.inputs, output: local.output, metrics: metrics)
@@ -35,9 +36,11 @@ extension AnalyticalStageCost {
     cost.backwardFLOPs = metrics.backwardFLOPs
     cost.outputBytes = local.output.byteCount(floatBytes: fb)
     let inputBytes = local.inputs.reduce(0) { $0 + $1.byteCount(floatBytes: fb) }
-    cost.workspaceBytes = cost.outputBytes + local.inputs.filter(\.dtype.isFloatingPoint).reduce(0) {
-      $0 + $1.byteCount(floatBytes: fb)
-    }
+    cost.workspaceBytes =
+      cost.outputBytes
+      + local.inputs.filter(\.dtype.isFloatingPoint).reduce(0) {
+        $0 + $1.byteCount(floatBytes: fb)
+      }
 
     // Saved activations under the recomputation policy.
     cost.activationBytes = metrics.savedActivationBytes
@@ -52,9 +55,13 @@ extension AnalyticalStageCost {
     case .full where insideBlock:
       cost.recompute = times.forward
       let checkpoint = graph.inputs.first
-      let firstReader = graph.nodes.first { reader in checkpoint.map(reader.inputs.contains) ?? false }
+      let firstReader = graph.nodes.first { reader in
+        checkpoint.map(reader.inputs.contains) ?? false
+      }
       cost.activationBytes = 0
-      if let checkpoint, firstReader?.name == node.name, let position = node.inputs.firstIndex(of: checkpoint) {
+      if let checkpoint, firstReader?.name == node.name,
+        let position = node.inputs.firstIndex(of: checkpoint)
+      {
         cost.activationBytes = local.inputs[position].byteCount(floatBytes: fb)
       }
     case .full:
@@ -72,7 +79,9 @@ extension AnalyticalStageCost {
     cost.gradientBytes = parameters * state.gradients / (zero >= 2 ? shards : 1)
     cost.optimizerBytes = parameters * state.optimizer / (zero >= 1 ? shards : 1)
     cost.optimizerStep =
-      parameters > 0 ? parameters * state.stepTraffic / (zero >= 1 ? shards : 1) / cluster.device.memoryBandwidth : 0
+      parameters > 0
+      ? parameters * state.stepTraffic / (zero >= 1 ? shards : 1) / cluster.device.memoryBandwidth
+      : 0
     guard parameters > 0, replicas.size > 1 else { return cost }
 
     // Gradient synchronisation and ZeRO-3 gathers (Rajbhandari et al. 2020, §7).
@@ -100,7 +109,8 @@ extension AnalyticalStageCost {
       cost.gradientSync = m * reduceScatter
       cost.gradientSyncExposed = m * exposed(reduceScatter, behind: cost.backward)
       cost.parameterGather = 2 * gather
-      cost.parameterGatherExposed = exposed(gather, behind: cost.forward) + exposed(gather, behind: cost.backward)
+      cost.parameterGatherExposed =
+        exposed(gather, behind: cost.forward) + exposed(gather, behind: cost.backward)
       cost.workspaceBytes += 2 * weights
     }
     return cost
@@ -108,7 +118,8 @@ extension AnalyticalStageCost {
 
   /// The operator and tensors one device holds under a configuration.
   func localShard(
-    _ op: Operator, inputs: [Tensor], output: Tensor, configuration: OpConfiguration, placement: OperatorPlacement
+    _ op: Operator, inputs: [Tensor], output: Tensor, configuration: OpConfiguration,
+    placement: OperatorPlacement
   ) -> (op: Operator, inputs: [Tensor], output: Tensor) {
     var localOp = op
     func factor(_ name: String) -> Int {
@@ -117,14 +128,20 @@ extension AnalyticalStageCost {
     if op.kind == .attention {
       let heads = factor("heads")
       localOp.attributes.heads = max(op.attributes.heads / heads, 1)
-      if op.attributes.kvHeads > 0 { localOp.attributes.kvHeads = max(op.attributes.kvHeads / heads, 1) }
+      if op.attributes.kvHeads > 0 {
+        localOp.attributes.kvHeads = max(op.attributes.kvHeads / heads, 1)
+      }
     }
-    if op.kind == .embedding { localOp.attributes.rows = max(op.attributes.rows / factor("vocab"), 1) }
+    if op.kind == .embedding {
+      localOp.attributes.rows = max(op.attributes.rows / factor("vocab"), 1)
+    }
     let localInputs = zip(inputs, placement.inputs).map { tensor, layout in
-      Tensor(name: tensor.name, shape: layout.localShape(tensor.shape, mesh: mesh), dtype: tensor.dtype)
+      Tensor(
+        name: tensor.name, shape: layout.localShape(tensor.shape, mesh: mesh), dtype: tensor.dtype)
     }
     let localOutput = Tensor(
-      name: output.name, shape: placement.output.localShape(output.shape, mesh: mesh), dtype: output.dtype)
+      name: output.name, shape: placement.output.localShape(output.shape, mesh: mesh),
+      dtype: output.dtype)
     return (localOp, localInputs, localOutput)
   }
 }

@@ -25,11 +25,14 @@ extension AnalyticalStageCost {
     let precision = options.dtype.computePrecision
     let fb = options.dtype.activationBytes
     func gemm(_ m: Double, _ n: Double, _ k: Double) -> Double {
-      device.gemmSeconds(m: Self.extent(m), n: Self.extent(n), k: Self.extent(k), precision: precision)
+      device.gemmSeconds(
+        m: Self.extent(m), n: Self.extent(n), k: Self.extent(k), precision: precision)
     }
     let first = inputs.first?.shape ?? []
     let outShape = output.shape
-    let traffic = inputs.reduce(output.byteCount(floatBytes: fb)) { $0 + $1.byteCount(floatBytes: fb) }
+    let traffic = inputs.reduce(output.byteCount(floatBytes: fb)) {
+      $0 + $1.byteCount(floatBytes: fb)
+    }
     switch op.kind {
     case .linear:
       let k = Double(first.last?.size ?? 1)
@@ -52,7 +55,8 @@ extension AnalyticalStageCost {
       let scores = rows * sequence
       let products = gemm(rows, sequence, headDim) + gemm(rows, headDim, sequence)
       let softmax = device.elementwiseSeconds(flops: 5 * scores, bytes: 3 * scores * Double(fb))
-      let softmaxBackward = device.elementwiseSeconds(flops: 4 * scores, bytes: 4 * scores * Double(fb))
+      let softmaxBackward = device.elementwiseSeconds(
+        flops: 4 * scores, bytes: 4 * scores * Double(fb))
       return (products + softmax, 2 * products + softmaxBackward)
     case .conv2d:
       guard outShape.count == 4, first.count == 4 else { break }

@@ -23,7 +23,10 @@ public struct AnalyticalStageCost: StageCostModel {
   public var options: TrainingOptions
 
   /// Creates a stage cost model.
-  public init(mesh: DeviceMesh, cluster: Cluster, firstDevice: Int = 0, options: TrainingOptions = TrainingOptions()) {
+  public init(
+    mesh: DeviceMesh, cluster: Cluster, firstDevice: Int = 0,
+    options: TrainingOptions = TrainingOptions()
+  ) {
     self.mesh = mesh
     self.cluster = cluster
     self.firstDevice = firstDevice
@@ -34,34 +37,41 @@ public struct AnalyticalStageCost: StageCostModel {
   /// sits in a repeated block (which matters for full recomputation) is inferred
   /// from `graph`'s shape: one input, one output, of the same shape.
   public func cost(of node: Node, in graph: Graph, configuration: OpConfiguration) -> CostVector {
-    breakdown(of: node, in: graph, configuration: configuration, insideBlock: graph.looksLikeBlockBody)
-      .vector(microBatches: options.microBatchCount, inFlight: options.inFlightMicroBatches)
+    breakdown(
+      of: node, in: graph, configuration: configuration, insideBlock: graph.looksLikeBlockBody
+    )
+    .vector(microBatches: options.microBatchCount, inFlight: options.inFlightMicroBatches)
   }
 
   /// The per-iteration re-layout cost: forward steps plus, for floating-point
   /// tensors, backward steps, each micro-batch. Memory is zero: re-layout
   /// buffers are transient (counted in the evaluator's workspace).
   public func relayoutCost(
-    of tensor: Tensor, from producer: TensorLayout, to consumer: TensorLayout, gradientFrom consumerGradient: TensorLayout,
+    of tensor: Tensor, from producer: TensorLayout, to consumer: TensorLayout,
+    gradientFrom consumerGradient: TensorLayout,
     gradientTo producerGradient: TensorLayout
   ) -> CostVector {
     CostVector(
       time: Double(options.microBatchCount)
         * relayoutTime(
-          of: tensor, from: producer, to: consumer, gradientFrom: consumerGradient, gradientTo: producerGradient),
+          of: tensor, from: producer, to: consumer, gradientFrom: consumerGradient,
+          gradientTo: producerGradient),
       memory: 0)
   }
 
   /// Seconds of one micro-batch's forward and backward re-layout of `tensor`.
   public func relayoutTime(
-    of tensor: Tensor, from producer: TensorLayout, to consumer: TensorLayout, gradientFrom consumerGradient: TensorLayout,
+    of tensor: Tensor, from producer: TensorLayout, to consumer: TensorLayout,
+    gradientFrom consumerGradient: TensorLayout,
     gradientTo producerGradient: TensorLayout
   ) -> Double {
     let bytes = tensor.byteCount(floatBytes: options.dtype.activationBytes)
     let target = consumer.withoutPartials
     var time = stepsTime(producer.relayout(to: target, totalBytes: bytes, mesh: mesh))
     if tensor.dtype.isFloatingPoint {
-      time += stepsTime(consumerGradient.relayout(to: producerGradient.withoutPartials, totalBytes: bytes, mesh: mesh))
+      time += stepsTime(
+        consumerGradient.relayout(
+          to: producerGradient.withoutPartials, totalBytes: bytes, mesh: mesh))
     }
     return time
   }
@@ -73,7 +83,8 @@ public struct AnalyticalStageCost: StageCostModel {
       guard let kind = CollectiveKind(step.kind) else {
         return total + step.bytes / cluster.device.memoryBandwidth
       }
-      return total + cluster.collectiveTime(kind, bytes: step.bytes, group: group(alongAxes: [step.meshAxis]))
+      return total
+        + cluster.collectiveTime(kind, bytes: step.bytes, group: group(alongAxes: [step.meshAxis]))
     }
   }
 

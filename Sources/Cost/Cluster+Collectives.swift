@@ -62,7 +62,9 @@ extension Cluster {
   }
 
   /// The flat ring time of `kind` among `members` on one `link`.
-  static func ringTime(_ kind: CollectiveKind, bytes n: Double, members g: Double, link: LinkSpec) -> Double {
+  static func ringTime(_ kind: CollectiveKind, bytes n: Double, members g: Double, link: LinkSpec)
+    -> Double
+  {
     guard g > 1 else { return 0 }
     let (B, alpha) = (link.bandwidth, link.latency)
     switch kind {

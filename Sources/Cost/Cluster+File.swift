@@ -35,13 +35,17 @@ extension Cluster {
       ClusterFileError(file: path, field: field, message: message)
     }
     func positive(_ value: Double, _ field: String) throws(ClusterFileError) {
-      guard value.isFinite, value > 0 else { throw fail(field, "must be a positive number, got \(value)") }
+      guard value.isFinite, value > 0 else {
+        throw fail(field, "must be a positive number, got \(value)")
+      }
     }
     guard file.format == ClusterFile.currentFormat else {
       throw fail("format", "expected \"\(ClusterFile.currentFormat)\", got \"\(file.format)\"")
     }
     guard file.devices > 0 else { throw fail("devices", "must be positive, got \(file.devices)") }
-    guard file.devicesPerNode > 0 else { throw fail("devices_per_node", "must be positive, got \(file.devicesPerNode)") }
+    guard file.devicesPerNode > 0 else {
+      throw fail("devices_per_node", "must be positive, got \(file.devicesPerNode)")
+    }
     let device = file.device
     try positive(device.memoryBytes, "device.memory_bytes")
     try positive(device.memoryBandwidth, "device.memory_bandwidth")
@@ -58,7 +62,9 @@ extension Cluster {
     guard e.maxEfficiency > 0, e.maxEfficiency <= 1 else {
       throw fail("device.efficiency.max_efficiency", "must be in (0, 1], got \(e.maxEfficiency)")
     }
-    guard e.halfDimension >= 0 else { throw fail("device.efficiency.half_dimension", "must not be negative") }
+    guard e.halfDimension >= 0 else {
+      throw fail("device.efficiency.half_dimension", "must not be negative")
+    }
     guard e.overhead >= 0 else { throw fail("device.efficiency.overhead", "must not be negative") }
     var table: KernelTable?
     if let rows = device.gemmTable {
@@ -68,24 +74,33 @@ extension Cluster {
         guard let precision = ComputePrecision(rawValue: row.precision) else {
           throw fail(field + ".precision", "unknown precision \"\(row.precision)\"")
         }
-        guard row.m > 0, row.n > 0, row.k > 0 else { throw fail(field, "m, n and k must be positive") }
+        guard row.m > 0, row.n > 0, row.k > 0 else {
+          throw fail(field, "m, n and k must be positive")
+        }
         try positive(row.seconds, field + ".seconds")
-        measurements.append(GEMMMeasurement(precision: precision, m: row.m, n: row.n, k: row.k, seconds: row.seconds))
+        measurements.append(
+          GEMMMeasurement(precision: precision, m: row.m, n: row.n, k: row.k, seconds: row.seconds))
       }
       table = KernelTable(measurements)
     } else if let preset = device.gemmTablePreset {
-      guard preset == "h100-80g" else { throw fail("device.gemm_table_preset", "unknown table \"\(preset)\" (known: h100-80g)") }
+      guard preset == "h100-80g" else {
+        throw fail("device.gemm_table_preset", "unknown table \"\(preset)\" (known: h100-80g)")
+      }
       table = KernelTable(H100GEMMTable.measurements)
     }
     for (name, link) in [("intra_node", file.intraNode), ("inter_node", file.interNode)] {
       try positive(link.bandwidth, name + ".bandwidth")
-      guard link.latency >= 0, link.latency.isFinite else { throw fail(name + ".latency", "must not be negative") }
+      guard link.latency >= 0, link.latency.isFinite else {
+        throw fail(name + ".latency", "must not be negative")
+      }
     }
     self.init(
       name: file.name, deviceCount: file.devices, devicesPerNode: file.devicesPerNode,
       device: DeviceSpec(
-        name: device.name, memoryBytes: device.memoryBytes, peakFLOPs: peaks, memoryBandwidth: device.memoryBandwidth,
-        efficiency: KernelEfficiency(maxEfficiency: e.maxEfficiency, halfDimension: e.halfDimension, overhead: e.overhead),
+        name: device.name, memoryBytes: device.memoryBytes, peakFLOPs: peaks,
+        memoryBandwidth: device.memoryBandwidth,
+        efficiency: KernelEfficiency(
+          maxEfficiency: e.maxEfficiency, halfDimension: e.halfDimension, overhead: e.overhead),
         kernelTable: table),
       intraNode: LinkSpec(bandwidth: file.intraNode.bandwidth, latency: file.intraNode.latency),
       interNode: LinkSpec(bandwidth: file.interNode.bandwidth, latency: file.interNode.latency),
@@ -96,17 +111,20 @@ extension Cluster {
   public var file: ClusterFile {
     let d = device
     return ClusterFile(
-      format: ClusterFile.currentFormat, name: name, source: source.isEmpty ? nil : source, devices: deviceCount,
+      format: ClusterFile.currentFormat, name: name, source: source.isEmpty ? nil : source,
+      devices: deviceCount,
       devicesPerNode: devicesPerNode,
       device: ClusterFile.Device(
         name: d.name, memoryBytes: d.memoryBytes,
-        peakFlops: Dictionary(uniqueKeysWithValues: d.peakFLOPs.map { ($0.key.rawValue, $0.value) }),
+        peakFlops: Dictionary(
+          uniqueKeysWithValues: d.peakFLOPs.map { ($0.key.rawValue, $0.value) }),
         memoryBandwidth: d.memoryBandwidth,
         efficiency: ClusterFile.Efficiency(
           maxEfficiency: d.efficiency.maxEfficiency, halfDimension: d.efficiency.halfDimension,
           overhead: d.efficiency.overhead),
         gemmTable: d.kernelTable?.measurements.map {
-          ClusterFile.GEMM(precision: $0.precision.rawValue, m: $0.m, n: $0.n, k: $0.k, seconds: $0.seconds)
+          ClusterFile.GEMM(
+            precision: $0.precision.rawValue, m: $0.m, n: $0.n, k: $0.k, seconds: $0.seconds)
         },
         gemmTablePreset: nil),
       intraNode: ClusterFile.Link(bandwidth: intraNode.bandwidth, latency: intraNode.latency),
@@ -131,10 +149,12 @@ extension Cluster {
       let field = path(context.codingPath + [key])
       return ClusterFileError(file: file, field: field, message: "is missing")
     case .typeMismatch(_, let context), .valueNotFound(_, let context):
-      return ClusterFileError(file: file, field: path(context.codingPath), message: "has the wrong type")
+      return ClusterFileError(
+        file: file, field: path(context.codingPath), message: "has the wrong type")
     case .dataCorrupted(let context):
       let field = path(context.codingPath)
-      return ClusterFileError(file: file, field: field, message: field.isEmpty ? "not valid JSON" : "is malformed")
+      return ClusterFileError(
+        file: file, field: field, message: field.isEmpty ? "not valid JSON" : "is malformed")
     @unknown default:
       return ClusterFileError(file: file, field: "", message: "cannot be decoded")
     }

@@ -32,14 +32,16 @@ public enum ClusterPreset: String, CaseIterable, Sendable {
     let ibLatency = 8e-6
     let gpuEfficiency = KernelEfficiency(maxEfficiency: 0.8, halfDimension: 16, overhead: 5e-6)
     func gpu(
-      _ name: String, memory: Double, peaks: [ComputePrecision: Double], hbm: Double, nvlink: Double, ib: Double,
+      _ name: String, memory: Double, peaks: [ComputePrecision: Double], hbm: Double,
+      nvlink: Double, ib: Double,
       table: KernelTable? = nil, bandwidth: Double? = nil
     ) -> Cluster {
       Cluster(
         name: "\(rawValue) x \(devices)", deviceCount: devices, devicesPerNode: devicesPerNode,
         device: DeviceSpec(
           name: name, memoryBytes: memory, peakFLOPs: peaks,
-          memoryBandwidth: bandwidth ?? hbm * Self.memoryEfficiency, efficiency: gpuEfficiency, kernelTable: table),
+          memoryBandwidth: bandwidth ?? hbm * Self.memoryEfficiency, efficiency: gpuEfficiency,
+          kernelTable: table),
         intraNode: LinkSpec(bandwidth: nvlink * Self.linkEfficiency, latency: nvlinkLatency),
         interNode: LinkSpec(bandwidth: ib * Self.linkEfficiency, latency: ibLatency),
         source: "preset \(rawValue): NVIDIA datasheet figures, see docs/cluster-format.md")
@@ -48,21 +50,25 @@ public enum ClusterPreset: String, CaseIterable, Sendable {
     case .v100:
       // V100 SXM2: 15.7 TFLOP/s fp32, 125 TFLOP/s fp16 tensor; 900 GB/s HBM2; NVLink 2 300 GB/s total.
       return gpu(
-        "NVIDIA V100 SXM2 32GB", memory: 32 * gib, peaks: [.fp32: 15.7e12, .fp16: 125e12], hbm: 900e9,
+        "NVIDIA V100 SXM2 32GB", memory: 32 * gib, peaks: [.fp32: 15.7e12, .fp16: 125e12],
+        hbm: 900e9,
         nvlink: 150e9, ib: 100 * gbps)
     case .a100_40, .a100_80:
       // A100 SXM4: 19.5 fp32, 156 tf32, 312 bf16/fp16 dense TFLOP/s; 1555 / 2039 GB/s; NVLink 3 600 GB/s total.
       let is80 = self == .a100_80
       return gpu(
         is80 ? "NVIDIA A100 SXM4 80GB" : "NVIDIA A100 SXM4 40GB", memory: (is80 ? 80 : 40) * gib,
-        peaks: [.fp32: 19.5e12, .tf32: 156e12, .bf16: 312e12, .fp16: 312e12], hbm: is80 ? 2039e9 : 1555e9,
+        peaks: [.fp32: 19.5e12, .tf32: 156e12, .bf16: 312e12, .fp16: 312e12],
+        hbm: is80 ? 2039e9 : 1555e9,
         nvlink: 300e9, ib: 200 * gbps)
     case .h100:
       // H100 SXM5: 67 fp32, 494.7 tf32, 989.4 bf16/fp16 dense TFLOP/s; 3.35 TB/s; NVLink 4 900 GB/s total.
       return gpu(
         "NVIDIA H100 SXM5 80GB", memory: H100GEMMTable.deviceMemoryBytes,
-        peaks: [.fp32: 67e12, .tf32: 494.7e12, .bf16: 989.4e12, .fp16: 989.4e12], hbm: 3.35e12, nvlink: 450e9,
-        ib: 400 * gbps, table: KernelTable(H100GEMMTable.measurements), bandwidth: H100GEMMTable.copyBandwidth)
+        peaks: [.fp32: 67e12, .tf32: 494.7e12, .bf16: 989.4e12, .fp16: 989.4e12], hbm: 3.35e12,
+        nvlink: 450e9,
+        ib: 400 * gbps, table: KernelTable(H100GEMMTable.measurements),
+        bandwidth: H100GEMMTable.copyBandwidth)
     case .cpu:
       return Self.cpuCluster(devices: devices)
     }
@@ -74,7 +80,9 @@ public enum ClusterPreset: String, CaseIterable, Sendable {
   public static var cpuProfilePath: String {
     let environment = ProcessInfo.processInfo.environment
     if let path = environment["TENSOROPT_CPU_PROFILE"], !path.isEmpty { return path }
-    let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.cache")
+    let cache =
+      environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? (NSHomeDirectory() + "/.cache")
     return cache + "/tensoropt/cpu-cluster.json"
   }
 
@@ -87,21 +95,25 @@ public enum ClusterPreset: String, CaseIterable, Sendable {
     return Cluster(
       name: "cpu x \(devices)", deviceCount: devices, devicesPerNode: max(devices, 1),
       device: DeviceSpec(
-        name: "CPU worker thread (defaults)", memoryBytes: memory, peakFLOPs: [.fp32: 20e9], memoryBandwidth: 5e9,
+        name: "CPU worker thread (defaults)", memoryBytes: memory, peakFLOPs: [.fp32: 20e9],
+        memoryBandwidth: 5e9,
         efficiency: KernelEfficiency(maxEfficiency: 1, halfDimension: 8, overhead: 1e-6)),
       intraNode: link, interNode: link, source: "cpu preset defaults (no cached profile)")
   }
 
   static func cpuCluster(devices: Int) -> Cluster {
     let path = cpuProfilePath
-    guard FileManager.default.fileExists(atPath: path), let profile = try? Cluster.load(contentsOf: path) else {
+    guard FileManager.default.fileExists(atPath: path),
+      let profile = try? Cluster.load(contentsOf: path)
+    else {
       return defaultCPUCluster(devices: devices)
     }
     var cluster = profile
     cluster.deviceCount = devices
     cluster.devicesPerNode = max(devices, 1)
     cluster.name = "cpu x \(devices)"
-    cluster.device.memoryBytes = Double(ProcessInfo.processInfo.physicalMemory) / Double(max(devices, 1))
+    cluster.device.memoryBytes =
+      Double(ProcessInfo.processInfo.physicalMemory) / Double(max(devices, 1))
     return cluster
   }
 }

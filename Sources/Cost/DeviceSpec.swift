@@ -15,7 +15,8 @@ public struct DeviceSpec: Hashable, Sendable {
 
   /// Creates a device description.
   public init(
-    name: String, memoryBytes: Double, peakFLOPs: [ComputePrecision: Double], memoryBandwidth: Double,
+    name: String, memoryBytes: Double, peakFLOPs: [ComputePrecision: Double],
+    memoryBandwidth: Double,
     efficiency: KernelEfficiency, kernelTable: KernelTable? = nil
   ) {
     self.name = name

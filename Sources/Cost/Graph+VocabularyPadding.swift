@@ -4,7 +4,9 @@ extension Graph {
   /// The vocabulary size: the extent of the first tensor dimension labelled as a
   /// vocabulary (in this graph or a block body), or `nil` when there is none.
   public var vocabularySize: Int? {
-    if let dimension = tensors.lazy.flatMap(\.shape).first(where: { $0.kind == .vocab }) { return dimension.size }
+    if let dimension = tensors.lazy.flatMap(\.shape).first(where: { $0.kind == .vocab }) {
+      return dimension.size
+    }
     for node in nodes {
       if let size = node.block?.body.vocabularySize { return size }
     }
@@ -26,7 +28,9 @@ extension Graph {
   func replacingVocabulary(_ size: Int, with padded: Int) -> Graph {
     let newTensors = tensors.map { tensor in
       var copy = tensor
-      copy.shape = tensor.shape.map { $0.kind == .vocab && $0.size == size ? Dimension($0.label, padded) : $0 }
+      copy.shape = tensor.shape.map {
+        $0.kind == .vocab && $0.size == size ? Dimension($0.label, padded) : $0
+      }
       return copy
     }
     let newNodes = nodes.map { node in

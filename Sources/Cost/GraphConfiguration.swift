@@ -12,7 +12,9 @@ public struct GraphConfiguration: Hashable, Sendable {
 
   /// The operator configuration of node `index`, or `nil` for a block.
   public func operatorConfiguration(at index: Int) -> OpConfiguration? {
-    guard nodes.indices.contains(index), case .op(let configuration) = nodes[index] else { return nil }
+    guard nodes.indices.contains(index), case .op(let configuration) = nodes[index] else {
+      return nil
+    }
     return configuration
   }
 }

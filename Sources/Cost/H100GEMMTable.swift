@@ -6,11 +6,12 @@
 /// GEMM times measured on one NVIDIA H100 80GB HBM3, embedded so the binary needs no data files.
 public enum H100GEMMTable {
   /// Device memory the measuring machine reported, in bytes.
-  public static let deviceMemoryBytes: Double = 85017493504
+  public static let deviceMemoryBytes: Double = 85_017_493_504
   /// Copy bandwidth measured on the same device (read plus write bytes per second).
-  public static let copyBandwidth: Double = 2898119844834
+  public static let copyBandwidth: Double = 2_898_119_844_834
   /// Where the numbers come from.
-  public static let source = "measured on one NVIDIA H100 80GB HBM3 (SXM, 132 SMs), PyTorch 2.11 + CUDA 13, cuBLAS through torch.matmul; median of 10-30 timed runs after 3 warm-ups, CUDA events; random normal inputs; fp32 with TF32 disabled"
+  public static let source =
+    "measured on one NVIDIA H100 80GB HBM3 (SXM, 132 SMs), PyTorch 2.11 + CUDA 13, cuBLAS through torch.matmul; median of 10-30 timed runs after 3 warm-ups, CUDA events; random normal inputs; fp32 with TF32 disabled"
 
   /// Every measurement (355 products).
   public static let measurements: [GEMMMeasurement] = [

@@ -19,7 +19,10 @@ public struct MachineProfiler: Sendable {
   public static let defaultGrid = [16, 32, 64, 128, 256, 512, 1024, 2048]
 
   /// Creates a profiler.
-  public init(gridSizes: [Int] = defaultGrid, samples: Int = 3, progress: @escaping @Sendable (String) -> Void = { _ in }) {
+  public init(
+    gridSizes: [Int] = defaultGrid, samples: Int = 3,
+    progress: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
     self.gridSizes = gridSizes
     self.samples = samples
     self.progress = progress
@@ -37,16 +40,20 @@ public struct MachineProfiler: Sendable {
     let memory = Double(ProcessInfo.processInfo.physicalMemory) / Double(max(devices, 1))
     progress(
       String(
-        format: "peak sgemm %.1f GFLOP/s, copy %.1f GB/s, thread link %.1f GB/s, %.1f µs", peak / 1e9, copy / 1e9,
+        format: "peak sgemm %.1f GFLOP/s, copy %.1f GB/s, thread link %.1f GB/s, %.1f µs",
+        peak / 1e9, copy / 1e9,
         link.bandwidth / 1e9, link.latency * 1e6))
     return Cluster(
       name: "cpu x \(devices)", deviceCount: devices, devicesPerNode: max(devices, 1),
       device: DeviceSpec(
-        name: "CPU worker thread (single-threaded OpenBLAS sgemm)", memoryBytes: memory, peakFLOPs: [.fp32: peak],
-        memoryBandwidth: copy, efficiency: KernelEfficiency(maxEfficiency: 1, halfDimension: 8, overhead: 1e-6),
+        name: "CPU worker thread (single-threaded OpenBLAS sgemm)", memoryBytes: memory,
+        peakFLOPs: [.fp32: peak],
+        memoryBandwidth: copy,
+        efficiency: KernelEfficiency(maxEfficiency: 1, halfDimension: 8, overhead: 1e-6),
         kernelTable: KernelTable(gemms)),
       intraNode: link, interNode: link,
-      source: "measured by tensoropt profile on \(ProcessInfo.processInfo.hostName), \(Self.timestamp())")
+      source:
+        "measured by tensoropt profile on \(ProcessInfo.processInfo.hostName), \(Self.timestamp())")
   }
 
   /// Measures every (m, n, k) of ``gridSizes``.
@@ -57,7 +64,9 @@ public struct MachineProfiler: Sendable {
       progress("sgemm m=\(m): \(result.count)/\(total) shapes")
       for n in gridSizes {
         for k in gridSizes {
-          result.append(GEMMMeasurement(precision: .fp32, m: m, n: n, k: k, seconds: gemmSeconds(m: m, n: n, k: k)))
+          result.append(
+            GEMMMeasurement(
+              precision: .fp32, m: m, n: n, k: k, seconds: gemmSeconds(m: m, n: n, k: k)))
         }
       }
     }
@@ -74,7 +83,8 @@ public struct MachineProfiler: Sendable {
     for i in b.indices { b[i] = Float(i % 5) * 0.1 - 0.2 }
     func run() {
       cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, &c,
+        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b,
+        Int32(n), 0, &c,
         Int32(n))
     }
     let flops = 2 * Double(m) * Double(n) * Double(k)
@@ -101,7 +111,9 @@ public struct MachineProfiler: Sendable {
     memset(source, 1, bytes)
     memset(target, 0, bytes)
     var times: [Double] = []
-    for _ in 0..<max(samples, 1) { times.append(Self.threadSeconds { memcpy(target, source, bytes) }) }
+    for _ in 0..<max(samples, 1) {
+      times.append(Self.threadSeconds { memcpy(target, source, bytes) })
+    }
     return 2 * Double(bytes) / Self.median(times)
   }
 
@@ -156,7 +168,8 @@ public struct MachineProfiler: Sendable {
   static func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return 0 }
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+      ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
   }
 
   static func timestamp() -> String {

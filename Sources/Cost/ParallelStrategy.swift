@@ -30,8 +30,10 @@ public struct ParallelStrategy: Hashable, Sendable, Codable {
   /// Creates a strategy; only the degrees and micro-batch size are required.
   public init(
     dataParallel: Int, tensorParallel: Int = 1, pipelineStages: Int = 1, microBatchSize: Int,
-    schedule: PipelineSchedule = .oneForwardOneBackward, interleave: Int = 1, recomputation: Recomputation = .none,
-    sequenceParallel: Bool = false, zeroStage: Int = 0, dtype: DTypePolicy = .bf16, optimizer: Optimizer = .adam,
+    schedule: PipelineSchedule = .oneForwardOneBackward, interleave: Int = 1,
+    recomputation: Recomputation = .none,
+    sequenceParallel: Bool = false, zeroStage: Int = 0, dtype: DTypePolicy = .bf16,
+    optimizer: Optimizer = .adam,
     padsVocabulary: Bool = true
   ) {
     self.dataParallel = dataParallel

@@ -27,13 +27,17 @@ public enum PipelineSchedule: String, Codable, Sendable, CaseIterable, Hashable 
 
   /// Seconds of one iteration's pipeline when the slowest stage takes
   /// `stageTime` per micro-batch (forward and backward): `(m + (p−1)/v) · t`.
-  public func pipelineTime(stageTime: Double, stages p: Int, microBatches m: Int, chunks v: Int = 1) -> Double {
+  public func pipelineTime(stageTime: Double, stages p: Int, microBatches m: Int, chunks v: Int = 1)
+    -> Double
+  {
     stageTime * Double(m) * (1 + bubbleFraction(stages: p, microBatches: m, chunks: v))
   }
 
   /// The micro-batches whose activations stage `s` (0-based) holds at its peak,
   /// in units of the whole stage's activations of one micro-batch.
-  public func inFlightMicroBatches(stage s: Int, stages p: Int, microBatches m: Int, chunks v: Int = 1) -> Double {
+  public func inFlightMicroBatches(
+    stage s: Int, stages p: Int, microBatches m: Int, chunks v: Int = 1
+  ) -> Double {
     switch self {
     case .gpipe:
       return Double(m)

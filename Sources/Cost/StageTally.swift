@@ -34,7 +34,9 @@ public struct StageTally: Hashable, Sendable {
   public init() {}
 
   /// Seconds per micro-batch on the critical path (compute and exposed communication).
-  public var microBatchTime: Double { forward + backward + recompute + tensorParallel + parameterGather }
+  public var microBatchTime: Double {
+    forward + backward + recompute + tensorParallel + parameterGather
+  }
 
   /// Bytes of model states.
   public var stateBytes: Double { weightBytes + gradientBytes + optimizerBytes }

@@ -32,31 +32,37 @@ public struct StrategyEvaluator: Sendable {
     let microBatches = globalBatchSize / (s.dataParallel * s.microBatchSize)
     let built: Graph
     do {
-      built = try model.graph(batchSize: s.dataParallel * s.microBatchSize, sequenceLength: sequenceLength)
+      built = try model.graph(
+        batchSize: s.dataParallel * s.microBatchSize, sequenceLength: sequenceLength)
     } catch {
       throw StrategyError("cannot build \(model.name) for this strategy: \(error)")
     }
     let graph = built.paddingVocabulary(toMultipleOf: s.vocabularyMultiple)
     let chunks = s.pipelineStages * s.interleave
     guard s.pipelineStages == 1 || graph.layerCount > 0 else {
-      throw StrategyError("\(model.name) has no repeated layers to split into \(s.pipelineStages) pipeline stages")
+      throw StrategyError(
+        "\(model.name) has no repeated layers to split into \(s.pipelineStages) pipeline stages")
     }
     guard s.pipelineStages == 1 || graph.layerCount % chunks == 0 else {
       throw StrategyError(
-        "\(model.name)'s \(graph.layerCount) layers do not divide into pp·interleave = \(chunks) pipeline chunks")
+        "\(model.name)'s \(graph.layerCount) layers do not divide into pp·interleave = \(chunks) pipeline chunks"
+      )
     }
     var evaluation = evaluate(
       graph: graph, modelName: model.name, family: model.family, globalBatchSize: globalBatchSize,
-      sequenceLength: sequenceLength ?? model.defaults.sequenceLength, microBatches: microBatches, strategy: s)
+      sequenceLength: sequenceLength ?? model.defaults.sequenceLength, microBatches: microBatches,
+      strategy: s)
     if let before = built.vocabularySize, let after = graph.vocabularySize, before != after {
-      evaluation.notes.insert("vocabulary padded \(before) → \(after) (multiple of 128·tp, as Megatron-LM)", at: 0)
+      evaluation.notes.insert(
+        "vocabulary padded \(before) → \(after) (multiple of 128·tp, as Megatron-LM)", at: 0)
     }
     return evaluation
   }
 
   func validate(_ s: ParallelStrategy, globalBatchSize: Int) throws(StrategyError) {
     for (name, value) in [
-      ("dp", s.dataParallel), ("tp", s.tensorParallel), ("pp", s.pipelineStages), ("microbatch", s.microBatchSize),
+      ("dp", s.dataParallel), ("tp", s.tensorParallel), ("pp", s.pipelineStages),
+      ("microbatch", s.microBatchSize),
       ("interleave", s.interleave), ("batch", globalBatchSize),
     ] where value < 1 {
       throw StrategyError("--\(name) must be at least 1, got \(value)")
@@ -65,20 +71,24 @@ public struct StrategyEvaluator: Sendable {
       throw StrategyError(
         "dp·tp·pp = \(s.deviceCount) devices, but the cluster has \(cluster.deviceCount)")
     }
-    guard (0...3).contains(s.zeroStage) else { throw StrategyError("--zero must be 0, 1, 2 or 3, got \(s.zeroStage)") }
+    guard (0...3).contains(s.zeroStage) else {
+      throw StrategyError("--zero must be 0, 1, 2 or 3, got \(s.zeroStage)")
+    }
     guard s.interleave == 1 || (s.schedule == .oneForwardOneBackward && s.pipelineStages > 1) else {
       throw StrategyError("--interleave needs --schedule 1f1b and --pp greater than 1")
     }
     guard globalBatchSize % (s.dataParallel * s.microBatchSize) == 0 else {
       throw StrategyError(
-        "batch \(globalBatchSize) does not divide into dp·microbatch = \(s.dataParallel * s.microBatchSize)")
+        "batch \(globalBatchSize) does not divide into dp·microbatch = \(s.dataParallel * s.microBatchSize)"
+      )
     }
   }
 
   /// Evaluates a graph already built for one micro-batch of every replica
   /// (batch `dp · microBatchSize`); `microBatches` per iteration.
   public func evaluate(
-    graph: Graph, modelName: String, family: ModelFamily, globalBatchSize: Int, sequenceLength: Int?,
+    graph: Graph, modelName: String, family: ModelFamily, globalBatchSize: Int,
+    sequenceLength: Int?,
     microBatches m: Int, strategy s: ParallelStrategy
   ) -> Evaluation {
     var notes: [String] = []
@@ -89,10 +99,12 @@ public struct StrategyEvaluator: Sendable {
     let configuration = UniformLayout.megatron(
       graph: graph, mesh: mesh, dataAxis: 0, tensorAxis: 1, sequenceParallel: s.sequenceParallel)
     let options = TrainingOptions(
-      dtype: s.dtype, optimizer: s.optimizer, zeroStage: s.zeroStage, recomputation: s.recomputation,
+      dtype: s.dtype, optimizer: s.optimizer, zeroStage: s.zeroStage,
+      recomputation: s.recomputation,
       microBatchCount: m)
     let models = (0..<p).map {
-      AnalyticalStageCost(mesh: mesh, cluster: cluster, firstDevice: $0 * stageSize, options: options)
+      AnalyticalStageCost(
+        mesh: mesh, cluster: cluster, firstDevice: $0 * stageSize, options: options)
     }
     let (chunkTallies, boundaryBytes, boundaryReplicated) = chunkTallies(
       graph: graph, configuration: configuration, models: models, chunks: p * v, notes: &notes)
@@ -109,17 +121,20 @@ public struct StrategyEvaluator: Sendable {
       let scatter = boundaryReplicated && t > 1
       let gather =
         scatter
-        ? cluster.collectiveTime(.allGather, bytes: boundaryBytes, group: models[0].group(alongAxes: [1])) : 0
+        ? cluster.collectiveTime(
+          .allGather, bytes: boundaryBytes, group: models[0].group(alongAxes: [1])) : 0
       for stage in 0..<(p - 1) {
         let pair = cluster.group([stage * stageSize, (stage + 1) * stageSize])
-        let send = cluster.collectiveTime(.sendReceive, bytes: boundaryBytes / Double(scatter ? t : 1), group: pair)
+        let send = cluster.collectiveTime(
+          .sendReceive, bytes: boundaryBytes / Double(scatter ? t : 1), group: pair)
         p2p = max(p2p, 2 * Double(v) * (send + gather))
       }
     }
     let perMicroBatch = stages.map { $0.microBatchTime + p2p }
     let slowest = perMicroBatch.indices.max { perMicroBatch[$0] < perMicroBatch[$1] } ?? 0
     let stageTime = perMicroBatch[slowest]
-    let pipeline = s.schedule.pipelineTime(stageTime: stageTime, stages: p, microBatches: m, chunks: v)
+    let pipeline = s.schedule.pipelineTime(
+      stageTime: stageTime, stages: p, microBatches: m, chunks: v)
     let tails = stages.map { $0.gradientSyncExposed + $0.optimizerStep }
     let tailStage = tails.indices.max { tails[$0] < tails[$1] } ?? 0
     let time = pipeline + tails[tailStage]
@@ -127,9 +142,12 @@ public struct StrategyEvaluator: Sendable {
     let md = Double(m)
     let timeBreakdown = Evaluation.TimeBreakdown(
       forwardS: md * b.forward, backwardS: md * b.backward, recomputeS: md * b.recompute,
-      tensorParallelS: md * b.tensorParallel, parameterGatherS: md * b.parameterGather, pipelineP2pS: md * p2p,
-      pipelineBubbleS: pipeline - md * stageTime, dataParallelSyncS: stages[tailStage].gradientSyncExposed,
-      dataParallelSyncOverlappedS: stages[tailStage].gradientSync - stages[tailStage].gradientSyncExposed,
+      tensorParallelS: md * b.tensorParallel, parameterGatherS: md * b.parameterGather,
+      pipelineP2pS: md * p2p,
+      pipelineBubbleS: pipeline - md * stageTime,
+      dataParallelSyncS: stages[tailStage].gradientSyncExposed,
+      dataParallelSyncOverlappedS: stages[tailStage].gradientSync
+        - stages[tailStage].gradientSyncExposed,
       optimizerS: stages[tailStage].optimizerStep)
 
     // Memory: states + activations × in-flight micro-batches + workspace, worst stage.
@@ -140,10 +158,13 @@ public struct StrategyEvaluator: Sendable {
     }
     let worst = peaks.indices.max { peaks[$0] < peaks[$1] } ?? 0
     let w = stages[worst]
-    let inFlight = s.schedule.inFlightMicroBatches(stage: worst, stages: p, microBatches: m, chunks: v)
+    let inFlight = s.schedule.inFlightMicroBatches(
+      stage: worst, stages: p, microBatches: m, chunks: v)
     let memory = Evaluation.MemoryBreakdown(
-      stage: worst, weightsBytes: w.weightBytes, gradientsBytes: w.gradientBytes, optimizerBytes: w.optimizerBytes,
-      activationsBytes: w.activationBytes * inFlight, inFlightMicroBatches: inFlight, workspaceBytes: w.workspaceBytes)
+      stage: worst, weightsBytes: w.weightBytes, gradientsBytes: w.gradientBytes,
+      optimizerBytes: w.optimizerBytes,
+      activationsBytes: w.activationBytes * inFlight, inFlightMicroBatches: inFlight,
+      workspaceBytes: w.workspaceBytes)
 
     // Throughput and model FLOP utilisation.
     let metrics = graph.totalMetrics(floatBytes: s.dtype.activationBytes)
@@ -153,27 +174,35 @@ public struct StrategyEvaluator: Sendable {
     let tokens = family == .language ? samples * Double(sequenceLength ?? 1) : samples
     let perDevice = modelFLOPs / time / Double(devices)
     let peak = cluster.device.peak(s.dtype.computePrecision)
-    notes += replicationNotes(graph: graph, configuration: configuration, tensorParallel: s.tensorParallel)
+    notes += replicationNotes(
+      graph: graph, configuration: configuration, tensorParallel: s.tensorParallel)
     return Evaluation(
-      model: modelName, cluster: cluster.name, devices: devices, strategy: s, globalBatchSize: globalBatchSize,
+      model: modelName, cluster: cluster.name, devices: devices, strategy: s,
+      globalBatchSize: globalBatchSize,
       sequenceLength: family == .language ? sequenceLength : nil, microBatches: m, timeS: time,
       memoryBytes: peaks[worst], memoryCapacityBytes: cluster.device.memoryBytes,
       fits: peaks[worst] <= cluster.device.memoryBytes,
-      breakdown: Evaluation.Breakdown(time: timeBreakdown, memory: memory, largestBuffers: w.largestBuffers),
+      breakdown: Evaluation.Breakdown(
+        time: timeBreakdown, memory: memory, largestBuffers: w.largestBuffers),
       throughput: Evaluation.Throughput(
-        samplesPerS: samples, tokensPerS: tokens, modelFlopsPerSPerDevice: perDevice, mfu: perDevice / peak),
+        samplesPerS: samples, tokensPerS: tokens, modelFlopsPerSPerDevice: perDevice,
+        mfu: perDevice / peak),
       notes: notes)
   }
 
   /// Notes on weight-bearing operators the tensor-parallel rule had to replicate.
-  func replicationNotes(graph: Graph, configuration: GraphConfiguration, tensorParallel: Int) -> [String] {
+  func replicationNotes(graph: Graph, configuration: GraphConfiguration, tensorParallel: Int)
+    -> [String]
+  {
     guard tensorParallel > 1 else { return [] }
     var names: [String] = []
     func visit(_ graph: Graph, _ configuration: GraphConfiguration) {
       for (index, node) in graph.nodes.enumerated() {
         switch (node.content, configuration.nodes[safe: index]) {
         case (.op(let op), .op(let config)?):
-          if [.linear, .embedding, .attention, .conv2d].contains(op.kind), config.assignments.last.flatMap({ $0 }) == nil {
+          if [.linear, .embedding, .attention, .conv2d].contains(op.kind),
+            config.assignments.last.flatMap({ $0 }) == nil
+          {
             names.append(node.name)
           }
         case (.block(let block), .block(let body)?):
@@ -185,6 +214,8 @@ public struct StrategyEvaluator: Sendable {
     }
     visit(graph, configuration)
     guard !names.isEmpty else { return [] }
-    return ["tp=\(tensorParallel) does not divide \(names.joined(separator: ", ")); replicated on the tensor axis"]
+    return [
+      "tp=\(tensorParallel) does not divide \(names.joined(separator: ", ")); replicated on the tensor axis"
+    ]
   }
 }

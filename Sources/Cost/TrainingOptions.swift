@@ -33,7 +33,8 @@ public struct TrainingOptions: Hashable, Sendable {
   /// one micro-batch.
   public init(
     dtype: DTypePolicy = .fp32, optimizer: Optimizer = .adam, zeroStage: Int = 0,
-    recomputation: Recomputation = .none, microBatchCount: Int = 1, inFlightMicroBatches: Double = 1,
+    recomputation: Recomputation = .none, microBatchCount: Int = 1,
+    inFlightMicroBatches: Double = 1,
     overlapsGradientSync: Bool = true
   ) {
     self.dtype = dtype

@@ -25,7 +25,8 @@ public enum UniformLayout {
   /// replication (`nil`) on that axis. Block bodies are configured once, from the
   /// layout their input has in steady state (after one repetition).
   public static func megatron(
-    graph: Graph, mesh: DeviceMesh, dataAxis: Int? = 0, tensorAxis: Int? = 1, sequenceParallel: Bool = false
+    graph: Graph, mesh: DeviceMesh, dataAxis: Int? = 0, tensorAxis: Int? = 1,
+    sequenceParallel: Bool = false
   ) -> GraphConfiguration {
     let rule = Rule(
       mesh: mesh, dataAxis: dataAxis.flatMap { mesh.shape.indices.contains($0) ? $0 : nil },
@@ -37,7 +38,8 @@ public enum UniformLayout {
   /// The layout each tensor of `graph` is produced in under `configuration`
   /// (graph inputs: `inputLayouts`, else replicated). Partial sums are kept.
   public static func producedLayouts(
-    graph: Graph, configuration: GraphConfiguration, mesh: DeviceMesh, inputLayouts: [TensorID: TensorLayout] = [:]
+    graph: Graph, configuration: GraphConfiguration, mesh: DeviceMesh,
+    inputLayouts: [TensorID: TensorLayout] = [:]
   ) -> [TensorID: TensorLayout] {
     var layouts = inputLayouts
     for (index, node) in graph.nodes.enumerated() {
@@ -45,11 +47,13 @@ public enum UniformLayout {
       case (.op(let op), .op(let config)?):
         let inputs = graph.inputTensors(of: node).map(\.shape)
         let dims = op.parallelDimensions(inputs: inputs, output: graph.outputTensor(of: node).shape)
-        layouts[node.output] = config.placement(dimensions: dims, inputCount: inputs.count, on: mesh).output
+        layouts[node.output] =
+          config.placement(dimensions: dims, inputCount: inputs.count, on: mesh).output
       case (.block(let block), .block(let body)?):
         let bodyIn = layouts[node.inputs[0]] ?? .replicated(meshAxes: mesh.shape.count)
         let inner = producedLayouts(
-          graph: block.body, configuration: body, mesh: mesh, inputLayouts: [block.body.inputs[0]: bodyIn])
+          graph: block.body, configuration: body, mesh: mesh,
+          inputLayouts: [block.body.inputs[0]: bodyIn])
         layouts[node.output] = inner[block.body.outputs[0]] ?? bodyIn
       default:
         layouts[node.output] = .replicated(meshAxes: mesh.shape.count)
@@ -75,9 +79,11 @@ public enum UniformLayout {
         case .op(let op):
           let inputs = node.inputs.map { layouts[$0] ?? replicated }
           let shapes = graph.inputTensors(of: node).map(\.shape)
-          let dims = op.parallelDimensions(inputs: shapes, output: graph.outputTensor(of: node).shape)
+          let dims = op.parallelDimensions(
+            inputs: shapes, output: graph.outputTensor(of: node).shape)
           let config = choose(op, dims: dims, inputs: inputs, shapes: shapes)
-          layouts[node.output] = config.placement(dimensions: dims, inputCount: shapes.count, on: mesh).output
+          layouts[node.output] =
+            config.placement(dimensions: dims, inputCount: shapes.count, on: mesh).output
           entries.append(.op(config))
         case .block(let block):
           let body = block.body
@@ -94,14 +100,17 @@ public enum UniformLayout {
       return (GraphConfiguration(nodes: entries), layouts)
     }
 
-    func choose(_ op: Operator, dims: [ParallelDimension], inputs: [TensorLayout], shapes: [Shape]) -> OpConfiguration {
+    func choose(_ op: Operator, dims: [ParallelDimension], inputs: [TensorLayout], shapes: [Shape])
+      -> OpConfiguration
+    {
       var config = OpConfiguration.replicated(on: mesh)
       if let dataAxis, dims.contains(where: { $0.name == "batch" }) {
         config.assignments[dataAxis] = "batch"
         if !config.isValid(for: dims, on: mesh) { config.assignments[dataAxis] = nil }
       }
       if let tensorAxis, mesh.shape[tensorAxis] > 1 {
-        config.assignments[tensorAxis] = tensorChoice(op, dims: dims, inputs: inputs, shapes: shapes, axis: tensorAxis)
+        config.assignments[tensorAxis] = tensorChoice(
+          op, dims: dims, inputs: inputs, shapes: shapes, axis: tensorAxis)
         if !config.isValid(for: dims, on: mesh) { config.assignments[tensorAxis] = nil }
       }
       return config
@@ -113,7 +122,8 @@ public enum UniformLayout {
       let split = inputs.map { $0.splitAxis[axis] }
       let partial = inputs.contains { $0.isPartial[axis] }
       let lastAxis = shapes.first.map { $0.count - 1 }
-      let firstSplitOnLast = split.first.flatMap { $0 } != nil && split.first.flatMap { $0 } == lastAxis
+      let firstSplitOnLast =
+        split.first.flatMap { $0 } != nil && split.first.flatMap { $0 } == lastAxis
       switch op.kind {
       case .linear:
         return firstSplitOnLast ? "in" : "out"
@@ -122,7 +132,8 @@ public enum UniformLayout {
       case .embedding:
         return "vocab"
       case .conv2d:
-        return split.first.flatMap { $0 } == 1 && dims.contains { $0.name == "in_channels" } ? "in_channels" : "channels"
+        return split.first.flatMap { $0 } == 1 && dims.contains { $0.name == "in_channels" }
+          ? "in_channels" : "channels"
       default:
         break
       }

@@ -1,5 +1,5 @@
-import Testing
 import TensorOptGraph
+import Testing
 
 @testable import TensorOptCost
 
@@ -16,14 +16,19 @@ struct ActivationMemoryTests {
   func layerActivations(tensorParallel t: Int, sequenceParallel: Bool) throws -> Double {
     let graph = try TestModels.gpt(batch: Int(b), sequence: Int(s), dropout: true)
     let mesh = DeviceMesh([1, t])
-    let configuration = UniformLayout.megatron(graph: graph, mesh: mesh, sequenceParallel: sequenceParallel)
+    let configuration = UniformLayout.megatron(
+      graph: graph, mesh: mesh, sequenceParallel: sequenceParallel)
     let index = try #require(graph.nodes.firstIndex { $0.block != nil })
-    guard case .block(let body) = configuration.nodes[index], let block = graph.nodes[index].block else { return 0 }
-    let model = AnalyticalStageCost(mesh: mesh, cluster: Fixtures.cluster(), options: TrainingOptions(dtype: .bf16))
+    guard case .block(let body) = configuration.nodes[index], let block = graph.nodes[index].block
+    else { return 0 }
+    let model = AnalyticalStageCost(
+      mesh: mesh, cluster: Fixtures.cluster(), options: TrainingOptions(dtype: .bf16))
     return block.body.nodes.indices.reduce(0.0) { total, position in
       guard let config = body.operatorConfiguration(at: position) else { return total }
       return total
-        + model.breakdown(of: block.body.nodes[position], in: block.body, configuration: config, insideBlock: true)
+        + model.breakdown(
+          of: block.body.nodes[position], in: block.body, configuration: config, insideBlock: true
+        )
         .activationBytes
     }
   }

@@ -41,7 +41,8 @@ struct ClusterFileTests {
 
   func error(replacing old: String, with new: String) -> ClusterFileError? {
     do {
-      _ = try Cluster.decode(Data(example.replacingOccurrences(of: old, with: new).utf8), file: "bad.json")
+      _ = try Cluster.decode(
+        Data(example.replacingOccurrences(of: old, with: new).utf8), file: "bad.json")
       return nil
     } catch {
       return error

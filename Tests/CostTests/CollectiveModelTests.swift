@@ -1,5 +1,5 @@
-import Testing
 import TensorOptGraph
+import Testing
 
 @testable import TensorOptCost
 
@@ -25,10 +25,16 @@ struct CollectiveModelTests {
   }
 
   @Test func broadcastAndSendReceiveMoveTheBufferOnce() {
-    #expect(abs(cluster.collectiveTime(.broadcast, bytes: n, group: inNode(4)) - (n / 100e9 + 3 * 2e-6)) < 1e-12)
-    #expect(abs(cluster.collectiveTime(.sendReceive, bytes: n, group: inNode(2)) - (n / 100e9 + 2e-6)) < 1e-12)
+    #expect(
+      abs(cluster.collectiveTime(.broadcast, bytes: n, group: inNode(4)) - (n / 100e9 + 3 * 2e-6))
+        < 1e-12)
+    #expect(
+      abs(cluster.collectiveTime(.sendReceive, bytes: n, group: inNode(2)) - (n / 100e9 + 2e-6))
+        < 1e-12)
     let acrossNodes = cluster.group([0, 8])
-    #expect(abs(cluster.collectiveTime(.sendReceive, bytes: n, group: acrossNodes) - (n / 10e9 + 10e-6)) < 1e-12)
+    #expect(
+      abs(cluster.collectiveTime(.sendReceive, bytes: n, group: acrossNodes) - (n / 10e9 + 10e-6))
+        < 1e-12)
   }
 
   @Test func aGroupOfOneOrAnEmptyBufferCostsNothing() {
@@ -40,7 +46,8 @@ struct CollectiveModelTests {
     let group = cluster.group(Array(0..<16))
     #expect(group.nodeCount == 2 && group.membersPerNode == 8)
     let flat = 2 * 15.0 / 16 * n / 10e9 + 2 * 15 * 10e-6
-    let hierarchical = (2 * 7.0 / 8 * n / 100e9 + 2 * 7 * 2e-6) + (2 * 1.0 / 2 * (n / 8) / 10e9 + 2 * 1 * 10e-6)
+    let hierarchical =
+      (2 * 7.0 / 8 * n / 100e9 + 2 * 7 * 2e-6) + (2 * 1.0 / 2 * (n / 8) / 10e9 + 2 * 1 * 10e-6)
     #expect(hierarchical < flat)
     #expect(abs(cluster.collectiveTime(.allReduce, bytes: n, group: group) - hierarchical) < 1e-12)
   }
@@ -57,7 +64,8 @@ struct CollectiveModelTests {
     #expect(eight.devices == Array(0..<8))
     #expect(!eight.spansNodes)
     #expect(h100.link(for: eight) == h100.intraNode)
-    let sixteen = AnalyticalStageCost(mesh: DeviceMesh([1, 16]), cluster: h100).group(alongAxes: [1])
+    let sixteen = AnalyticalStageCost(mesh: DeviceMesh([1, 16]), cluster: h100).group(alongAxes: [1]
+    )
     #expect(sixteen.spansNodes)
     #expect(h100.link(for: sixteen) == h100.interNode)
     // The data-parallel axis of a [2, 8] mesh pairs devices 0 and 8: across nodes.
@@ -68,7 +76,8 @@ struct CollectiveModelTests {
   @Test func relayoutStepsArePricedAsTheirCollectives() {
     let model = AnalyticalStageCost(mesh: DeviceMesh([1, 4]), cluster: cluster)
     let steps = [
-      RelayoutStep(kind: .allReduce, meshAxis: 1, bytes: n), RelayoutStep(kind: .allGather, meshAxis: 1, bytes: n),
+      RelayoutStep(kind: .allReduce, meshAxis: 1, bytes: n),
+      RelayoutStep(kind: .allGather, meshAxis: 1, bytes: n),
     ]
     let expected = (2 * 3.0 / 4 * n / 100e9 + 6 * 2e-6) + (3.0 / 4 * n / 100e9 + 3 * 2e-6)
     #expect(abs(model.stepsTime(steps) - expected) < 1e-12)

@@ -22,9 +22,11 @@ enum Fixtures {
   /// A graph with one linear layer `[batch, in] → [batch, out]` (bias included).
   static func linear(batch: Int, inputs: Int, outputs: Int) throws -> Graph {
     var builder = GraphBuilder()
-    let x = try builder.input("x", shape: [Dimension("batch", batch), Dimension("hidden", inputs)], dtype: .fp32)
+    let x = try builder.input(
+      "x", shape: [Dimension("batch", batch), Dimension("hidden", inputs)], dtype: .fp32)
     let y = try builder.add(
-      "proj", Operator(.linear), inputs: [x], output: "y", shape: [Dimension("batch", batch), Dimension("ffn", outputs)])
+      "proj", Operator(.linear), inputs: [x], output: "y",
+      shape: [Dimension("batch", batch), Dimension("ffn", outputs)])
     return builder.build(outputs: [y])
   }
 }

@@ -13,7 +13,8 @@ struct KernelTableTests {
         for k in [64, 256] {
           let throughput = 1e9 * Double(m)
           let flops = 2.0 * Double(m * n * k)
-          rows.append(GEMMMeasurement(precision: .fp32, m: m, n: n, k: k, seconds: flops / throughput))
+          rows.append(
+            GEMMMeasurement(precision: .fp32, m: m, n: n, k: k, seconds: flops / throughput))
         }
       }
     }
@@ -38,7 +39,8 @@ struct KernelTableTests {
 
   @Test func theH100TableReproducesItsMeasurementsAndGrowsWithSize() throws {
     let device = ClusterPreset.h100.cluster(devices: 8).device
-    let row = try #require(H100GEMMTable.measurements.first { $0.precision == .bf16 && $0.m == 8192 && $0.n == 8192 })
+    let row = try #require(
+      H100GEMMTable.measurements.first { $0.precision == .bf16 && $0.m == 8192 && $0.n == 8192 })
     let predicted = device.gemmSeconds(m: row.m, n: row.n, k: row.k, precision: .bf16)
     #expect(abs(predicted - row.seconds) / row.seconds < 1e-9)
     let small = device.gemmSeconds(m: 4096, n: 4096, k: 4096, precision: .bf16)
@@ -74,7 +76,9 @@ struct ProfileAccuracyTests {
       for cn in bracket(n) {
         for ck in bracket(k) {
           corners.append(
-            GEMMMeasurement(precision: .fp32, m: cm, n: cn, k: ck, seconds: profiler.gemmSeconds(m: cm, n: cn, k: ck)))
+            GEMMMeasurement(
+              precision: .fp32, m: cm, n: cn, k: ck,
+              seconds: profiler.gemmSeconds(m: cm, n: cn, k: ck)))
         }
       }
     }

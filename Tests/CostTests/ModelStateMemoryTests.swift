@@ -1,5 +1,5 @@
-import Testing
 import TensorOptGraph
+import Testing
 
 @testable import TensorOptCost
 
@@ -9,14 +9,16 @@ struct ModelStateMemoryTests {
   let parameters = 1024.0 * 4096 + 4096
 
   func cost(
-    mesh: DeviceMesh, assignments: [String?], dtype: DTypePolicy = .bf16, optimizer: Optimizer = .adam, zero: Int = 0
+    mesh: DeviceMesh, assignments: [String?], dtype: DTypePolicy = .bf16,
+    optimizer: Optimizer = .adam, zero: Int = 0
   ) throws -> NodeCost {
     let graph = try Fixtures.linear(batch: 64, inputs: 1024, outputs: 4096)
     let model = AnalyticalStageCost(
       mesh: mesh, cluster: Fixtures.cluster(),
       options: TrainingOptions(dtype: dtype, optimizer: optimizer, zeroStage: zero))
     return model.breakdown(
-      of: graph.nodes[0], in: graph, configuration: OpConfiguration(assignments), insideBlock: false)
+      of: graph.nodes[0], in: graph, configuration: OpConfiguration(assignments), insideBlock: false
+    )
   }
 
   @Test func mixedPrecisionAdamKeepsSixteenBytesPerParameter() throws {
@@ -28,9 +30,15 @@ struct ModelStateMemoryTests {
   }
 
   @Test func otherPoliciesKeepTheirDocumentedBytes() throws {
-    #expect(try cost(mesh: DeviceMesh([1]), assignments: [nil], dtype: .fp32).stateBytes == 16 * parameters)
-    #expect(try cost(mesh: DeviceMesh([1]), assignments: [nil], dtype: .fp32, optimizer: .sgd).stateBytes == 12 * parameters)
-    #expect(try cost(mesh: DeviceMesh([1]), assignments: [nil], dtype: .fp16, optimizer: .sgd).stateBytes == 12 * parameters)
+    #expect(
+      try cost(mesh: DeviceMesh([1]), assignments: [nil], dtype: .fp32).stateBytes == 16
+        * parameters)
+    #expect(
+      try cost(mesh: DeviceMesh([1]), assignments: [nil], dtype: .fp32, optimizer: .sgd).stateBytes
+        == 12 * parameters)
+    #expect(
+      try cost(mesh: DeviceMesh([1]), assignments: [nil], dtype: .fp16, optimizer: .sgd).stateBytes
+        == 12 * parameters)
   }
 
   @Test func zeroStagesDivideOptimizerThenGradientsThenWeights() throws {
@@ -40,7 +48,8 @@ struct ModelStateMemoryTests {
     #expect(zero1.optimizerBytes == 12 * parameters / 4)
     let zero2 = try cost(mesh: mesh, assignments: ["batch"], zero: 2)
     #expect(zero2.weightBytes == 2 * parameters)
-    #expect(zero2.gradientBytes == 2 * parameters / 4 && zero2.optimizerBytes == 12 * parameters / 4)
+    #expect(
+      zero2.gradientBytes == 2 * parameters / 4 && zero2.optimizerBytes == 12 * parameters / 4)
     let zero3 = try cost(mesh: mesh, assignments: ["batch"], zero: 3)
     #expect(zero3.stateBytes == 16 * parameters / 4)
   }

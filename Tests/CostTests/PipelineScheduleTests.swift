@@ -12,11 +12,14 @@ struct PipelineScheduleTests {
   }
 
   @Test func interleavingDividesTheBubbleByTheChunkCount() {
-    #expect(PipelineSchedule.oneForwardOneBackward.bubbleFraction(stages: 4, microBatches: 8, chunks: 2) == 3.0 / 16)
+    #expect(
+      PipelineSchedule.oneForwardOneBackward.bubbleFraction(stages: 4, microBatches: 8, chunks: 2)
+        == 3.0 / 16)
   }
 
   @Test func pipelineTimeIsMicroBatchesPlusBubbleTimesStageTime() {
-    let time = PipelineSchedule.oneForwardOneBackward.pipelineTime(stageTime: 2, stages: 4, microBatches: 8)
+    let time = PipelineSchedule.oneForwardOneBackward.pipelineTime(
+      stageTime: 2, stages: 4, microBatches: 8)
     #expect(abs(time - (8 + 3) * 2) < 1e-12)
     let interleaved = PipelineSchedule.oneForwardOneBackward.pipelineTime(
       stageTime: 2, stages: 4, microBatches: 8, chunks: 2)
@@ -25,13 +28,18 @@ struct PipelineScheduleTests {
 
   @Test func gpipeHoldsEveryMicroBatch() {
     for stage in 0..<4 {
-      #expect(PipelineSchedule.gpipe.inFlightMicroBatches(stage: stage, stages: 4, microBatches: 16) == 16)
+      #expect(
+        PipelineSchedule.gpipe.inFlightMicroBatches(stage: stage, stages: 4, microBatches: 16) == 16
+      )
     }
   }
 
   @Test func oneFOneBHoldsStagesMinusStageCappedByMicroBatches() {
     let schedule = PipelineSchedule.oneForwardOneBackward
-    #expect((0..<4).map { schedule.inFlightMicroBatches(stage: $0, stages: 4, microBatches: 16) } == [4, 3, 2, 1])
+    #expect(
+      (0..<4).map { schedule.inFlightMicroBatches(stage: $0, stages: 4, microBatches: 16) } == [
+        4, 3, 2, 1,
+      ])
     #expect(schedule.inFlightMicroBatches(stage: 0, stages: 4, microBatches: 2) == 2)
   }
 
@@ -40,9 +48,11 @@ struct PipelineScheduleTests {
     let p = 4
     let v = 2
     let expected = Double(p) * (1 + Double(p - 1) / Double(p * v))
-    let held = PipelineSchedule.oneForwardOneBackward.inFlightMicroBatches(stage: 0, stages: p, microBatches: 16, chunks: v)
+    let held = PipelineSchedule.oneForwardOneBackward.inFlightMicroBatches(
+      stage: 0, stages: p, microBatches: 16, chunks: v)
     #expect(abs(held - expected) < 1e-12)
-    let last = PipelineSchedule.oneForwardOneBackward.inFlightMicroBatches(stage: 3, stages: p, microBatches: 16, chunks: v)
+    let last = PipelineSchedule.oneForwardOneBackward.inFlightMicroBatches(
+      stage: 3, stages: p, microBatches: 16, chunks: v)
     #expect(abs(last - Double((v - 1) * p + 1) / Double(v)) < 1e-12)
   }
 }

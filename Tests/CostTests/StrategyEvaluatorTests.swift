@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TensorOptGraph
+import Testing
 
 @testable import TensorOptCost
 
@@ -8,28 +8,37 @@ import TensorOptGraph
 struct StrategyEvaluatorTests {
   let model = TestModels.gptModel(layers: 4, batch: 32, sequence: 32)
 
-  func evaluate(_ strategy: ParallelStrategy, memory: Double = 80e9, batch: Int = 32) throws -> Evaluation {
-    try StrategyEvaluator(cluster: Fixtures.cluster(devices: strategy.deviceCount, memory: memory)).evaluate(
-      model: model, globalBatchSize: batch, sequenceLength: 32, strategy: strategy)
+  func evaluate(_ strategy: ParallelStrategy, memory: Double = 80e9, batch: Int = 32) throws
+    -> Evaluation
+  {
+    try StrategyEvaluator(cluster: Fixtures.cluster(devices: strategy.deviceCount, memory: memory))
+      .evaluate(
+        model: model, globalBatchSize: batch, sequenceLength: 32, strategy: strategy)
   }
 
   @Test func timeBreakdownSumsToTheIterationTime() throws {
-    let e = try evaluate(ParallelStrategy(dataParallel: 2, tensorParallel: 2, pipelineStages: 2, microBatchSize: 2))
+    let e = try evaluate(
+      ParallelStrategy(dataParallel: 2, tensorParallel: 2, pipelineStages: 2, microBatchSize: 2))
     let t = e.breakdown.time
     let sum =
-      t.forwardS + t.backwardS + t.recomputeS + t.tensorParallelS + t.parameterGatherS + t.pipelineP2pS
+      t.forwardS + t.backwardS + t.recomputeS + t.tensorParallelS + t.parameterGatherS
+      + t.pipelineP2pS
       + t.pipelineBubbleS + t.dataParallelSyncS + t.optimizerS
     #expect(abs(sum - e.timeS) / e.timeS < 1e-9)
     let m = e.breakdown.memory
-    let memory = m.weightsBytes + m.gradientsBytes + m.optimizerBytes + m.activationsBytes + m.workspaceBytes
+    let memory =
+      m.weightsBytes + m.gradientsBytes + m.optimizerBytes + m.activationsBytes + m.workspaceBytes
     #expect(abs(memory - e.memoryBytes) / e.memoryBytes < 1e-9)
   }
 
   @Test func pipelineBubbleIsStagesMinusOneOverMicroBatches() throws {
-    let e = try evaluate(ParallelStrategy(dataParallel: 1, pipelineStages: 4, microBatchSize: 4, dtype: .fp32))
+    let e = try evaluate(
+      ParallelStrategy(dataParallel: 1, pipelineStages: 4, microBatchSize: 4, dtype: .fp32))
     #expect(e.microBatches == 8)
     let t = e.breakdown.time
-    let busy = t.forwardS + t.backwardS + t.recomputeS + t.tensorParallelS + t.parameterGatherS + t.pipelineP2pS
+    let busy =
+      t.forwardS + t.backwardS + t.recomputeS + t.tensorParallelS + t.parameterGatherS
+      + t.pipelineP2pS
     #expect(abs(t.pipelineBubbleS / busy - 3.0 / 8) < 1e-9)
   }
 
@@ -41,7 +50,8 @@ struct StrategyEvaluatorTests {
     selective.recomputation = .selective
     let (n, s, f) = (try evaluate(base), try evaluate(selective), try evaluate(full))
     #expect(n.breakdown.time.recomputeS == 0)
-    #expect(s.breakdown.time.recomputeS > 0 && f.breakdown.time.recomputeS > s.breakdown.time.recomputeS)
+    #expect(
+      s.breakdown.time.recomputeS > 0 && f.breakdown.time.recomputeS > s.breakdown.time.recomputeS)
     #expect(f.breakdown.memory.activationsBytes < s.breakdown.memory.activationsBytes)
     #expect(s.breakdown.memory.activationsBytes < n.breakdown.memory.activationsBytes)
   }
@@ -53,7 +63,9 @@ struct StrategyEvaluatorTests {
     let zero3 = try evaluate(sharded)
     let before = plain.breakdown.memory
     let after = zero3.breakdown.memory
-    let total = { (m: Evaluation.MemoryBreakdown) in m.weightsBytes + m.gradientsBytes + m.optimizerBytes }
+    let total = { (m: Evaluation.MemoryBreakdown) in
+      m.weightsBytes + m.gradientsBytes + m.optimizerBytes
+    }
     #expect(abs(total(after) - total(before) / 4) / total(after) < 1e-9)
     #expect(zero3.breakdown.time.parameterGatherS >= 0)
   }
@@ -65,12 +77,16 @@ struct StrategyEvaluatorTests {
   }
 
   @Test func impossibleStrategiesAreOneLineErrors() throws {
-    #expect(throws: StrategyError.self) { try evaluate(ParallelStrategy(dataParallel: 3, microBatchSize: 1)) }
+    #expect(throws: StrategyError.self) {
+      try evaluate(ParallelStrategy(dataParallel: 3, microBatchSize: 1))
+    }
     #expect(throws: StrategyError.self) {
       try evaluate(ParallelStrategy(dataParallel: 1, pipelineStages: 3, microBatchSize: 1))
     }
     #expect(throws: StrategyError.self) {
-      try evaluate(ParallelStrategy(dataParallel: 1, pipelineStages: 2, microBatchSize: 1, schedule: .gpipe, interleave: 2))
+      try evaluate(
+        ParallelStrategy(
+          dataParallel: 1, pipelineStages: 2, microBatchSize: 1, schedule: .gpipe, interleave: 2))
     }
     let cluster = Fixtures.cluster(devices: 4)
     #expect(throws: StrategyError.self) {
@@ -88,7 +104,9 @@ struct StrategyEvaluatorTests {
     let first = try encoder.encode(e)
     #expect(first == (try encoder.encode(e)))
     let object = try #require(try JSONSerialization.jsonObject(with: first) as? [String: Any])
-    for key in ["time_s", "memory_bytes", "fits", "breakdown", "throughput"] { #expect(object[key] != nil, "\(key)") }
+    for key in ["time_s", "memory_bytes", "fits", "breakdown", "throughput"] {
+      #expect(object[key] != nil, "\(key)")
+    }
   }
 
   @Test func throughputFollowsFromTimeAndModelFLOPs() throws {
@@ -105,12 +123,14 @@ struct StrategyEvaluatorTests {
   @Test func stageCostModelAgreesWithTheBreakdown() throws {
     let graph = try TestModels.gpt(batch: 8, sequence: 32)
     let mesh = DeviceMesh([2, 4])
-    let model = AnalyticalStageCost(mesh: mesh, cluster: Fixtures.cluster(), options: TrainingOptions(dtype: .bf16))
+    let model = AnalyticalStageCost(
+      mesh: mesh, cluster: Fixtures.cluster(), options: TrainingOptions(dtype: .bf16))
     let configuration = UniformLayout.megatron(graph: graph, mesh: mesh)
     let head = try #require(graph.nodes.firstIndex { $0.name == "lm_head" })
     let config = try #require(configuration.operatorConfiguration(at: head))
     let vector = model.cost(of: graph.nodes[head], in: graph, configuration: config)
-    let parts = model.breakdown(of: graph.nodes[head], in: graph, configuration: config, insideBlock: false)
+    let parts = model.breakdown(
+      of: graph.nodes[head], in: graph, configuration: config, insideBlock: false)
     #expect(vector == parts.vector(microBatches: 1, inFlight: 1))
     #expect(vector.time > 0 && vector.memory > 0)
   }

@@ -1,5 +1,5 @@
-import Testing
 import TensorOptGraph
+import Testing
 
 @testable import TensorOptCost
 
@@ -40,7 +40,9 @@ struct UniformLayoutTests {
 
   @Test func sequenceParallelSplitsNormsAndResidualsAlongTheSequence() throws {
     let graph = try TestModels.gpt(batch: 4, sequence: 16)
-    let a = assignments(graph, UniformLayout.megatron(graph: graph, mesh: mesh, tensorAxis: 1, sequenceParallel: true))
+    let a = assignments(
+      graph, UniformLayout.megatron(graph: graph, mesh: mesh, tensorAxis: 1, sequenceParallel: true)
+    )
     for name in ["embed", "ln_1", "attn_residual", "ln_2", "mlp_residual", "ln_f"] {
       #expect(a[name] == ["batch", "seq"], "\(name)")
     }
@@ -48,30 +50,38 @@ struct UniformLayoutTests {
   }
 
   @Test func indivisibleHeadsFallBackToReplication() throws {
-    let graph = try TestModels.gpt(batch: 4, sequence: 16, hidden: 48, heads: 3, ffn: 192, vocab: 510)
+    let graph = try TestModels.gpt(
+      batch: 4, sequence: 16, hidden: 48, heads: 3, ffn: 192, vocab: 510)
     let a = assignments(graph, UniformLayout.megatron(graph: graph, mesh: mesh, tensorAxis: 1))
     #expect(a["attn"] == ["batch", nil])
     #expect(a["wte"] == ["batch", nil])  // 510 rows do not split four ways
   }
 
   /// The tensor-parallel re-layout seconds of one layer of `graph`.
-  func layerCommunication(_ graph: Graph, sequenceParallel: Bool, model: AnalyticalStageCost) throws -> Double {
+  func layerCommunication(_ graph: Graph, sequenceParallel: Bool, model: AnalyticalStageCost) throws
+    -> Double
+  {
     let configuration = UniformLayout.megatron(
       graph: graph, mesh: mesh, tensorAxis: 1, sequenceParallel: sequenceParallel)
     let index = try #require(graph.nodes.firstIndex { $0.block != nil })
-    guard case .block(let bodyConfig) = configuration.nodes[index], let block = graph.nodes[index].block else {
+    guard case .block(let bodyConfig) = configuration.nodes[index],
+      let block = graph.nodes[index].block
+    else {
       Issue.record("no block")
       return 0
     }
-    let outer = UniformLayout.producedLayouts(graph: graph, configuration: configuration, mesh: mesh)
+    let outer = UniformLayout.producedLayouts(
+      graph: graph, configuration: configuration, mesh: mesh)
     let steady = try #require(outer[graph.nodes[index].output])
     let layouts = UniformLayout.producedLayouts(
-      graph: block.body, configuration: bodyConfig, mesh: mesh, inputLayouts: [block.body.inputs[0]: steady])
+      graph: block.body, configuration: bodyConfig, mesh: mesh,
+      inputLayouts: [block.body.inputs[0]: steady])
     var total = 0.0
     for (position, node) in block.body.nodes.enumerated() {
       guard case .op(let config) = bodyConfig.nodes[position], let op = node.op else { continue }
       let inputs = block.body.inputTensors(of: node)
-      let dims = op.parallelDimensions(inputs: inputs.map(\.shape), output: block.body.outputTensor(of: node).shape)
+      let dims = op.parallelDimensions(
+        inputs: inputs.map(\.shape), output: block.body.outputTensor(of: node).shape)
       let placement = config.placement(dimensions: dims, inputCount: inputs.count, on: mesh)
       for (slot, id) in node.inputs.enumerated() {
         guard let produced = layouts[id] else { continue }
@@ -85,7 +95,8 @@ struct UniformLayoutTests {
 
   @Test func eachLayerAllReducesTwiceForwardAndTwiceBackward() throws {
     let graph = try TestModels.gpt(batch: 4, sequence: 16)
-    let model = AnalyticalStageCost(mesh: mesh, cluster: Fixtures.cluster(), options: TrainingOptions(dtype: .fp32))
+    let model = AnalyticalStageCost(
+      mesh: mesh, cluster: Fixtures.cluster(), options: TrainingOptions(dtype: .fp32))
     let bytes = 4.0 / 2 * 16 * 64 * 4  // the layer's activation [b/dp, s, h] in fp32
     let g = 4.0
     let allReduce = 2 * (g - 1) / g * bytes / 100e9 + 2 * (g - 1) * 2e-6
@@ -95,7 +106,8 @@ struct UniformLayoutTests {
 
   @Test func sequenceParallelTradesEachAllReduceForAGatherAndAScatter() throws {
     let graph = try TestModels.gpt(batch: 4, sequence: 16)
-    let model = AnalyticalStageCost(mesh: mesh, cluster: Fixtures.cluster(), options: TrainingOptions(dtype: .fp32))
+    let model = AnalyticalStageCost(
+      mesh: mesh, cluster: Fixtures.cluster(), options: TrainingOptions(dtype: .fp32))
     let bytes = 4.0 / 2 * 16 * 64 * 4
     let g = 4.0
     let onePass = (g - 1) / g * bytes / 100e9 + (g - 1) * 2e-6
