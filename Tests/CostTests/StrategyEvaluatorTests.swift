@@ -135,3 +135,33 @@ struct StrategyEvaluatorTests {
     #expect(vector.time > 0 && vector.memory > 0)
   }
 }
+
+@Suite("evaluate and the search's additive sum agree")
+struct ConsistencyTests {
+  @Test(arguments: [(4, 1, false, 0), (2, 2, false, 1), (2, 4, true, 2), (1, 8, true, 3)])
+  func aStageSumsToWhatEvaluateReports(dp: Int, tp: Int, sequenceParallel: Bool, zero: Int) throws {
+    let model = TestModels.gptModel(layers: 3, batch: 16, sequence: 32)
+    let cluster = Fixtures.cluster(devices: 8)
+    var strategy = ParallelStrategy(
+      dataParallel: dp, tensorParallel: tp, microBatchSize: 16 / dp / 2)
+    strategy.sequenceParallel = sequenceParallel
+    strategy.zeroStage = zero
+    let evaluation = try StrategyEvaluator(cluster: cluster).evaluate(
+      model: model, globalBatchSize: 16, sequenceLength: 32, strategy: strategy)
+    #expect(evaluation.microBatches == 2)
+    let graph = try model.graph(batchSize: dp * strategy.microBatchSize, sequenceLength: 32)
+      .paddingVocabulary(toMultipleOf: strategy.vocabularyMultiple)
+    let mesh = DeviceMesh([dp, tp])
+    let stage = AnalyticalStageCost(
+      mesh: mesh, cluster: cluster,
+      options: TrainingOptions(
+        dtype: strategy.dtype, optimizer: strategy.optimizer, zeroStage: zero, microBatchCount: 2,
+        inFlightMicroBatches: 1))
+    let configuration = UniformLayout.megatron(
+      graph: graph, mesh: mesh, sequenceParallel: sequenceParallel)
+    let total = stage.totalCost(of: graph, configuration: configuration)
+    #expect(abs(total.time - evaluation.timeS) / evaluation.timeS < 1e-9)
+    let workspace = evaluation.breakdown.memory.workspaceBytes
+    #expect(abs(total.memory - (evaluation.memoryBytes - workspace)) / total.memory < 1e-9)
+  }
+}
