@@ -36,7 +36,8 @@ public struct Evaluation: Hashable, Sendable, Codable {
     public var time: TimeBreakdown
     /// Bytes by kind on the worst device; they sum to ``Evaluation/memoryBytes``.
     public var memory: MemoryBreakdown
-    /// The largest single buffers of one micro-batch on the worst device.
+    /// The largest single buffers of one micro-batch on the worst device: an
+    /// operator's output, or what it saves for backward (`"name (saved)"`).
     public var largestBuffers: [Buffer]
   }
 

@@ -27,7 +27,7 @@ public struct StageTally: Hashable, Sendable {
   public var activationBytes = 0.0
   /// The largest transient workspace of one operator.
   public var workspaceBytes = 0.0
-  /// The largest local outputs, largest first (at most three).
+  /// The largest local outputs and saved activations, largest first (at most three).
   public var largestBuffers: [Evaluation.Buffer] = []
 
   /// An empty tally.
@@ -55,7 +55,11 @@ public struct StageTally: Hashable, Sendable {
     optimizerBytes += cost.optimizerBytes
     activationBytes += cost.activationBytes
     workspaceBytes = max(workspaceBytes, cost.workspaceBytes)
-    mergeBuffers([Evaluation.Buffer(name: name, bytes: cost.outputBytes)])
+    var buffers = [Evaluation.Buffer(name: name, bytes: cost.outputBytes)]
+    if cost.activationBytes > cost.outputBytes {
+      buffers.append(Evaluation.Buffer(name: name + " (saved)", bytes: cost.activationBytes))
+    }
+    mergeBuffers(buffers)
   }
 
   /// Adds another tally (sums, and maxima for workspace and buffers).
