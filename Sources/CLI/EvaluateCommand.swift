@@ -35,7 +35,10 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "Sequence length (default: the model's).")
   var seq: Int?
 
-  @Option(help: "fp32, bf16 or fp16 (mixed precision with fp32 master weights).")
+  @Option(
+    help:
+      "fp32, bf16 or fp16 (mixed precision with fp32 master weights); default: the model's, fp32 on devices without it."
+  )
   var dtype: DTypePolicy?
 
   @Option(help: "adam or sgd (with momentum).")
@@ -102,7 +105,13 @@ struct EvaluateCommand: ParsableCommand {
       throw CostCommandSupport.userError("\(model.name) has no sequence dimension (--seq)")
     }
     let micro = microbatch ?? (pp == 1 ? max(globalBatch / dataParallel, 1) : 1)
-    let trainingType: DTypePolicy = dtype ?? (model.defaults.dtype == .fp32 ? .fp32 : .bf16)
+    // The model's dtype, unless the device cannot compute in it (the cpu preset): then fp32.
+    var trainingType: DTypePolicy =
+      dtype
+      ?? (model.defaults.dtype == .fp16 ? .fp16 : model.defaults.dtype == .bf16 ? .bf16 : .fp32)
+    if dtype == nil, !hardware.device.supports(trainingType.computePrecision) {
+      trainingType = .fp32
+    }
     let strategy = ParallelStrategy(
       dataParallel: dataParallel, tensorParallel: tp, pipelineStages: pp, microBatchSize: micro,
       schedule: schedule,

@@ -27,6 +27,9 @@ public struct DeviceSpec: Hashable, Sendable {
     self.kernelTable = kernelTable
   }
 
+  /// Whether the device lists a peak for `precision` (otherwise it computes in fp32).
+  public func supports(_ precision: ComputePrecision) -> Bool { peakFLOPs[precision] != nil }
+
   /// The peak FLOP/s of `precision` (fp32's when the device lists none).
   public func peak(_ precision: ComputePrecision) -> Double {
     peakFLOPs[precision] ?? peakFLOPs[.fp32] ?? 1e12
@@ -34,11 +37,13 @@ public struct DeviceSpec: Hashable, Sendable {
 
   /// The predicted seconds of one `C[m,n] = A[m,k]·B[k,n]` product.
   ///
-  /// The measured table answers when it covers `precision` (fp16 and bf16
-  /// stand in for each other); otherwise the
+  /// A precision the device has no peak for runs as fp32. The measured table
+  /// answers when it covers the precision (fp16 and bf16 stand in for each
+  /// other); otherwise the
   /// analytic ``efficiency`` model at ``peak(_:)``.
-  public func gemmSeconds(m: Int, n: Int, k: Int, precision: ComputePrecision) -> Double {
+  public func gemmSeconds(m: Int, n: Int, k: Int, precision requested: ComputePrecision) -> Double {
     guard m > 0, n > 0, k > 0 else { return 0 }
+    let precision = supports(requested) ? requested : .fp32
     if let table = kernelTable {
       // fp16 and bf16 run at the same tensor-core rate: either's table serves both.
       let twin: ComputePrecision? = precision == .fp16 ? .bf16 : precision == .bf16 ? .fp16 : nil
