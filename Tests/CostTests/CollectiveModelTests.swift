@@ -83,3 +83,17 @@ struct CollectiveModelTests {
     #expect(abs(model.stepsTime(steps) - expected) < 1e-12)
   }
 }
+
+@Suite("Hierarchical gathers across nodes")
+struct HierarchicalCollectiveTests {
+  @Test func allGatherAcrossTwoNodesGathersInterNodeThenIntraNode() {
+    let cluster = Fixtures.cluster()
+    let n = 1e9
+    let group = cluster.group(Array(0..<16))
+    let hierarchical = (7.0 / 8 * n / 100e9 + 7 * 2e-6) + (1.0 / 2 * (n / 8) / 10e9 + 1 * 10e-6)
+    let flat = 15.0 / 16 * n / 10e9 + 15 * 10e-6
+    let expected = min(hierarchical, flat)
+    #expect(abs(cluster.collectiveTime(.allGather, bytes: n, group: group) - expected) < 1e-12)
+    #expect(abs(cluster.collectiveTime(.reduceScatter, bytes: n, group: group) - expected) < 1e-12)
+  }
+}

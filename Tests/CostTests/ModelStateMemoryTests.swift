@@ -82,3 +82,49 @@ struct ModelStateMemoryTests {
     #expect(StateBytes(dtype: .bf16, optimizer: .sgd).total == 12)
   }
 }
+
+@Suite("ZeRO communication volumes")
+struct ZeroCommunicationTests {
+  let parameters = 1024.0 * 4096 + 4096
+  let cluster = Fixtures.cluster()
+
+  func cost(zero: Int, microBatches: Int, overlap: Bool = false) throws -> NodeCost {
+    let graph = try Fixtures.linear(batch: 64, inputs: 1024, outputs: 4096)
+    let model = AnalyticalStageCost(
+      mesh: DeviceMesh([4]), cluster: cluster,
+      options: TrainingOptions(
+        dtype: .bf16, zeroStage: zero, microBatchCount: microBatches, overlapsGradientSync: overlap)
+    )
+    return model.breakdown(
+      of: graph.nodes[0], in: graph, configuration: OpConfiguration(["batch"]), insideBlock: false)
+  }
+
+  /// One-pass ring time among the 4 replicas of `n` bytes.
+  func onePass(_ n: Double) -> Double { 3.0 / 4 * n / 100e9 + 3 * 2e-6 }
+
+  @Test func zeroOneReduceScattersAndGathersOncePerIteration() throws {
+    let c = try cost(zero: 1, microBatches: 4)
+    #expect(abs(c.gradientSync - 2 * onePass(2 * parameters)) < 1e-15)
+  }
+
+  @Test func zeroTwoReduceScattersEveryMicroBatch() throws {
+    let c = try cost(zero: 2, microBatches: 4)
+    #expect(abs(c.gradientSync - (4 * onePass(2 * parameters) + onePass(2 * parameters))) < 1e-15)
+  }
+
+  @Test func zeroThreeGathersWeightsForwardAndBackward() throws {
+    let c = try cost(zero: 3, microBatches: 4)
+    #expect(abs(c.gradientSync - 4 * onePass(2 * parameters)) < 1e-15)
+    #expect(abs(c.parameterGather - 2 * onePass(2 * parameters)) < 1e-15)
+    #expect(c.parameterGatherExposed == c.parameterGather)  // no overlap asked for
+    #expect(c.workspaceBytes >= 2 * 2 * parameters)  // the gathered and the prefetched copy
+  }
+
+  @Test func overlapHidesTheSyncBehindBackward() throws {
+    let plain = try cost(zero: 0, microBatches: 1)
+    let overlapped = try cost(zero: 0, microBatches: 1, overlap: true)
+    #expect(plain.gradientSyncExposed == plain.gradientSync)
+    #expect(
+      abs(overlapped.gradientSyncExposed - max(0, plain.gradientSync - plain.backward)) < 1e-15)
+  }
+}
