@@ -1,14 +1,3 @@
-/// Which activations are recomputed in the backward pass instead of kept.
-public enum Recomputation: String, Codable, Sendable, CaseIterable, Hashable {
-  /// Keep every activation.
-  case none
-  /// Recompute the attention core (QKᵀ, softmax, ·V): keep its packed input only
-  /// (Korthikanti et al. 2022, "selective activation recomputation").
-  case selective
-  /// Keep only each repeated block's input; rerun the block's forward in backward.
-  case full
-}
-
 /// The training settings that change what an operator costs, beyond its
 /// configuration: precision, optimizer, state sharding, recomputation, and how
 /// many micro-batches an iteration runs and a stage holds.
