@@ -23,7 +23,7 @@ public struct ParallelStrategy: Hashable, Sendable, Codable {
   public var dtype: DTypePolicy
   /// The optimizer.
   public var optimizer: Optimizer
-  /// Whether the vocabulary is padded to a multiple of 128·tp (Megatron-LM's
+  /// Whether a language model's vocabulary is padded to a multiple of 128·tp (Megatron-LM's
   /// default) so that embedding, head and loss split across tensor-parallel ranks.
   public var padsVocabulary: Bool
 

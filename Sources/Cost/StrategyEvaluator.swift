@@ -16,8 +16,8 @@ public struct StrategyEvaluator: Sendable {
 
   /// Evaluates `strategy` for `model` at `globalBatchSize` samples of
   /// `sequenceLength` tokens. The graph is built for one micro-batch of every
-  /// replica (`dp · microBatchSize` samples) and, when the strategy says so, its
-  /// vocabulary padded (``Graph/paddingVocabulary(toMultipleOf:)``).
+  /// replica (`dp · microBatchSize` samples) and, for a language model when the
+  /// strategy says so, its vocabulary padded (``Graph/paddingVocabulary(toMultipleOf:)``).
   ///
   /// - Throws: ``StrategyError`` when the strategy is impossible (degrees that
   ///   do not multiply to the cluster's devices, a batch that does not divide
@@ -37,7 +37,10 @@ public struct StrategyEvaluator: Sendable {
     } catch {
       throw StrategyError("cannot build \(model.name) for this strategy: \(error)")
     }
-    let graph = built.paddingVocabulary(toMultipleOf: s.vocabularyMultiple)
+    // Only language models have a vocabulary to pad (a classifier's classes stay as they are).
+    let graph =
+      model.family == .language
+      ? built.paddingVocabulary(toMultipleOf: s.vocabularyMultiple) : built
     let chunks = s.pipelineStages * s.interleave
     guard s.pipelineStages == 1 || graph.layerCount > 0 else {
       throw StrategyError(
