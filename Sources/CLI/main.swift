@@ -13,4 +13,4 @@ struct TensorOptCommand: ParsableCommand {
     ])
 }
 
-TensorOptCommand.main()
+TensorOptCommand.runReportingUsageErrors()

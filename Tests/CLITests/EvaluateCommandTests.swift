@@ -43,6 +43,8 @@ struct EvaluateCommandTests {
       ["evaluate", "gpt2", "--devices", "8", "--batch", "12"],
       ["evaluate", "gpt2", "--devices", "8", "--pp", "8", "--interleave", "2"],
       ["evaluate", "gpt2", "--devices", "8", "--gpu", "b200"],
+      ["evaluate", "gpt2", "--devices", "8", "--schedule", "zigzag"],
+      ["evaluate", "gpt2"],
     ] {
       let result = try CLIRunner.run(arguments)
       #expect(result.status == 2, "\(arguments)")
