@@ -67,6 +67,12 @@ struct EvaluationTable {
     let buffers = e.breakdown.largestBuffers.map { "\($0.name) \(Self.bytes($0.bytes))" }.joined(
       separator: ", ")
     lines.append("  largest buffers: \(buffers)")
+    if e.breakdown.stages.count > 1 {
+      let stages = e.breakdown.stages.map {
+        "\($0.stage): \(Self.seconds($0.microBatchS))/mb, \(Self.bytes($0.peakMemoryBytes))"
+      }
+      lines.append("  stages: " + stages.joined(separator: "; "))
+    }
     lines.append("")
     let p = e.throughput
     lines.append(

@@ -39,6 +39,20 @@ public struct Evaluation: Hashable, Sendable, Codable {
     /// The largest single buffers of one micro-batch on the worst device: an
     /// operator's output, or what it saves for backward (`"name (saved)"`).
     public var largestBuffers: [Buffer]
+    /// Every pipeline stage's time per micro-batch and peak memory.
+    public var stages: [StageSummary]
+  }
+
+  /// One pipeline stage at a glance.
+  public struct StageSummary: Hashable, Sendable, Codable {
+    /// The stage (0-based).
+    public var stage: Int
+    /// Seconds per micro-batch (forward, backward, recompute, communication).
+    public var microBatchS: Double
+    /// Peak bytes on one of its devices.
+    public var peakMemoryBytes: Double
+    /// Micro-batches in flight at its peak.
+    public var inFlightMicroBatches: Double
   }
 
   /// Seconds by cause.

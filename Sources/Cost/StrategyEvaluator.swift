@@ -186,7 +186,13 @@ public struct StrategyEvaluator: Sendable {
       memoryBytes: peaks[worst], memoryCapacityBytes: cluster.device.memoryBytes,
       fits: peaks[worst] <= cluster.device.memoryBytes,
       breakdown: Evaluation.Breakdown(
-        time: timeBreakdown, memory: memory, largestBuffers: w.largestBuffers),
+        time: timeBreakdown, memory: memory, largestBuffers: w.largestBuffers,
+        stages: stages.indices.map { stage in
+          Evaluation.StageSummary(
+            stage: stage, microBatchS: perMicroBatch[stage], peakMemoryBytes: peaks[stage],
+            inFlightMicroBatches: s.schedule.inFlightMicroBatches(
+              stage: stage, stages: p, microBatches: m, chunks: v))
+        }),
       throughput: Evaluation.Throughput(
         samplesPerS: samples, tokensPerS: tokens, modelFlopsPerSPerDevice: perDevice,
         mfu: perDevice / peak),
