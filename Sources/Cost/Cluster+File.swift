@@ -88,6 +88,7 @@ extension Cluster {
       }
       table = KernelTable(H100GEMMTable.measurements)
     }
+    if let vector = device.vectorFlops { try positive(vector, "device.vector_flops") }
     for (name, link) in [("intra_node", file.intraNode), ("inter_node", file.interNode)] {
       try positive(link.bandwidth, name + ".bandwidth")
       guard link.latency >= 0, link.latency.isFinite else {
@@ -101,7 +102,7 @@ extension Cluster {
         memoryBandwidth: device.memoryBandwidth,
         efficiency: KernelEfficiency(
           maxEfficiency: e.maxEfficiency, halfDimension: e.halfDimension, overhead: e.overhead),
-        kernelTable: table),
+        kernelTable: table, vectorFLOPs: device.vectorFlops),
       intraNode: LinkSpec(bandwidth: file.intraNode.bandwidth, latency: file.intraNode.latency),
       interNode: LinkSpec(bandwidth: file.interNode.bandwidth, latency: file.interNode.latency),
       source: file.source ?? "")
@@ -126,7 +127,7 @@ extension Cluster {
           ClusterFile.GEMM(
             precision: $0.precision.rawValue, m: $0.m, n: $0.n, k: $0.k, seconds: $0.seconds)
         },
-        gemmTablePreset: nil),
+        gemmTablePreset: nil, vectorFlops: d.vectorFLOPs),
       intraNode: ClusterFile.Link(bandwidth: intraNode.bandwidth, latency: intraNode.latency),
       interNode: ClusterFile.Link(bandwidth: interNode.bandwidth, latency: interNode.latency))
   }

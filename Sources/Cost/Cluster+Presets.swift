@@ -87,8 +87,9 @@ public enum ClusterPreset: String, CaseIterable, Sendable {
   }
 
   /// The conservative CPU description used when no profile is cached: 20 GFLOP/s
-  /// single-threaded sgemm, 5 GB/s memory and 2 GB/s thread-to-thread copies with
-  /// 20 µs latency, and the machine's memory shared evenly among the workers.
+  /// single-threaded sgemm, 1 GFLOP/s element-wise arithmetic, 5 GB/s memory and
+  /// 2 GB/s thread-to-thread copies with 20 µs latency, and the machine's memory
+  /// shared evenly among the workers.
   public static func defaultCPUCluster(devices: Int) -> Cluster {
     let memory = Double(ProcessInfo.processInfo.physicalMemory) / Double(max(devices, 1))
     let link = LinkSpec(bandwidth: 2e9, latency: 20e-6)
@@ -97,7 +98,8 @@ public enum ClusterPreset: String, CaseIterable, Sendable {
       device: DeviceSpec(
         name: "CPU worker thread (defaults)", memoryBytes: memory, peakFLOPs: [.fp32: 20e9],
         memoryBandwidth: 5e9,
-        efficiency: KernelEfficiency(maxEfficiency: 1, halfDimension: 8, overhead: 1e-6)),
+        efficiency: KernelEfficiency(maxEfficiency: 1, halfDimension: 8, overhead: 1e-6),
+        vectorFLOPs: 1e9),
       intraNode: link, interNode: link, source: "cpu preset defaults (no cached profile)")
   }
 

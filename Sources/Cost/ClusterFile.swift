@@ -37,6 +37,8 @@ public struct ClusterFile: Codable, Hashable, Sendable {
     public var gemmTable: [GEMM]?
     /// The name of a built-in table to use instead (`"h100-80g"`).
     public var gemmTablePreset: String?
+    /// FLOP/s of non-matrix arithmetic (optional; default the fp32 peak).
+    public var vectorFlops: Double?
   }
 
   /// The `efficiency` object.

@@ -12,12 +12,15 @@ public struct DeviceSpec: Hashable, Sendable {
   public var efficiency: KernelEfficiency
   /// Measured products, preferred over ``efficiency`` for the precisions they cover.
   public var kernelTable: KernelTable?
+  /// FLOP/s of non-matrix arithmetic (element-wise kernels, norms, softmax);
+  /// `nil` means the fp32 peak.
+  public var vectorFLOPs: Double?
 
   /// Creates a device description.
   public init(
     name: String, memoryBytes: Double, peakFLOPs: [ComputePrecision: Double],
     memoryBandwidth: Double,
-    efficiency: KernelEfficiency, kernelTable: KernelTable? = nil
+    efficiency: KernelEfficiency, kernelTable: KernelTable? = nil, vectorFLOPs: Double? = nil
   ) {
     self.name = name
     self.memoryBytes = memoryBytes
@@ -25,6 +28,7 @@ public struct DeviceSpec: Hashable, Sendable {
     self.memoryBandwidth = memoryBandwidth
     self.efficiency = efficiency
     self.kernelTable = kernelTable
+    self.vectorFLOPs = vectorFLOPs
   }
 
   /// Whether the device lists a peak for `precision` (otherwise it computes in fp32).
@@ -57,10 +61,10 @@ public struct DeviceSpec: Hashable, Sendable {
   }
 
   /// The roofline time of a memory-bound kernel: the larger of its arithmetic
-  /// at the fp32 peak and its traffic at the memory bandwidth, plus the kernel
-  /// overhead.
+  /// at ``vectorFLOPs`` (else the fp32 peak) and its traffic at the memory
+  /// bandwidth, plus the kernel overhead.
   public func elementwiseSeconds(flops: Double, bytes: Double) -> Double {
     guard flops > 0 || bytes > 0 else { return 0 }
-    return efficiency.overhead + max(flops / peak(.fp32), bytes / memoryBandwidth)
+    return efficiency.overhead + max(flops / (vectorFLOPs ?? peak(.fp32)), bytes / memoryBandwidth)
   }
 }

@@ -32,17 +32,18 @@ public struct MachineProfiler: Sendable {
   /// one node, in the form `--cluster` and the `cpu` preset accept.
   public func profile(devices: Int) -> Cluster {
     let gemms = measureGrid()
-    progress("memory copy bandwidth")
+    progress("memory copy bandwidth, element-wise arithmetic")
     let copy = copyBandwidth()
+    let vector = vectorThroughput()
     progress("thread-to-thread transfers")
     let link = threadLink()
     let peak = gemms.map(\.throughput).max() ?? 1e10
     let memory = Double(ProcessInfo.processInfo.physicalMemory) / Double(max(devices, 1))
     progress(
       String(
-        format: "peak sgemm %.1f GFLOP/s, copy %.1f GB/s, thread link %.1f GB/s, %.1f µs",
-        peak / 1e9, copy / 1e9,
-        link.bandwidth / 1e9, link.latency * 1e6))
+        format:
+          "peak sgemm %.1f GFLOP/s, element-wise %.2f GFLOP/s, copy %.1f GB/s, thread link %.1f GB/s, %.1f µs",
+        peak / 1e9, vector / 1e9, copy / 1e9, link.bandwidth / 1e9, link.latency * 1e6))
     return Cluster(
       name: "cpu x \(devices)", deviceCount: devices, devicesPerNode: max(devices, 1),
       device: DeviceSpec(
@@ -50,7 +51,7 @@ public struct MachineProfiler: Sendable {
         peakFLOPs: [.fp32: peak],
         memoryBandwidth: copy,
         efficiency: KernelEfficiency(maxEfficiency: 1, halfDimension: 8, overhead: 1e-6),
-        kernelTable: KernelTable(gemms)),
+        kernelTable: KernelTable(gemms), vectorFLOPs: vector),
       intraNode: link, interNode: link,
       source:
         "measured by tensoropt profile on \(ProcessInfo.processInfo.hostName), \(Self.timestamp())")
@@ -98,6 +99,29 @@ public struct MachineProfiler: Sendable {
       times.append(Self.threadSeconds { for _ in 0..<repeats { run() } } / Double(repeats))
     }
     return Self.median(times)
+  }
+
+  /// FLOP/s of a scalar element-wise loop like the executor's kernels: the
+  /// tanh-approximated GELU over 256 Ki floats, counted as 8 FLOPs per element
+  /// (the IR's convention for GELU).
+  public func vectorThroughput(count: Int = 256 << 10) -> Double {
+    let x = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    let y = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    defer {
+      x.deallocate()
+      y.deallocate()
+    }
+    for i in 0..<count { x[i] = Float(i % 97) * 0.02 - 1 }
+    func gelu() {
+      for i in 0..<count {
+        let v = x[i]
+        y[i] = 0.5 * v * (1 + tanhf(0.797_884_6 * (v + 0.044715 * v * v * v)))
+      }
+    }
+    gelu()
+    var times: [Double] = []
+    for _ in 0..<max(samples, 1) { times.append(Self.threadSeconds { gelu() }) }
+    return 8 * Double(count) / Self.median(times)
   }
 
   /// Bytes per second of read-plus-write traffic of a large `memcpy`.
