@@ -31,6 +31,18 @@ struct ClusterFileTests {
     #expect(cluster.interNode == LinkSpec(bandwidth: 20e9, latency: 8e-6))
   }
 
+  @Test func vectorThroughputIsOptionalAndDrivesElementwiseKernels() throws {
+    let withVector = example.replacingOccurrences(
+      of: "\"memory_bandwidth\": 1.8e12,",
+      with: "\"memory_bandwidth\": 1.8e12, \"vector_flops\": 1e12,")
+    let cluster = try Cluster.decode(Data(withVector.utf8), file: "v.json")
+    #expect(cluster.device.vectorFLOPs == 1e12)
+    #expect(abs(cluster.device.elementwiseSeconds(flops: 1e12, bytes: 0) - (1 + 5e-6)) < 1e-12)
+    let plain = try Cluster.decode(Data(example.utf8), file: "c.json")
+    #expect(plain.device.vectorFLOPs == nil)
+    #expect(abs(plain.device.elementwiseSeconds(flops: 19.5e12, bytes: 0) - (1 + 5e-6)) < 1e-12)
+  }
+
   @Test func encodingThenDecodingGivesTheSameCluster() throws {
     let cluster = ClusterPreset.h100.cluster(devices: 16)
     let again = try Cluster.decode(try cluster.encodedJSON(), file: "round-trip")
