@@ -14,7 +14,8 @@ extension TensorOptCommand {
       exit(withError: code)
     } catch {
       guard exitCode(for: error) != .success else { exit(withError: error) }
-      let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+      let message =
+        fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
       let line = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
       FileHandle.standardError.write(Data("tensoropt: error: \(line)\n".utf8))
       Foundation.exit(2)

@@ -6,9 +6,9 @@ public enum ClusterPreset: String, CaseIterable, Sendable {
   /// NVIDIA V100 SXM2 32 GB, NVLink 2, 100 Gb/s EDR InfiniBand per GPU.
   case v100 = "v100-32g"
   /// NVIDIA A100 SXM4 40 GB, NVLink 3, 200 Gb/s HDR InfiniBand per GPU.
-  case a100_40 = "a100-40g"
+  case a100With40GB = "a100-40g"
   /// NVIDIA A100 SXM4 80 GB, NVLink 3, 200 Gb/s HDR InfiniBand per GPU.
-  case a100_80 = "a100-80g"
+  case a100With80GB = "a100-80g"
   /// NVIDIA H100 SXM5 80 GB with the measured GEMM table, NVLink 4, 400 Gb/s NDR per GPU.
   case h100 = "h100-80g"
   /// This machine as the executor uses it: one worker thread per device.
@@ -53,9 +53,9 @@ public enum ClusterPreset: String, CaseIterable, Sendable {
         "NVIDIA V100 SXM2 32GB", memory: 32 * gib, peaks: [.fp32: 15.7e12, .fp16: 125e12],
         hbm: 900e9,
         nvlink: 150e9, ib: 100 * gbps)
-    case .a100_40, .a100_80:
+    case .a100With40GB, .a100With80GB:
       // A100 SXM4: 19.5 fp32, 156 tf32, 312 bf16/fp16 dense TFLOP/s; 1555 / 2039 GB/s; NVLink 3 600 GB/s total.
-      let is80 = self == .a100_80
+      let is80 = self == .a100With80GB
       return gpu(
         is80 ? "NVIDIA A100 SXM4 80GB" : "NVIDIA A100 SXM4 40GB", memory: (is80 ? 80 : 40) * gib,
         peaks: [.fp32: 19.5e12, .tf32: 156e12, .bf16: 312e12, .fp16: 312e12],

@@ -81,10 +81,10 @@ struct ClusterFileTests {
     #expect(h100.device.peak(.bf16) == 989.4e12)
     #expect(h100.device.kernelTable != nil)
     #expect(h100.devicesPerNode == 8)
-    let a100 = ClusterPreset.a100_80.cluster(devices: 8, devicesPerNode: 4)
+    let a100 = ClusterPreset.a100With80GB.cluster(devices: 8, devicesPerNode: 4)
     #expect(a100.device.peak(.bf16) == 312e12 && a100.devicesPerNode == 4)
     #expect(a100.interNode.bandwidth == 25e9 * ClusterPreset.linkEfficiency)
     #expect(ClusterPreset.v100.cluster(devices: 8).device.peak(.fp16) == 125e12)
-    #expect(ClusterPreset.a100_40.cluster(devices: 8).device.memoryBytes == 40 * 1024 * 1024 * 1024)
+    #expect(ClusterPreset.a100With40GB.cluster(devices: 8).device.memoryBytes == 40 * 1024 * 1024 * 1024)
   }
 }
