@@ -34,7 +34,8 @@ struct ActivationMemoryTests {
   }
 
   @Test func withoutParallelismALayerSavesThirtyFourSBHPlusScores() throws {
-    let expected = s * b * h * 34 + 2 * a * s * s * b + 2 * 8 * s * b  // + two layernorms' fp32 mean and rstd
+    // The last term: two layernorms' fp32 mean and rstd.
+    let expected = s * b * h * 34 + 2 * a * s * s * b + 2 * 8 * s * b
     #expect(try layerActivations(tensorParallel: 1, sequenceParallel: false) == expected)
   }
 

@@ -85,6 +85,7 @@ struct ClusterFileTests {
     #expect(a100.device.peak(.bf16) == 312e12 && a100.devicesPerNode == 4)
     #expect(a100.interNode.bandwidth == 25e9 * ClusterPreset.linkEfficiency)
     #expect(ClusterPreset.v100.cluster(devices: 8).device.peak(.fp16) == 125e12)
-    #expect(ClusterPreset.a100With40GB.cluster(devices: 8).device.memoryBytes == 40 * 1024 * 1024 * 1024)
+    let a100With40GB = ClusterPreset.a100With40GB.cluster(devices: 8)
+    #expect(a100With40GB.device.memoryBytes == 40 * 1024 * 1024 * 1024)
   }
 }
