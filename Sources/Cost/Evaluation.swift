@@ -77,6 +77,13 @@ public struct Evaluation: Hashable, Sendable, Codable {
     public var dataParallelSyncOverlappedS: Double
     /// Optimizer step.
     public var optimizerS: Double
+
+    // Spelled out so that snake-case encoding writes `pipeline_p2p_s`, not `pipeline_p_2p_s`.
+    enum CodingKeys: String, CodingKey {
+      case forwardS, backwardS, recomputeS, tensorParallelS, parameterGatherS
+      case pipelineP2pS = "pipeline_p2p_s"
+      case pipelineBubbleS, dataParallelSyncS, dataParallelSyncOverlappedS, optimizerS
+    }
   }
 
   /// Bytes by kind on the worst device.
