@@ -85,6 +85,12 @@ public struct StrategyEvaluator: Sendable {
         "batch \(globalBatchSize) does not divide into dp·microbatch = \(s.dataParallel * s.microBatchSize)"
       )
     }
+    let microBatches = globalBatchSize / (s.dataParallel * s.microBatchSize)
+    guard s.interleave == 1 || microBatches % s.pipelineStages == 0 else {
+      throw StrategyError(
+        "the interleaved schedule needs the \(microBatches) micro-batches to divide by pp = \(s.pipelineStages)"
+      )
+    }
   }
 
   /// Evaluates a graph already built for one micro-batch of every replica

@@ -88,6 +88,11 @@ struct StrategyEvaluatorTests {
         ParallelStrategy(
           dataParallel: 1, pipelineStages: 2, microBatchSize: 1, schedule: .gpipe, interleave: 2))
     }
+    #expect(throws: StrategyError.self) {  // 3 micro-batches do not interleave over 2 stages
+      try evaluate(
+        ParallelStrategy(dataParallel: 1, pipelineStages: 2, microBatchSize: 3, interleave: 2),
+        batch: 9)
+    }
     let cluster = Fixtures.cluster(devices: 4)
     #expect(throws: StrategyError.self) {
       try StrategyEvaluator(cluster: cluster).evaluate(
