@@ -1,3 +1,5 @@
+import Foundation
+
 /// Collective times by the ring alpha-beta model, topology-aware.
 ///
 /// `bytes` is always the larger of one member's buffers before and after the
@@ -22,6 +24,9 @@
 ///     all-reduce  2(l−1)/l · n/B_intra + 2(l−1)·α_intra + 2(r−1)/r · (n/l)/B_inter + 2(r−1)·α_inter
 ///     all-gather, reduce-scatter: half of that
 ///     all-to-all  max((g−l)/g · n/B_inter, (l−1)/g · n/B_intra) + (r−1)·α_inter + (l−1)·α_intra
+///
+/// An all-reduce spanning nodes may also take NCCL's double binary tree,
+/// `2·⌈log₂ g⌉·α_inter + 2·n/B_inter`, when that is faster (small messages, many nodes).
 extension Cluster {
   /// The link a group communicates over: intra-node inside one node, else inter-node.
   public func link(for group: DeviceGroup) -> LinkSpec {
@@ -38,15 +43,20 @@ extension Cluster {
     if kind == .sendReceive { return link(for: group).transferTime(bytes: bytes) }
     guard group.size > 1 else { return 0 }
     let flat = Self.ringTime(kind, bytes: bytes, members: g, link: link(for: group))
-    guard group.spansNodes, group.membersPerNode > 1 else { return flat }
+    guard group.spansNodes else { return flat }
+    guard group.membersPerNode > 1 else {
+      return kind == .allReduce
+        ? min(flat, Self.treeAllReduceTime(bytes: bytes, members: g, link: interNode)) : flat
+    }
     let l = Double(group.membersPerNode)
     let r = Double(group.nodeCount)
     let hierarchical: Double
     switch kind {
     case .allReduce:
-      hierarchical =
+      hierarchical = min(
         Self.ringTime(.allReduce, bytes: bytes, members: l, link: intraNode)
-        + Self.ringTime(.allReduce, bytes: bytes / l, members: r, link: interNode)
+          + Self.ringTime(.allReduce, bytes: bytes / l, members: r, link: interNode),
+        Self.treeAllReduceTime(bytes: bytes, members: g, link: interNode))
     case .allGather, .reduceScatter:
       hierarchical =
         Self.ringTime(kind, bytes: bytes, members: l, link: intraNode)
@@ -59,6 +69,14 @@ extension Cluster {
       hierarchical = flat
     }
     return min(flat, hierarchical)
+  }
+
+  /// NCCL's double-binary-tree all-reduce among `members` on `link`:
+  /// `2·⌈log₂ g⌉·α + 2·n/B` (Sanders, Speck & Träff 2009) — latency logarithmic in
+  /// the group, so it wins for small messages across many nodes.
+  static func treeAllReduceTime(bytes n: Double, members g: Double, link: LinkSpec) -> Double {
+    guard g > 1 else { return 0 }
+    return 2 * (log2(g)).rounded(.up) * link.latency + 2 * n / link.bandwidth
   }
 
   /// The flat ring time of `kind` among `members` on one `link`.

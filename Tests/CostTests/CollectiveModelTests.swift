@@ -52,6 +52,16 @@ struct CollectiveModelTests {
     #expect(abs(cluster.collectiveTime(.allReduce, bytes: n, group: group) - hierarchical) < 1e-12)
   }
 
+  @Test func smallAllReducesAcrossManyNodesTakeTheTree() {
+    let wide = Fixtures.cluster(devices: 512)
+    let group = wide.group(stride(from: 0, to: 512, by: 8).map { $0 })  // 64 nodes, one member each
+    let bytes = 1e5
+    let ring = 2 * 63.0 / 64 * bytes / 10e9 + 2 * 63 * 10e-6
+    let tree = 2 * 6 * 10e-6 + 2 * bytes / 10e9
+    #expect(tree < ring)
+    #expect(abs(wide.collectiveTime(.allReduce, bytes: bytes, group: group) - tree) < 1e-12)
+  }
+
   @Test func aGroupWithOneMemberPerNodeRunsTheFlatRingOnTheInterNodeLink() {
     let group = cluster.group([0, 8, 16, 24])
     let expected = 2 * 3.0 / 4 * n / 10e9 + 2 * 3 * 10e-6
