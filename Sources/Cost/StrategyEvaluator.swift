@@ -183,6 +183,7 @@ public struct StrategyEvaluator: Sendable {
     let tokens = family == .language ? samples * Double(sequenceLength ?? 1) : samples
     let perDevice = modelFLOPs / time / Double(devices)
     let peak = cluster.device.peak(s.dtype.computePrecision)
+    notes.append(topologyNote(models[0], stages: p, stageSize: stageSize))
     notes += replicationNotes(
       graph: graph, configuration: configuration, tensorParallel: s.tensorParallel)
     return Evaluation(
@@ -203,6 +204,25 @@ public struct StrategyEvaluator: Sendable {
         samplesPerS: samples, tokensPerS: tokens, modelFlopsPerSPerDevice: perDevice,
         mfu: perDevice / peak),
       notes: notes)
+  }
+
+  /// Where the tensor-parallel, data-parallel and pipeline groups sit.
+  func topologyNote(_ model: AnalyticalStageCost, stages: Int, stageSize: Int) -> String {
+    func describe(_ name: String, _ group: DeviceGroup) -> String? {
+      guard group.size > 1 else { return nil }
+      return group.spansNodes
+        ? "\(name) \(group.size) spans \(group.nodeCount) nodes (inter-node link)"
+        : "\(name) \(group.size) inside a node (intra-node link)"
+    }
+    var parts = [
+      describe("tp", model.group(alongAxes: [1])), describe("dp", model.group(alongAxes: [0])),
+    ]
+    .compactMap { $0 }
+    if stages > 1 {
+      let pair = cluster.group([0, stageSize])
+      parts.append("pipeline neighbours \(pair.spansNodes ? "in different nodes" : "in one node")")
+    }
+    return "groups: " + (parts.isEmpty ? "a single device" : parts.joined(separator: "; "))
   }
 
   /// Notes on weight-bearing operators the tensor-parallel rule had to replicate.
