@@ -42,6 +42,11 @@ extension AnalyticalStageCost {
         $0 + $1.byteCount(floatBytes: fb)
       }
 
+    if op.kind == .attention {
+      // The score matrix exists while attention runs (and is rebuilt when recomputed).
+      cost.workspaceBytes += max(metrics.savedActivationBytes - inputBytes, 0)
+    }
+
     // Saved activations under the recomputation policy.
     cost.activationBytes = metrics.savedActivationBytes
     switch options.recomputation {
