@@ -98,3 +98,34 @@ struct ProfileAccuracyTests {
     }
   }
 }
+
+@Suite("The H100 table predicts its own held-out measurements")
+struct H100LeaveOneOutTests {
+  /// Relative errors of predicting each bf16 product (M ≥ 2048, above the timing
+  /// floor) from all the others.
+  static func leaveOneOutErrors(precision: ComputePrecision) -> [Double] {
+    let rows = H100GEMMTable.measurements
+    return rows.indices.compactMap { index -> Double? in
+      let row = rows[index]
+      guard row.precision == precision, row.m >= 2048, row.seconds > 1e-4 else { return nil }
+      var others = rows
+      others.remove(at: index)
+      guard
+        let predicted = KernelTable(others).seconds(
+          m: row.m, n: row.n, k: row.k, precision: precision)
+      else {
+        return nil
+      }
+      return predicted / row.seconds - 1
+    }
+  }
+
+  @Test func medianHeldOutErrorIsSmall() {
+    for precision in [ComputePrecision.bf16, .fp32] {
+      let errors = Self.leaveOneOutErrors(precision: precision).map(abs).sorted()
+      #expect(errors.count > 20)
+      let median = errors[errors.count / 2]
+      #expect(median < 0.1)
+    }
+  }
+}
