@@ -8,7 +8,10 @@ import TensorOpt
 struct TensorOptCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tensoropt", abstract: "Distributed-training parallelism planner.",
-    subcommands: [InspectCommand.self, ModelsCommand.self, ValidateCommand.self])
+    subcommands: [
+      InspectCommand.self, ModelsCommand.self, EvaluateCommand.self, ProfileCommand.self,
+      ValidateCommand.self,
+    ])
 }
 
-TensorOptCommand.main()
+TensorOptCommand.runReportingUsageErrors()
