@@ -19,46 +19,55 @@ struct ValidateCommand: ParsableCommand {
   @Argument(help: "A zoo name, a model.json path, or a Hugging Face config.json path.")
   var model: String?
 
-  @Option(help: "Devices: data × tensor × pipeline parallel degrees must multiply to it.")
+  @Option(help: "Devices in total (worker threads).")
   var devices: Int = 1
 
   @Flag(
     help: "Instead of a model, measure this machine's GEMM efficiency and all-reduce bandwidth.")
   var benchmark = false
 
-  @Option(help: "Data-parallel degree (default: devices / (tp · pp)).")
-  var dp: Int?
+  @Option(
+    help:
+      "Device preset the prediction uses: cpu (default; the `profile` cache when present), v100-32g, a100-40g, a100-80g, h100-80g."
+  )
+  var gpu: String = "cpu"
 
-  @Option(help: "Tensor-parallel degree.")
-  var tp: Int = 1
+  @Option(help: "GPUs per node for --gpu.")
+  var gpusPerNode = 8
 
-  @Option(help: "Pipeline stages.")
-  var pp: Int = 1
-
-  @Option(help: "Samples per micro-batch (default: the global batch / micro-batches).")
-  var microBatchSize: Int?
-
-  @Option(help: "Micro-batches per step.")
-  var microBatches: Int = 1
+  @Option(help: "A cluster file (tensoropt-cluster/1) for the prediction.")
+  var cluster: String?
 
   @Option(help: "Global batch size (default: the model's).")
   var batch: Int?
 
-  @Option(help: "Sequence length (language models; default: the model's own).")
+  @Option(help: "Sequence length (default: the model's).")
   var seq: Int?
 
-  @Option(help: "Pipeline schedule: gpipe, 1f1b or interleaved-1f1b.")
-  var schedule: String = "1f1b"
+  @Option(help: "Data-parallel degree (default devices/(tp·pp)).")
+  var dp: Int?
 
-  @Option(help: "Model chunks per pipeline stage (interleaved schedules).")
-  var chunks: Int = 1
+  @Option(help: "Tensor-parallel degree.")
+  var tp = 1
 
-  @Option(help: "Activation recomputation: none, selective or full.")
-  var recompute: String = "none"
+  @Option(help: "Pipeline stages.")
+  var pp = 1
 
-  @Flag(
-    help: "Take an Adam step with optimizer state sharded over data-parallel replicas (ZeRO-1).")
-  var zero1 = false
+  @Option(help: "Micro-batch size per replica (default: batch/dp without pipelining, else 1).")
+  var microbatch: Int?
+
+  @Option(help: "gpipe or 1f1b.")
+  var schedule: PipelineSchedule = .oneForwardOneBackward
+
+  @Option(help: "Model chunks per device (interleaved 1F1B).")
+  var interleave = 1
+
+  @Option(help: "none, selective or full.")
+  var recompute: Recomputation = .none
+
+  @Option(
+    help: "ZeRO stage: 0 or 1 (the executor shards Adam's state; stages 2-3 are not run yet).")
+  var zero = 0
 
   @Option(help: "Timed repetitions of the step; the fastest is reported.")
   var steps: Int = 1
@@ -71,18 +80,14 @@ struct ValidateCommand: ParsableCommand {
 
   func validate() throws {
     guard benchmark || model != nil else { throw ValidationError("give a MODEL (or --benchmark)") }
-    guard devices > 0, tp > 0, pp > 0, microBatches > 0, steps > 0 else {
-      throw ValidationError("--devices, --tp, --pp, --micro-batches and --steps must be positive")
+    guard devices > 0, tp > 0, pp > 0, interleave > 0, steps > 0 else {
+      throw ValidationError("--devices, --tp, --pp, --interleave and --steps must be positive")
     }
     guard devices % (tp * pp) == 0, (dp ?? devices / (tp * pp)) * tp * pp == devices else {
       throw ValidationError("dp × tp × pp must equal --devices \(devices)")
     }
-    guard PipelineSchedule(rawValue: schedule) != nil else {
-      throw ValidationError("--schedule must be gpipe, 1f1b or interleaved-1f1b")
-    }
-    guard chunks > 0 else { throw ValidationError("--chunks must be positive") }
-    guard Recomputation(rawValue: recompute) != nil else {
-      throw ValidationError("--recompute must be none, selective or full")
+    guard zero == 0 || zero == 1 else {
+      throw ValidationError("--zero: the executor runs ZeRO stages 0 and 1")
     }
   }
 
@@ -92,27 +97,33 @@ struct ValidateCommand: ParsableCommand {
       let model = try ModelLoader.load(self.model ?? "")
       let dataParallel = dp ?? devices / (tp * pp)
       let global = batch ?? model.defaults.globalBatchSize
-      let microBatch = microBatchSize ?? max(global / microBatches, 1)
-      var options = ExecutionOptions()
-      options.microBatches = microBatches
-      options.schedule = PipelineSchedule(rawValue: schedule) ?? .oneFOneB
-      options.recomputation = Recomputation(rawValue: recompute) ?? .none
-      options.timeout = timeout
-      if zero1 {
-        options.adam = AdamConfiguration()
-        options.zeroStage1 = true
+      let micro = microbatch ?? (pp == 1 ? max(global / dataParallel, 1) : 1)
+      guard micro > 0, global % (micro * dataParallel) == 0 else {
+        throw failure(
+          "--batch \(global) is not a multiple of microbatch × dp = \(micro * dataParallel)")
       }
-      let graph = try model.graph(batchSize: microBatch, sequenceLength: seq)
+      var options = ExecutionOptions()
+      options.microBatches = global / (micro * dataParallel)
+      options.schedule = schedule
+      options.recomputation = recompute
+      options.timeout = timeout
+      options.adam = AdamConfiguration()
+      options.zeroStage1 = zero == 1
+      // The executor's graph holds one micro-batch of every data-parallel replica.
+      let graph = try model.graph(batchSize: micro * dataParallel, sequenceLength: seq)
       var strategy = Strategy.megatron(
         graph, dataParallel: dataParallel, tensorParallel: tp, stageCount: pp)
-      strategy.chunksPerStage = chunks
+      strategy.chunksPerStage = interleave
+      let prediction = try? predict(
+        model, globalBatch: global, micro: micro, dataParallel: dataParallel)
       let label =
-        "dp\(dataParallel)·tp\(tp)·pp\(pp) mb\(microBatch)×\(microBatches) \(schedule) recompute=\(recompute)\(zero1 ? " zero1" : "")"
+        "dp\(dataParallel)·tp\(tp)·pp\(pp)\(interleave > 1 ? "×\(interleave)" : "") mb\(micro)×\(options.microBatches) \(schedule.rawValue) recompute=\(recompute.rawValue) zero\(zero)"
       do {
         return try Validator.validate(
-          model, microBatchSize: microBatch, sequenceLength: seq, strategy: strategy,
+          model, microBatchSize: micro * dataParallel, sequenceLength: seq, strategy: strategy,
           options: options,
-          repetitions: steps, label: label)
+          repetitions: steps, predictedTime: prediction?.timeS,
+          predictedMemory: prediction?.memoryBytes, label: label)
       } catch let error as ExecutorError {
         throw failure(error.description)
       }
@@ -125,6 +136,25 @@ struct ValidateCommand: ParsableCommand {
       print(Self.table([run]), terminator: "")
     }
     if !run.gradientsMatch { throw ExitCode(1) }
+  }
+
+  /// The cost model's figures for the same strategy (fp32, Adam, no vocabulary padding: the model the executor runs).
+  private func predict(_ model: Model, globalBatch: Int, micro: Int, dataParallel: Int) throws
+    -> Evaluation
+  {
+    let (hardware, _) = try CostCommandSupport.cluster(
+      gpu: cluster == nil ? gpu : nil, gpusPerNode: gpusPerNode, clusterFile: cluster,
+      devices: devices)
+    let strategy = ParallelStrategy(
+      dataParallel: dataParallel, tensorParallel: tp, pipelineStages: pp, microBatchSize: micro,
+      schedule: schedule,
+      interleave: interleave, recomputation: recompute, sequenceParallel: false, zeroStage: zero,
+      dtype: .fp32,
+      optimizer: .adam, padsVocabulary: false)
+    return try StrategyEvaluator(cluster: hardware).evaluate(
+      model: model, globalBatchSize: globalBatch,
+      sequenceLength: seq ?? model.defaults.sequenceLength,
+      strategy: strategy)
   }
 
   private func runBenchmark() throws {
@@ -150,7 +180,8 @@ struct ValidateCommand: ParsableCommand {
   static func table(_ runs: [ValidationRun]) -> String {
     var rows = [
       [
-        "strategy", "devices", "predicted", "measured", "wall", "memory", "estimate", "loss",
+        "strategy", "devices", "predicted", "measured", "wall", "predicted mem", "measured mem",
+        "estimate", "loss",
         "max grad err", "match",
       ]
     ]
@@ -160,12 +191,14 @@ struct ValidateCommand: ParsableCommand {
         run.predictedTimeSeconds.map { String(format: "%.4f s", $0) } ?? "-",
         String(format: "%.4f s", run.measuredTimeSeconds),
         String(format: "%.4f s", run.wallTimeSeconds),
+        run.predictedMemoryBytes.map { Formatting.bytes($0) } ?? "-",
         Formatting.bytes(Double(run.measuredMemoryBytes)),
-        Formatting.bytes(Double(run.estimatedMemoryBytes)),
-        String(format: "%.5f", run.loss), String(format: "%.1e", run.maxGradientRelativeError),
+        Formatting.bytes(Double(run.estimatedMemoryBytes)), String(format: "%.5f", run.loss),
+        String(format: "%.1e", run.maxGradientRelativeError),
         run.gradientsMatch ? "yes" : "NO (\(run.worstParameter))",
       ])
     }
-    return Formatting.table(rows, rightAligned: [1, 2, 3, 4, 5, 6, 7, 8])
+    return Formatting.table(rows, rightAligned: [1, 2, 3, 4, 5, 6, 7, 8, 9])
   }
+
 }

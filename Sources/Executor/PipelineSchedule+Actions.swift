@@ -1,3 +1,5 @@
+import TensorOptCost
+
 /// One pass of one micro-batch through one model chunk on one stage.
 struct PipelineAction: Hashable, Sendable {
   /// Forward or backward.
@@ -17,9 +19,10 @@ extension PipelineSchedule {
   /// reverse). 1F1B runs `min(stages − stage − 1, microBatches)` warm-up forwards,
   /// then alternates one forward and one backward, then runs the remaining
   /// backwards, so a stage holds at most `stages − stage` micro-batches'
-  /// activations. Interleaved 1F1B (Megatron-LM) orders forward units by groups
-  /// of `stages` micro-batches per chunk, with `2(stages − stage − 1) +
-  /// (chunks − 1)·stages` warm-up units; it needs `microBatches % stages == 0`.
+  /// activations. With several chunks 1F1B is interleaved (Megatron-LM): forward
+  /// units are ordered by groups of `stages` micro-batches per chunk, with
+  /// `2(stages − stage − 1) + (chunks − 1)·stages` warm-up units; it needs
+  /// `microBatches % stages == 0`.
   func actions(stage: Int, stages: Int, microBatches: Int, chunks: Int = 1) -> [PipelineAction] {
     switch self {
     case .gpipe:
@@ -35,7 +38,7 @@ extension PipelineSchedule {
         }
       }
       return result
-    case .oneFOneB where chunks == 1:
+    case .oneForwardOneBackward where chunks == 1:
       let warmUp = min(stages - stage - 1, microBatches)
       var result = (0..<warmUp).map { PipelineAction(isForward: true, microBatch: $0) }
       for i in 0..<(microBatches - warmUp) {
@@ -46,7 +49,7 @@ extension PipelineSchedule {
         result.append(PipelineAction(isForward: false, microBatch: i))
       }
       return result
-    case .oneFOneB, .interleaved:
+    case .oneForwardOneBackward:
       let total = microBatches * chunks
       let warmUp = min((stages - stage - 1) * 2 + (chunks - 1) * stages, total)
       func unit(_ i: Int, forward: Bool) -> PipelineAction {

@@ -1,3 +1,4 @@
+import TensorOptCost
 import TensorOptGraph
 
 /// What one worker hands back after a training step.

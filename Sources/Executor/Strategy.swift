@@ -1,3 +1,4 @@
+import TensorOptCost
 import TensorOptGraph
 
 /// A parallel strategy: pipeline stages, each a device mesh of the same shape,
@@ -40,27 +41,6 @@ public struct Strategy: Sendable, Hashable {
 
   /// One device, every operator replicated: the numerics reference.
   public static let singleDevice = Strategy(mesh: DeviceMesh([1]))
-}
-
-/// The order in which a pipeline stage runs its micro-batches' passes.
-public enum PipelineSchedule: String, Sendable, Hashable, Codable, CaseIterable {
-  /// All forward passes, then all backward passes.
-  case gpipe
-  /// Warm-up forwards, then one forward and one backward alternately, then cool-down backwards.
-  case oneFOneB = "1f1b"
-  /// 1F1B over several model chunks per stage (Megatron-LM's interleaved schedule);
-  /// needs a number of micro-batches divisible by the number of stages.
-  case interleaved = "interleaved-1f1b"
-}
-
-/// Which activations are recomputed in backward instead of kept from forward.
-public enum Recomputation: String, Sendable, Hashable, Codable, CaseIterable {
-  /// Keep everything.
-  case none
-  /// Recompute attention probabilities (Megatron's selective recomputation).
-  case selective
-  /// Keep only each block repetition's inputs; rerun its forward in backward.
-  case full
 }
 
 /// Options of an executor run.

@@ -1,3 +1,4 @@
+import TensorOptCost
 import TensorOptGraph
 
 /// The outcome of one training step run under a strategy.

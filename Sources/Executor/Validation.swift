@@ -1,3 +1,4 @@
+import TensorOptCost
 import TensorOptGraph
 
 /// One validated strategy: what the executor measured, and how its numerics

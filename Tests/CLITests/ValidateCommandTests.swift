@@ -19,6 +19,7 @@ import Testing
       #expect(runs[0].keys.contains(key), "missing \(key)")
     }
     #expect(runs[0]["gradients_match"] as? Bool == true)
+    #expect((runs[0]["predicted_time_s"] as? Double ?? 0) > 0)
   }
 
   @Test func validateRefusesDegreesThatDoNotMultiplyToTheDevices() throws {

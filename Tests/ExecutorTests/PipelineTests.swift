@@ -1,3 +1,4 @@
+import TensorOptCost
 import TensorOptGraph
 import Testing
 
@@ -70,7 +71,8 @@ import Testing
   @Test func oneFOneBHoldsFewerActivationsThanGPipeOnTheFirstStage() throws {
     let strategy = Strategy(mesh: DeviceMesh([1]), stageCount: 2)
     let gpipe = try run(microBatch: 1, strategy, microBatches: 6, schedule: .gpipe)
-    let interleaved = try run(microBatch: 1, strategy, microBatches: 6, schedule: .oneFOneB)
+    let interleaved = try run(
+      microBatch: 1, strategy, microBatches: 6, schedule: .oneForwardOneBackward)
     #expect(interleaved.peakBytes[0] < gpipe.peakBytes[0])
   }
 
@@ -135,7 +137,8 @@ import Testing
   }
 
   @Test(arguments: [
-    (2, 2, PipelineSchedule.interleaved), (2, 4, .interleaved), (1, 2, .interleaved),
+    (2, 2, PipelineSchedule.oneForwardOneBackward), (2, 4, .oneForwardOneBackward),
+    (1, 2, .oneForwardOneBackward),
     (2, 2, .gpipe),
   ])
   func modelChunksPerStageMatchTheSingleWorkerRun(
@@ -156,7 +159,7 @@ import Testing
   }
 
   @Test func interleavedOrderCoversEveryUnitOnceAndStartsWithTheWarmUp() {
-    let actions = PipelineSchedule.interleaved.actions(
+    let actions = PipelineSchedule.oneForwardOneBackward.actions(
       stage: 0, stages: 2, microBatches: 4, chunks: 2)
     #expect(actions.count == 16)
     #expect(Set(actions).count == 16)
@@ -167,7 +170,7 @@ import Testing
   @Test func interleavingRefusesMicroBatchesNotDivisibleByTheStages() {
     let strategy = Strategy(mesh: DeviceMesh([1]), stageCount: 2, chunksPerStage: 2)
     #expect(throws: ExecutorError.self) {
-      _ = try self.run(strategy, microBatches: 1, schedule: .interleaved)
+      _ = try self.run(strategy, microBatches: 1, schedule: .oneForwardOneBackward)
     }
   }
 }

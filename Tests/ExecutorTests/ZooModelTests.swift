@@ -1,3 +1,4 @@
+import TensorOptCost
 import TensorOptGraph
 import TensorOptImport
 import Testing
@@ -61,7 +62,7 @@ import Testing
       try model.graph(batchSize: 2, sequenceLength: 8), strategy: .singleDevice)
     var options = ExecutionOptions()
     options.microBatches = 2
-    options.schedule = .oneFOneB
+    options.schedule = .oneForwardOneBackward
     options.recomputation = .full
     let result = try StrategyExecutor.run(
       try model.graph(batchSize: 1, sequenceLength: 8),
