@@ -66,7 +66,7 @@ struct ValidateCommand: ParsableCommand {
   var recompute: Recomputation = .none
 
   @Option(
-    help: "ZeRO stage: 0 or 1 (the executor shards Adam's state; stages 2-3 are not run yet).")
+    help: "ZeRO stage: 0, 1 (Adam state sharded) or 2 (gradients too); stage 3 is not run yet.")
   var zero = 0
 
   @Option(help: "Timed repetitions of the step; the fastest is reported.")
@@ -86,8 +86,8 @@ struct ValidateCommand: ParsableCommand {
     guard devices % (tp * pp) == 0, (dp ?? devices / (tp * pp)) * tp * pp == devices else {
       throw ValidationError("dp × tp × pp must equal --devices \(devices)")
     }
-    guard zero == 0 || zero == 1 else {
-      throw ValidationError("--zero: the executor runs ZeRO stages 0 and 1")
+    guard (0...2).contains(zero) else {
+      throw ValidationError("--zero: the executor runs ZeRO stages 0, 1 and 2")
     }
   }
 
@@ -108,7 +108,7 @@ struct ValidateCommand: ParsableCommand {
       options.recomputation = recompute
       options.timeout = timeout
       options.adam = AdamConfiguration()
-      options.zeroStage1 = zero == 1
+      options.zeroStage = zero
       // The executor's graph holds one micro-batch of every data-parallel replica.
       let graph = try model.graph(batchSize: micro * dataParallel, sequenceLength: seq)
       var strategy = Strategy.megatron(

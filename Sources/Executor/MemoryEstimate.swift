@@ -21,10 +21,13 @@ extension ExecutionPlan {
             tensorRank: spec.shape.count, splits: spec.splits, mesh: mesh, device: view.localRank)
           let local = block.localShape(spec.shape).reduce(1, *) * 4
           var moments = options.adam == nil ? 0 : 2 * local
+          var gradient = local
           if options.zeroStage1, !spec.syncAxes.isEmpty {
-            moments /= max(spec.syncAxes.reduce(1) { $0 * mesh.shape[$1] }, 1)
+            let group = max(spec.syncAxes.reduce(1) { $0 * mesh.shape[$1] }, 1)
+            moments /= group
+            if options.zeroStage >= 2, options.adam != nil { gradient /= group }
           }
-          parameterBytes += 2 * local + moments
+          parameterBytes += local + gradient + moments
         }
         func bytes(_ value: Int, _ layout: TensorLayout) -> Int {
           let shape = program.values[value].shape

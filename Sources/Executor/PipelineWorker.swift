@@ -114,8 +114,7 @@ struct PipelineWorker {
     var output = PipelineWorkerOutput(
       loss: view.stage == plan.stageCount - 1 ? loss : .nan, gradients: [:], zeroGroups: [:],
       parameters: [:])
-    try synchroniseAndStep(
-      parameterGradients.sums, synchronised: parameterGradients.synchronised, into: &output)
+    try synchroniseAndStep(parameterGradients, into: &output)
     return output
   }
 
@@ -319,9 +318,13 @@ struct PipelineWorker {
         parameterGradients.sums[index] = weightGradients
       }
       parameterGradients.passes[index, default: 0] += 1
-      if parameterGradients.passes[index] == microBatches, !options.zeroStage1 {
-        try synchroniseEarly(index, parameterGradients.sums[index] ?? [])
-        parameterGradients.synchronised.insert(index)
+      if parameterGradients.passes[index] == microBatches {
+        if options.zeroStage >= 2, options.adam != nil {
+          try shardEarly(index, &parameterGradients)
+        } else if !options.zeroStage1 {
+          try synchroniseEarly(index, parameterGradients.sums[index] ?? [])
+          parameterGradients.synchronised.insert(index)
+        }
       }
     }
     let received = Set(chunkSteps[chunk].flatMap { program.steps[$0].inputs })
@@ -368,6 +371,29 @@ struct PipelineWorker {
     var passes: [Int: Int] = [:]
     /// Steps whose gradients were already summed over their sync axes.
     var synchronised: Set<Int> = []
+    /// ZeRO-2: per step and own-parameter index, this worker's reduce-scattered chunk
+    /// (the full gradient is then released).
+    var chunks: [Int: [Int: DeviceTensor]] = [:]
+  }
+
+  /// ZeRO-2: reduce-scatters a step's finished gradients over their sync groups right
+  /// after its last backward pass (recorded as overlapped) and keeps only the chunks.
+  private func shardEarly(_ index: Int, _ state: inout GradientSums) throws(ExecutorError) {
+    guard var gradients = state.sums[index] else { return }
+    let offset = plan.steps[index].tie == nil ? 0 : 1
+    worker.communicator.overlapsTransfers = true
+    defer { worker.communicator.overlapsTransfers = false }
+    for (j, spec) in plan.steps[index].specs.enumerated() where !spec.syncAxes.isEmpty {
+      let gradient = gradients[offset + j]
+      let group = view.group(alongAxes: spec.syncAxes)
+      let position = group.firstIndex(of: worker.rank) ?? 0
+      let range = Communicator.chunk(position, of: group.count, length: gradient.count)
+      let chunk = DeviceTensor(shape: [range.count], allocator: worker.allocator)
+      try worker.communicator.reduceScatter(gradient.storage, into: chunk.storage, group: group)
+      state.chunks[index, default: [:]][j] = chunk
+      gradients[offset + j] = DeviceTensor(shape: [0], allocator: worker.allocator)
+    }
+    state.sums[index] = gradients
   }
 
   /// Sums a step's finished parameter gradients over their sync axes right after
@@ -386,9 +412,10 @@ struct PipelineWorker {
   }
 
   private func synchroniseAndStep(
-    _ parameterGradients: [Int: [DeviceTensor]], synchronised: Set<Int>,
-    into output: inout PipelineWorkerOutput
+    _ state: GradientSums, into output: inout PipelineWorkerOutput
   ) throws(ExecutorError) {
+    let parameterGradients = state.sums
+    let synchronised = state.synchronised
     worker.trace.record(.joinOverlapped)
     // Tied layers' weight gradients, summed and laid out as their owners keep them.
     var tiedContributions: [Int: DeviceTensor] = [:]
@@ -421,9 +448,15 @@ struct PipelineWorker {
         if options.zeroStage1, let adam = options.adam, !spec.syncAxes.isEmpty {
           let group = view.group(alongAxes: spec.syncAxes)
           let position = group.firstIndex(of: worker.rank) ?? 0
-          let range = Communicator.chunk(position, of: group.count, length: gradient.count)
-          let chunk = DeviceTensor(shape: [range.count], allocator: worker.allocator)
-          try worker.communicator.reduceScatter(gradient.storage, into: chunk.storage, group: group)
+          let range = Communicator.chunk(position, of: group.count, length: parameter.count)
+          let chunk: DeviceTensor
+          if let early = state.chunks[index]?[j] {
+            chunk = early
+          } else {
+            chunk = DeviceTensor(shape: [range.count], allocator: worker.allocator)
+            try worker.communicator.reduceScatter(
+              gradient.storage, into: chunk.storage, group: group)
+          }
           if let tied {
             Vector.add(tied.pointer + range.lowerBound, into: chunk.pointer, count: range.count)
           }

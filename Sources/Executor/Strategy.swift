@@ -58,10 +58,17 @@ public struct ExecutionOptions: Sendable, Hashable {
   public var recomputation = Recomputation.none
   /// The optimizer step after backward, or `nil` for gradients only.
   public var adam: AdamConfiguration?
-  /// Shards Adam's moments over each parameter's gradient-sync group (ZeRO stage 1):
-  /// gradients are reduce-scattered, each member updates its chunk, and the
-  /// updated parameters are all-gathered.
-  public var zeroStage1 = false
+  /// ZeRO stage 0, 1 or 2, with ``adam``. Stage 1 shards Adam's moments over each
+  /// parameter's gradient-sync group: gradients are reduce-scattered, each member
+  /// updates its chunk, and the updated parameters are all-gathered. Stage 2 also
+  /// shards the gradients: each is reduce-scattered right after its last backward
+  /// pass and only the chunk is kept.
+  public var zeroStage = 0
+  /// Whether optimizer state is sharded (ZeRO stage ≥ 1).
+  public var zeroStage1: Bool {
+    get { zeroStage >= 1 }
+    set { zeroStage = newValue ? max(zeroStage, 1) : 0 }
+  }
   /// The most bytes all workers together may be estimated to need; `nil` uses 80%
   /// of the memory this machine has available. Larger runs are refused before
   /// anything is allocated.
