@@ -69,6 +69,9 @@ struct ValidateCommand: ParsableCommand {
     help: "ZeRO stage: 0, 1 (Adam state sharded) or 2 (gradients too); stage 3 is not run yet.")
   var zero = 0
 
+  @Option(help: "adam or sgd (with momentum).")
+  var optimizer: Optimizer = .adam
+
   @Option(help: "Timed repetitions of the step; the fastest is reported.")
   var steps: Int = 1
 
@@ -85,6 +88,9 @@ struct ValidateCommand: ParsableCommand {
     }
     guard devices % (tp * pp) == 0, (dp ?? devices / (tp * pp)) * tp * pp == devices else {
       throw ValidationError("dp × tp × pp must equal --devices \(devices)")
+    }
+    guard zero == 0 || optimizer == .adam else {
+      throw ValidationError("--zero: the executor shards Adam's state only (use --optimizer adam)")
     }
     guard (0...2).contains(zero) else {
       throw ValidationError("--zero: the executor runs ZeRO stages 0, 1 and 2")
@@ -107,7 +113,11 @@ struct ValidateCommand: ParsableCommand {
       options.schedule = schedule
       options.recomputation = recompute
       options.timeout = timeout
-      options.adam = AdamConfiguration()
+      if optimizer == .adam {
+        options.adam = AdamConfiguration()
+      } else {
+        options.sgd = SGDConfiguration()
+      }
       options.zeroStage = zero
       // The executor's graph holds one micro-batch of every data-parallel replica.
       let graph = try model.graph(batchSize: micro * dataParallel, sequenceLength: seq)
@@ -150,7 +160,7 @@ struct ValidateCommand: ParsableCommand {
       schedule: schedule,
       interleave: interleave, recomputation: recompute, sequenceParallel: false, zeroStage: zero,
       dtype: .fp32,
-      optimizer: .adam, padsVocabulary: false)
+      optimizer: optimizer, padsVocabulary: false)
     return try StrategyEvaluator(cluster: hardware).evaluate(
       model: model, globalBatchSize: globalBatch,
       sequenceLength: seq ?? model.defaults.sequenceLength,

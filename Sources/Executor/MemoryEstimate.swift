@@ -20,7 +20,7 @@ extension ExecutionPlan {
           let block = ShardBlock(
             tensorRank: spec.shape.count, splits: spec.splits, mesh: mesh, device: view.localRank)
           let local = block.localShape(spec.shape).reduce(1, *) * 4
-          var moments = options.adam == nil ? 0 : 2 * local
+          var moments = options.adam != nil ? 2 * local : options.sgd != nil ? local : 0
           var gradient = local
           if options.zeroStage1, !spec.syncAxes.isEmpty {
             let group = max(spec.syncAxes.reduce(1) { $0 * mesh.shape[$1] }, 1)

@@ -17,6 +17,17 @@ public struct AdamConfiguration: Hashable, Sendable {
   public init() {}
 }
 
+/// Hyper-parameters of SGD with momentum.
+public struct SGDConfiguration: Hashable, Sendable {
+  /// The learning rate.
+  public var learningRate: Float = 0.01
+  /// The momentum coefficient μ.
+  public var momentum: Float = 0.9
+
+  /// The defaults above.
+  public init() {}
+}
+
 /// Parameter updates, in place on one worker's shards.
 public enum OptimizerKernels {
   /// One Adam/AdamW step `t` (1-based) on `count` parameters with moments `m`, `v`.

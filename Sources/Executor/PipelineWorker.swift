@@ -487,9 +487,17 @@ struct PipelineWorker {
                 v: moments.pointer + gradient.count, count: gradient.count, step: 1,
                 configuration: adam)
             }
+          } else if let sgd = options.sgd {
+            let momentum = DeviceTensor(shape: [gradient.count], allocator: worker.allocator)
+            worker.trace.timed("sgd") {
+              OptimizerKernels.sgdMomentumStep(
+                parameters: parameter.pointer, gradients: gradient.pointer,
+                momentum: momentum.pointer,
+                count: gradient.count, learningRate: sgd.learningRate, mu: sgd.momentum)
+            }
           }
         }
-        if options.adam != nil { output.parameters[name] = parameter.values }
+        if options.adam != nil || options.sgd != nil { output.parameters[name] = parameter.values }
       }
     }
   }

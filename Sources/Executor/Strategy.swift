@@ -58,6 +58,8 @@ public struct ExecutionOptions: Sendable, Hashable {
   public var recomputation = Recomputation.none
   /// The optimizer step after backward, or `nil` for gradients only.
   public var adam: AdamConfiguration?
+  /// An SGD-with-momentum step after backward (used when ``adam`` is `nil`; never sharded).
+  public var sgd: SGDConfiguration?
   /// ZeRO stage 0, 1 or 2, with ``adam``. Stage 1 shards Adam's moments over each
   /// parameter's gradient-sync group: gradients are reduce-scattered, each member
   /// updates its chunk, and the updated parameters are all-gathered. Stage 2 also

@@ -208,3 +208,20 @@ import Testing
     #expect(overlappedScatters.count == 6)
   }
 }
+
+@Suite struct SGDStepTests {
+  @Test func sgdWithMomentumUnderDataAndTensorParallelismMatchesOneWorker() throws {
+    var options = ExecutionOptions()
+    options.sgd = SGDConfiguration()
+    let graph = try TestModels.transformer()
+    let reference = try StrategyExecutor.run(graph, strategy: .singleDevice, options: options)
+    let strategy = Strategy.megatron(graph, dataParallel: 2, tensorParallel: 2)
+    let result = try StrategyExecutor.run(graph, strategy: strategy, options: options)
+    let comparison = NumericsComparison(candidate: result, reference: reference)
+    #expect(!result.parameters.isEmpty)
+    #expect(
+      comparison.matches(),
+      "\(comparison.worstParameter): \(comparison.maxGradientRelativeError), parameters \(comparison.maxParameterRelativeError)"
+    )
+  }
+}
