@@ -66,7 +66,7 @@ struct ValidateCommand: ParsableCommand {
   var recompute: Recomputation = .none
 
   @Option(
-    help: "ZeRO stage: 0, 1 (Adam state sharded) or 2 (gradients too); stage 3 is not run yet.")
+    help: "ZeRO stage: 0, 1 (Adam state sharded), 2 (gradients too) or 3 (parameters too).")
   var zero = 0
 
   @Option(help: "adam or sgd (with momentum).")
@@ -92,8 +92,8 @@ struct ValidateCommand: ParsableCommand {
     guard zero == 0 || optimizer == .adam else {
       throw ValidationError("--zero: the executor shards Adam's state only (use --optimizer adam)")
     }
-    guard (0...2).contains(zero) else {
-      throw ValidationError("--zero: the executor runs ZeRO stages 0, 1 and 2")
+    guard (0...3).contains(zero) else {
+      throw ValidationError("--zero must be 0, 1, 2 or 3")
     }
   }
 

@@ -27,7 +27,10 @@ extension ExecutionPlan {
             moments /= group
             if options.zeroStage >= 2, options.adam != nil { gradient /= group }
           }
-          parameterBytes += local + gradient + moments
+          let stored =
+            options.zeroStage >= 3 && !spec.syncAxes.isEmpty
+            ? local / max(spec.syncAxes.reduce(1) { $0 * mesh.shape[$1] }, 1) : local
+          parameterBytes += stored + gradient + moments
         }
         func bytes(_ value: Int, _ layout: TensorLayout) -> Int {
           let shape = program.values[value].shape

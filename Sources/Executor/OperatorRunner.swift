@@ -22,7 +22,8 @@ struct OperatorRunner {
   let view: StageView
   let worker: Worker
   let specs: [ParameterSpec]
-  let parameters: [DeviceTensor]
+  /// This device's parameter blocks (under ZeRO-3 gathered for each call).
+  var parameters: [DeviceTensor]
   let seed: UInt64
   /// Micro-batches per step (labels and the mean loss cover all of them).
   let microBatches: Int

@@ -35,6 +35,10 @@ struct PipelineWorker {
   /// Per model chunk, how many of its steps' input slots read each value.
   private let localUses: [[Int: Int]]
   private let runners: [Int: OperatorRunner]
+  /// Per step and parameter, the optimizer state (Adam's two moments, or SGD's
+  /// momentum), allocated when the worker starts and held for the whole step as a
+  /// training loop would hold it: a ZeRO member keeps its chunk's share only.
+  private let optimizerState: [Int: [DeviceTensor]]
 
   private var program: FlatProgram { plan.program }
   private var microBatches: Int { options.microBatches }
@@ -73,7 +77,14 @@ struct PipelineWorker {
         InitialValues.fill(tensor, shape: spec.shape, block: block) {
           spec.offset + spec.scale * InitialValues.uniform(key: key, index: $0)
         }
-        return tensor
+        guard options.zeroStage >= 3, !spec.syncAxes.isEmpty else { return tensor }
+        // ZeRO-3: keep only this member's chunk of the block.
+        let group = view.group(alongAxes: spec.syncAxes)
+        let range = Communicator.chunk(
+          group.firstIndex(of: worker.rank) ?? 0, of: group.count, length: tensor.count)
+        return DeviceTensor(
+          shape: [range.count], copying: UnsafeBufferPointer(rebasing: tensor.storage[range]),
+          allocator: worker.allocator)
       }
       runners[index] = OperatorRunner(
         step: step, configuration: plan.steps[index].configuration,
@@ -86,6 +97,27 @@ struct PipelineWorker {
         tiedTransposed: plan.steps[index].tie?.transposed ?? false)
     }
     self.runners = runners
+    var state: [Int: [DeviceTensor]] = [:]
+    if options.adam != nil || options.sgd != nil {
+      for index in mine {
+        state[index] = plan.steps[index].specs.map { spec in
+          var count = ShardBlock(
+            tensorRank: spec.shape.count, splits: spec.splits, mesh: plan.mesh,
+            device: view.localRank
+          ).localShape(spec.shape).reduce(1, *)
+          if options.adam != nil, options.zeroStage1, !spec.syncAxes.isEmpty {
+            let group = view.group(alongAxes: spec.syncAxes)
+            count =
+              Communicator.chunk(
+                group.firstIndex(of: worker.rank) ?? 0, of: group.count, length: count
+              ).count
+          }
+          return DeviceTensor(
+            shape: [options.adam != nil ? 2 : 1, count], allocator: worker.allocator)
+        }
+      }
+    }
+    optimizerState = state
   }
 
   /// The per-micro-batch state between a forward and its backward.
@@ -227,7 +259,7 @@ struct PipelineWorker {
   /// For a tied linear step, its owner's weight re-laid out as the step needs it.
   private func tiedView(_ index: Int) throws(ExecutorError) -> DeviceTensor? {
     guard let tie = plan.steps[index].tie else { return nil }
-    guard let owner = runners[tie.owner]?.parameters.first else {
+    guard let owner = try runner(tie.owner).parameters.first else {
       throw .invalidArgument(
         "\(program.steps[index].name): the tied weight's owner is not on this stage")
     }
@@ -235,9 +267,31 @@ struct PipelineWorker {
     return try engine.relayout(weight, to: tie.viewLayout).local
   }
 
+  /// Whether ZeRO-3 keeps only a chunk of this parameter between uses.
+  private func isSharded(_ spec: ParameterSpec) -> Bool {
+    options.zeroStage >= 3 && !spec.syncAxes.isEmpty
+  }
+
+  /// The whole block of a parameter as the configuration splits it.
+  private func blockShape(_ spec: ParameterSpec) -> [Int] {
+    ShardBlock(
+      tensorRank: spec.shape.count, splits: spec.splits, mesh: view.mesh, device: view.localRank
+    )
+    .localShape(spec.shape)
+  }
+
+  /// The runner of step `index`, with ZeRO-3 chunks all-gathered into whole blocks
+  /// (freed again when the caller drops the runner).
   private func runner(_ index: Int) throws(ExecutorError) -> OperatorRunner {
-    guard let runner = runners[index] else {
+    guard var runner = runners[index] else {
       throw .invalidArgument("step \(index) does not run on stage \(view.stage)")
+    }
+    for (j, spec) in plan.steps[index].specs.enumerated() where isSharded(spec) {
+      let whole = DeviceTensor(shape: blockShape(spec), allocator: worker.allocator)
+      try worker.communicator.allGather(
+        UnsafeBufferPointer(runner.parameters[j].storage), into: whole.storage,
+        group: view.group(alongAxes: spec.syncAxes))
+      runner.parameters[j] = whole
     }
     return runner
   }
@@ -448,7 +502,10 @@ struct PipelineWorker {
         if options.zeroStage1, let adam = options.adam, !spec.syncAxes.isEmpty {
           let group = view.group(alongAxes: spec.syncAxes)
           let position = group.firstIndex(of: worker.rank) ?? 0
-          let range = Communicator.chunk(position, of: group.count, length: parameter.count)
+          let sharded = isSharded(spec)
+          let range = Communicator.chunk(
+            position, of: group.count,
+            length: sharded ? blockShape(spec).reduce(1, *) : parameter.count)
           let chunk: DeviceTensor
           if let early = state.chunks[index]?[j] {
             chunk = early
@@ -460,17 +517,24 @@ struct PipelineWorker {
           if let tied {
             Vector.add(tied.pointer + range.lowerBound, into: chunk.pointer, count: range.count)
           }
-          let moments = DeviceTensor(shape: [2, range.count], allocator: worker.allocator)
-          let updated = DeviceTensor(shape: [range.count], allocator: worker.allocator)
+          guard let moments = optimizerState[index]?[j], moments.count == 2 * range.count else {
+            throw .invalidArgument("\(name): no optimizer state of \(range.count) elements")
+          }
+          let updated =
+            sharded ? parameter : DeviceTensor(shape: [range.count], allocator: worker.allocator)
           worker.trace.timed("adam") {
-            updated.pointer.update(from: parameter.pointer + range.lowerBound, count: range.count)
+            if !sharded {
+              updated.pointer.update(from: parameter.pointer + range.lowerBound, count: range.count)
+            }
             OptimizerKernels.adamStep(
               parameters: updated.pointer, gradients: chunk.pointer, m: moments.pointer,
               v: moments.pointer + range.count,
               count: range.count, step: 1, configuration: adam)
           }
-          try worker.communicator.allGather(
-            UnsafeBufferPointer(updated.storage), into: parameter.storage, group: group)
+          if !sharded {
+            try worker.communicator.allGather(
+              UnsafeBufferPointer(updated.storage), into: parameter.storage, group: group)
+          }
           output.gradients[name] = chunk.values
           output.zeroGroups[name] = group
         } else {
@@ -480,7 +544,10 @@ struct PipelineWorker {
           if let tied { Vector.add(tied.pointer, into: gradient.pointer, count: gradient.count) }
           output.gradients[name] = gradient.values
           if let adam = options.adam {
-            let moments = DeviceTensor(shape: [2, gradient.count], allocator: worker.allocator)
+            guard let moments = optimizerState[index]?[j], moments.count == 2 * gradient.count
+            else {
+              throw .invalidArgument("\(name): no optimizer state of \(gradient.count) elements")
+            }
             worker.trace.timed("adam") {
               OptimizerKernels.adamStep(
                 parameters: parameter.pointer, gradients: gradient.pointer, m: moments.pointer,
@@ -488,7 +555,9 @@ struct PipelineWorker {
                 configuration: adam)
             }
           } else if let sgd = options.sgd {
-            let momentum = DeviceTensor(shape: [gradient.count], allocator: worker.allocator)
+            guard let momentum = optimizerState[index]?[j], momentum.count == gradient.count else {
+              throw .invalidArgument("\(name): no optimizer state of \(gradient.count) elements")
+            }
             worker.trace.timed("sgd") {
               OptimizerKernels.sgdMomentumStep(
                 parameters: parameter.pointer, gradients: gradient.pointer,

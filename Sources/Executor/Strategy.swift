@@ -60,11 +60,13 @@ public struct ExecutionOptions: Sendable, Hashable {
   public var adam: AdamConfiguration?
   /// An SGD-with-momentum step after backward (used when ``adam`` is `nil`; never sharded).
   public var sgd: SGDConfiguration?
-  /// ZeRO stage 0, 1 or 2, with ``adam``. Stage 1 shards Adam's moments over each
+  /// ZeRO stage 0-3, with ``adam``. Stage 1 shards Adam's moments over each
   /// parameter's gradient-sync group: gradients are reduce-scattered, each member
   /// updates its chunk, and the updated parameters are all-gathered. Stage 2 also
   /// shards the gradients: each is reduce-scattered right after its last backward
-  /// pass and only the chunk is kept.
+  /// pass and only the chunk is kept. Stage 3 also shards the parameters: each
+  /// member keeps its chunk, all-gathers the whole block for every forward and
+  /// backward use, and updates its chunk in place.
   public var zeroStage = 0
   /// Whether optimizer state is sharded (ZeRO stage ≥ 1).
   public var zeroStage1: Bool {

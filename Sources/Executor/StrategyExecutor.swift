@@ -39,6 +39,9 @@ public enum StrategyExecutor {
     guard options.microBatches >= 1 else {
       throw ExecutorError.unsupported("micro-batches must be at least 1")
     }
+    if options.zeroStage >= 3, options.adam == nil {
+      throw ExecutorError.unsupported("ZeRO-3 needs an Adam step (options.adam)")
+    }
     if plan.chunks > 1, options.schedule != .gpipe, options.microBatches % plan.stageCount != 0 {
       throw ExecutorError.unsupported(
         "interleaved 1F1B needs micro-batches (\(options.microBatches)) divisible by the stages (\(plan.stageCount))"
@@ -96,7 +99,7 @@ public enum StrategyExecutor {
     }
     return ExecutionResult(
       loss: outputs.last?.loss ?? .nan, gradients: assemble({ $0.gradients }, zero: true),
-      parameters: assemble({ $0.parameters }, zero: false),
+      parameters: assemble({ $0.parameters }, zero: options.zeroStage >= 3),
       peakBytes: run.allocators.map(\.peakBytes),
       traces: run.traces, wallSeconds: run.wallSeconds, strategy: strategy, options: options)
   }

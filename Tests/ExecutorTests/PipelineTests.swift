@@ -225,3 +225,36 @@ import Testing
     )
   }
 }
+
+@Suite struct ZeroStageThreeTests {
+  @Test func zeroStageThreeMatchesAdamOnOneWorkerAndHoldsLess() throws {
+    var adam = AdamConfiguration()
+    adam.learningRate = 0.01
+    adam.epsilon = 1e-4
+    let graph = try TestModels.transformer(tiedHead: true)
+    var options = ExecutionOptions()
+    options.adam = adam
+    let reference = try StrategyExecutor.run(graph, strategy: .singleDevice, options: options)
+    let strategy = Strategy.megatron(graph, dataParallel: 2, tensorParallel: 2)
+    options.zeroStage = 2
+    let two = try StrategyExecutor.run(graph, strategy: strategy, options: options)
+    options.zeroStage = 3
+    let three = try StrategyExecutor.run(graph, strategy: strategy, options: options)
+    for result in [two, three] {
+      let comparison = NumericsComparison(candidate: result, reference: reference)
+      #expect(
+        comparison.matches(),
+        "\(comparison.worstParameter): \(comparison.maxGradientRelativeError), parameters \(comparison.maxParameterRelativeError)"
+      )
+    }
+    #expect(three.peakBytes.max() ?? 0 <= two.peakBytes.max() ?? 0)
+  }
+
+  @Test func zeroStageThreeWithoutAdamIsRefused() throws {
+    var options = ExecutionOptions()
+    options.zeroStage = 3
+    #expect(throws: ExecutorError.self) {
+      try StrategyExecutor.run(try TestModels.mlp(), strategy: .singleDevice, options: options)
+    }
+  }
+}
