@@ -65,6 +65,9 @@ struct ValidateCommand: ParsableCommand {
   @Option(help: "none, selective or full.")
   var recompute: Recomputation = .none
 
+  @Flag(help: "Sequence parallelism in the tensor-parallel region.")
+  var sequenceParallel = false
+
   @Option(
     help: "ZeRO stage: 0, 1 (Adam state sharded), 2 (gradients too) or 3 (parameters too).")
   var zero = 0
@@ -122,12 +125,13 @@ struct ValidateCommand: ParsableCommand {
       // The executor's graph holds one micro-batch of every data-parallel replica.
       let graph = try model.graph(batchSize: micro * dataParallel, sequenceLength: seq)
       var strategy = Strategy.megatron(
-        graph, dataParallel: dataParallel, tensorParallel: tp, stageCount: pp)
+        graph, dataParallel: dataParallel, tensorParallel: tp, stageCount: pp,
+        sequenceParallel: sequenceParallel)
       strategy.chunksPerStage = interleave
       let prediction = try? predict(
         model, globalBatch: global, micro: micro, dataParallel: dataParallel)
       let label =
-        "dp\(dataParallel)·tp\(tp)·pp\(pp)\(interleave > 1 ? "×\(interleave)" : "") mb\(micro)×\(options.microBatches) \(schedule.rawValue) recompute=\(recompute.rawValue) zero\(zero)"
+        "dp\(dataParallel)·tp\(tp)·pp\(pp)\(interleave > 1 ? "×\(interleave)" : "") mb\(micro)×\(options.microBatches) \(schedule.rawValue) recompute=\(recompute.rawValue) zero\(zero)\(sequenceParallel ? " sp" : "")"
       do {
         return try Validator.validate(
           model, microBatchSize: micro * dataParallel, sequenceLength: seq, strategy: strategy,
@@ -158,7 +162,8 @@ struct ValidateCommand: ParsableCommand {
     let strategy = ParallelStrategy(
       dataParallel: dataParallel, tensorParallel: tp, pipelineStages: pp, microBatchSize: micro,
       schedule: schedule,
-      interleave: interleave, recomputation: recompute, sequenceParallel: false, zeroStage: zero,
+      interleave: interleave, recomputation: recompute, sequenceParallel: sequenceParallel,
+      zeroStage: zero,
       dtype: .fp32,
       optimizer: optimizer, padsVocabulary: false)
     return try StrategyEvaluator(cluster: hardware).evaluate(

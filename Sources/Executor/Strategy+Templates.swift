@@ -10,10 +10,14 @@ extension Strategy {
   /// splits `in` (row parallel, its partial sums are all-reduced by the next
   /// consumer); attention, element-wise operators and cross-entropy keep a split
   /// input split (`heads`, the axis's name, `vocab`); embeddings split `vocab`;
-  /// normalisations are replicated. Any choice that would not divide its
-  /// dimension falls back to replication on that axis.
+  /// normalisations are replicated. With `sequenceParallel`, normalisations,
+  /// residual additions and dropout outside the tensor-parallel regions split the
+  /// sequence instead (Megatron-LM's sequence parallelism: the re-layouts around
+  /// them become all-gathers and reduce-scatters). Any choice that would not
+  /// divide its dimension falls back to replication on that axis.
   public static func megatron(
-    _ graph: Graph, dataParallel: Int, tensorParallel: Int, stageCount: Int = 1
+    _ graph: Graph, dataParallel: Int, tensorParallel: Int, stageCount: Int = 1,
+    sequenceParallel: Bool = false
   ) -> Strategy {
     var extents: [Int] = []
     if dataParallel > 1 { extents.append(dataParallel) }
@@ -45,6 +49,12 @@ extension Strategy {
           tensorChoice = last.name
         }
       default: tensorChoice = nil
+      }
+      if sequenceParallel, tensorChoice == nil,
+        [.layerNorm, .rmsNorm, .add, .dropout].contains(step.op.kind),
+        dimensions.contains(where: { $0.name == "seq" })
+      {
+        tensorChoice = "seq"
       }
       var assignments = Array(repeating: String?.none, count: extents.count)
       if let dataAxis, dimensions.contains(where: { $0.name == "batch" }) {

@@ -143,3 +143,26 @@ import Testing
     }
   }
 }
+
+@Suite struct MegatronTemplateTests {
+  @Test(arguments: [false, true])
+  func megatronStrategyForAnyGraphMatchesOneWorker(sequenceParallel: Bool) throws {
+    let graph = try TestModels.transformer()
+    let reference = try StrategyExecutor.run(graph, strategy: .singleDevice)
+    let strategy = Strategy.megatron(
+      graph, dataParallel: 1, tensorParallel: 2, sequenceParallel: sequenceParallel)
+    #expect(strategy.configurations["layers/qkv"] == OpConfiguration(["out"]))
+    #expect(strategy.configurations["layers/proj"] == OpConfiguration(["in"]))
+    #expect(
+      strategy.configurations["layers/ln1"] == OpConfiguration([sequenceParallel ? "seq" : nil]))
+    let result = try StrategyExecutor.run(graph, strategy: strategy)
+    let comparison = NumericsComparison(candidate: result, reference: reference)
+    #expect(
+      comparison.matches(), "\(comparison.worstParameter): \(comparison.maxGradientRelativeError)")
+    let scatters = result.traces[0].events.contains {
+      if case .transfer(let kind, _, _, _, _, _) = $0 { return kind == "reduce-scatter" }
+      return false
+    }
+    #expect(scatters == sequenceParallel)
+  }
+}
