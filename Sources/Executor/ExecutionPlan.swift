@@ -46,6 +46,11 @@ struct ExecutionPlan: Sendable {
   let stageOfStep: [Int]
   /// For each value, the virtual stages other than its producer's that consume it, ascending.
   let remoteConsumers: [[Int]]
+  /// Per weight owner, the tied steps on other pipeline stages: each keeps a replica
+  /// of the weight (as Megatron-LM keeps the embedding on the first and last stage),
+  /// sends its gradient contribution to the owner and applies the owner's summed
+  /// gradient to its replica.
+  let remoteTies: [Int: [Int]]
 
   init(graph: Graph, strategy: Strategy) throws(ExecutorError) {
     let program = FlatProgram(graph)
@@ -123,13 +128,13 @@ struct ExecutionPlan: Sendable {
       }
     }
     remoteConsumers = consumers.map { $0.sorted() }
+    var remote: [Int: [Int]] = [:]
     for (index, plan) in plans.enumerated() {
       if let tie = plan.tie, stageOfStep[tie.owner] != stageOfStep[index] {
-        throw .unsupported(
-          "\(program.steps[index].name): a tied weight must be on its owner's pipeline stage (\(program.steps[tie.owner].name))"
-        )
+        remote[tie.owner, default: []].append(index)
       }
     }
+    remoteTies = remote
     if let lossProducer = program.values[loss].producer,
       virtualStageOfStep[lossProducer] != virtualStages - 1
     {

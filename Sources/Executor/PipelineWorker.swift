@@ -39,6 +39,9 @@ struct PipelineWorker {
   /// momentum), allocated when the worker starts and held for the whole step as a
   /// training loop would hold it: a ZeRO member keeps its chunk's share only.
   private let optimizerState: [Int: [DeviceTensor]]
+  /// For tied steps whose weight's owner is on another stage: the replica of that
+  /// weight and its optimizer state.
+  private let tiedReplicas: [Int: (weight: DeviceTensor, state: DeviceTensor?)]
 
   private var program: FlatProgram { plan.program }
   private var microBatches: Int { options.microBatches }
@@ -118,6 +121,25 @@ struct PipelineWorker {
       }
     }
     optimizerState = state
+    var replicas: [Int: (weight: DeviceTensor, state: DeviceTensor?)] = [:]
+    for index in mine {
+      guard let tie = plan.steps[index].tie, plan.stageOfStep[tie.owner] != view.stage,
+        let spec = plan.steps[tie.owner].specs.first
+      else { continue }
+      let block = ShardBlock(
+        tensorRank: spec.shape.count, splits: spec.splits, mesh: plan.mesh, device: view.localRank)
+      let weight = DeviceTensor(shape: block.localShape(spec.shape), allocator: worker.allocator)
+      let key = InitialValues.key(
+        plan.program.steps[tie.owner].name + "/" + spec.name, seed: options.seed)
+      InitialValues.fill(weight, shape: spec.shape, block: block) {
+        spec.offset + spec.scale * InitialValues.uniform(key: key, index: $0)
+      }
+      let rows = options.adam != nil ? 2 : options.sgd != nil ? 1 : 0
+      let state =
+        rows > 0 ? DeviceTensor(shape: [rows, weight.count], allocator: worker.allocator) : nil
+      replicas[index] = (weight, state)
+    }
+    tiedReplicas = replicas
   }
 
   /// The per-micro-batch state between a forward and its backward.
@@ -259,9 +281,13 @@ struct PipelineWorker {
   /// For a tied linear step, its owner's weight re-laid out as the step needs it.
   private func tiedView(_ index: Int) throws(ExecutorError) -> DeviceTensor? {
     guard let tie = plan.steps[index].tie else { return nil }
-    guard let owner = try runner(tie.owner).parameters.first else {
-      throw .invalidArgument(
-        "\(program.steps[index].name): the tied weight's owner is not on this stage")
+    let owner: DeviceTensor
+    if let replica = tiedReplicas[index] {
+      owner = replica.weight
+    } else if let own = try runner(tie.owner).parameters.first {
+      owner = own
+    } else {
+      throw .invalidArgument("\(program.steps[index].name): the tied weight's owner has no weight")
     }
     let weight = ShardedTensor(local: owner, layout: tie.ownerLayout, globalShape: tie.shape)
     return try engine.relayout(weight, to: tie.viewLayout).local
@@ -484,7 +510,11 @@ struct PipelineWorker {
         ShardedTensor(local: viewGradient, layout: layout, globalShape: tie.shape),
         to: tie.ownerLayout
       ).local
-      if let existing = tiedContributions[tie.owner] {
+      if tiedReplicas[index] != nil {
+        try worker.communicator.send(
+          UnsafeBufferPointer(resolved.storage), to: tieWorker(of: tie.owner),
+          tag: tieTag(index, returning: false))
+      } else if let existing = tiedContributions[tie.owner] {
         Vector.add(resolved.pointer, into: existing.pointer, count: existing.count)
       } else {
         tiedContributions[tie.owner] = resolved
@@ -498,6 +528,17 @@ struct PipelineWorker {
         let name = step.name + "/" + spec.name
         let gradient = gradients[j]
         let parameter = runner.parameters[j]
+        for tiedStep in j == 0 ? plan.remoteTies[index] ?? [] : [] {
+          let contribution = DeviceTensor(shape: parameter.shape, allocator: worker.allocator)
+          try worker.communicator.receive(
+            into: contribution.storage, from: tieWorker(of: tiedStep),
+            tag: tieTag(tiedStep, returning: false))
+          if let existing = tiedContributions[index] {
+            Vector.add(contribution.pointer, into: existing.pointer, count: existing.count)
+          } else {
+            tiedContributions[index] = contribution
+          }
+        }
         let tied = j == 0 ? tiedContributions[index] : nil
         if options.zeroStage1, let adam = options.adam, !spec.syncAxes.isEmpty {
           let group = view.group(alongAxes: spec.syncAxes)
@@ -543,6 +584,13 @@ struct PipelineWorker {
           }
           if let tied { Vector.add(tied.pointer, into: gradient.pointer, count: gradient.count) }
           output.gradients[name] = gradient.values
+          if options.adam != nil || options.sgd != nil {
+            for tiedStep in j == 0 ? plan.remoteTies[index] ?? [] : [] {
+              try worker.communicator.send(
+                UnsafeBufferPointer(gradient.storage), to: tieWorker(of: tiedStep),
+                tag: tieTag(tiedStep, returning: true))
+            }
+          }
           if let adam = options.adam {
             guard let moments = optimizerState[index]?[j], moments.count == 2 * gradient.count
             else {
@@ -567,6 +615,44 @@ struct PipelineWorker {
           }
         }
         if options.adam != nil || options.sgd != nil { output.parameters[name] = parameter.values }
+      }
+    }
+    try updateTiedReplicas()
+  }
+
+  /// The worker holding device `view.localRank` of `step`'s stage.
+  private func tieWorker(of step: Int) -> Int {
+    view.worker(stage: plan.stageOfStep[step], local: view.localRank)
+  }
+
+  /// Point-to-point tags of tied-weight exchanges (negative: apart from activation tags).
+  private func tieTag(_ tiedStep: Int, returning: Bool) -> Int {
+    -(1 + 2 * tiedStep + (returning ? 1 : 0))
+  }
+
+  /// Applies the owner's summed gradient to each tied-weight replica, with the same
+  /// optimizer step, so replica and owner stay equal.
+  private func updateTiedReplicas() throws(ExecutorError) {
+    for (index, replica) in tiedReplicas.sorted(by: { $0.key < $1.key }) {
+      guard let tie = plan.steps[index].tie, let state = replica.state else { continue }
+      let gradient = DeviceTensor(shape: replica.weight.shape, allocator: worker.allocator)
+      try worker.communicator.receive(
+        into: gradient.storage, from: tieWorker(of: tie.owner), tag: tieTag(index, returning: true))
+      let count = gradient.count
+      if let adam = options.adam {
+        worker.trace.timed("adam") {
+          OptimizerKernels.adamStep(
+            parameters: replica.weight.pointer, gradients: gradient.pointer, m: state.pointer,
+            v: state.pointer + count,
+            count: count, step: 1, configuration: adam)
+        }
+      } else if let sgd = options.sgd {
+        worker.trace.timed("sgd") {
+          OptimizerKernels.sgdMomentumStep(
+            parameters: replica.weight.pointer, gradients: gradient.pointer,
+            momentum: state.pointer, count: count,
+            learningRate: sgd.learningRate, mu: sgd.momentum)
+        }
       }
     }
   }

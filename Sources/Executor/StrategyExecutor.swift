@@ -39,6 +39,10 @@ public enum StrategyExecutor {
     guard options.microBatches >= 1 else {
       throw ExecutorError.unsupported("micro-batches must be at least 1")
     }
+    if !plan.remoteTies.isEmpty, options.zeroStage >= 1 {
+      throw ExecutorError.unsupported(
+        "a weight tied across pipeline stages cannot be ZeRO-sharded yet")
+    }
     if options.zeroStage >= 3, options.adam == nil {
       throw ExecutorError.unsupported("ZeRO-3 needs an Adam step (options.adam)")
     }

@@ -1,3 +1,4 @@
+import TensorOptCost
 import TensorOptGraph
 import Testing
 
@@ -57,10 +58,35 @@ import Testing
     )
   }
 
-  @Test func aTieAcrossPipelineStagesIsRefused() throws {
-    let graph = try TestModels.transformer(tiedHead: true)
+  @Test func aTieAcrossPipelineStagesKeepsAReplicaAndMatchesOneWorker() throws {
+    var options = ExecutionOptions()
+    var adam = AdamConfiguration()
+    adam.epsilon = 1e-4
+    options.adam = adam
+    let reference = try StrategyExecutor.run(
+      try TestModels.transformer(batch: 4, tiedHead: true), strategy: .singleDevice,
+      options: options)
+    options.microBatches = 2
+    options.schedule = .oneForwardOneBackward
+    let strategy = Strategy(
+      mesh: DeviceMesh([2]), configurations: ["head": c("out"), "loss": c("vocab")], stageCount: 2)
+    let result = try StrategyExecutor.run(
+      try TestModels.transformer(batch: 2, tiedHead: true), strategy: strategy, options: options)
+    let comparison = NumericsComparison(candidate: result, reference: reference)
+    #expect(
+      comparison.matches(),
+      "\(comparison.worstParameter): \(comparison.maxGradientRelativeError), parameters \(comparison.maxParameterRelativeError)"
+    )
+  }
+
+  @Test func aTieAcrossPipelineStagesUnderZeroIsRefused() throws {
+    var options = ExecutionOptions()
+    options.adam = AdamConfiguration()
+    options.zeroStage = 1
     #expect(throws: ExecutorError.self) {
-      try StrategyExecutor.run(graph, strategy: Strategy(mesh: DeviceMesh([1]), stageCount: 2))
+      try StrategyExecutor.run(
+        try TestModels.transformer(tiedHead: true),
+        strategy: Strategy(mesh: DeviceMesh([1]), stageCount: 2), options: options)
     }
   }
 }
