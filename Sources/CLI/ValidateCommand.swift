@@ -124,7 +124,7 @@ struct ValidateCommand: ParsableCommand {
       options.zeroStage = zero
       // The executor's graph holds one micro-batch of every data-parallel replica.
       let graph = try model.graph(batchSize: micro * dataParallel, sequenceLength: seq)
-      var strategy = Strategy.megatron(
+      var strategy = ExecutionStrategy.megatron(
         graph, dataParallel: dataParallel, tensorParallel: tp, stageCount: pp,
         sequenceParallel: sequenceParallel)
       strategy.chunksPerStage = interleave

@@ -52,7 +52,7 @@ struct ExecutionPlan: Sendable {
   /// gradient to its replica.
   let remoteTies: [Int: [Int]]
 
-  init(graph: Graph, strategy: Strategy) throws(ExecutorError) {
+  init(graph: Graph, strategy: ExecutionStrategy) throws(ExecutorError) {
     let program = FlatProgram(graph)
     self.program = program
     mesh = strategy.mesh

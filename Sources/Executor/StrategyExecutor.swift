@@ -17,7 +17,7 @@ public struct ExecutionResult: Sendable {
   /// Wall seconds of the whole run on this machine.
   public var wallSeconds: Double
   /// The strategy that ran.
-  public var strategy: Strategy
+  public var strategy: ExecutionStrategy
   /// The options it ran with.
   public var options: ExecutionOptions
 }
@@ -31,7 +31,7 @@ public enum StrategyExecutor {
   ///   a configuration is invalid or an operator is not implemented; a worker's
   ///   error (or a timeout naming the waiting worker) when the run fails.
   public static func run(
-    _ graph: Graph, strategy: Strategy, options: ExecutionOptions = ExecutionOptions()
+    _ graph: Graph, strategy: ExecutionStrategy, options: ExecutionOptions = ExecutionOptions()
   ) throws
     -> ExecutionResult
   {

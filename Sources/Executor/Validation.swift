@@ -74,7 +74,7 @@ public enum Validator {
   /// - Parameter repetitions: timed runs of the step; the reported times are the
   ///   fastest (numerics are checked on the first).
   public static func validate(
-    _ model: Model, microBatchSize: Int, sequenceLength: Int?, strategy: Strategy,
+    _ model: Model, microBatchSize: Int, sequenceLength: Int?, strategy: ExecutionStrategy,
     options: ExecutionOptions,
     repetitions: Int = 1, predictedTime: Double? = nil, predictedMemory: Double? = nil,
     label: String

@@ -114,7 +114,7 @@ enum TestCNN {
     var configurations: [String: OpConfiguration] = [:]
     for (name, dimension) in assignments { configurations[name] = c(dimension) }
     let result = try StrategyExecutor.run(
-      graph, strategy: Strategy(mesh: DeviceMesh([2]), configurations: configurations))
+      graph, strategy: ExecutionStrategy(mesh: DeviceMesh([2]), configurations: configurations))
     let comparison = NumericsComparison(candidate: result, reference: reference)
     #expect(
       comparison.matches(),
@@ -133,7 +133,7 @@ enum TestCNN {
       "loss": c("batch", "vocab"),
     ]
     let result = try StrategyExecutor.run(
-      graph, strategy: Strategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
+      graph, strategy: ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
     let comparison = NumericsComparison(candidate: result, reference: reference)
     #expect(
       comparison.matches(),
@@ -145,7 +145,7 @@ enum TestCNN {
     #expect(throws: ExecutorError.self) {
       try StrategyExecutor.run(
         try TestCNN.graph(),
-        strategy: Strategy(mesh: DeviceMesh([2]), configurations: ["conv1": c("height")]))
+        strategy: ExecutionStrategy(mesh: DeviceMesh([2]), configurations: ["conv1": c("height")]))
     }
   }
 }

@@ -26,7 +26,7 @@ import Testing
   }
 
   private func run(
-    microBatch: Int, _ strategy: Strategy, microBatches: Int, schedule: PipelineSchedule = .gpipe,
+    microBatch: Int, _ strategy: ExecutionStrategy, microBatches: Int, schedule: PipelineSchedule = .gpipe,
     recomputation: Recomputation = .none, adam: AdamConfiguration? = nil, zero: Bool = false
   ) throws -> ExecutionResult {
     var options = ExecutionOptions()
@@ -46,7 +46,7 @@ import Testing
 
   @Test(arguments: PipelineSchedule.allCases)
   func twoStagePipelineMatchesTheSingleWorkerRun(schedule: PipelineSchedule) throws {
-    let strategy = Strategy(mesh: DeviceMesh([1]), stageCount: 2)
+    let strategy = ExecutionStrategy(mesh: DeviceMesh([1]), stageCount: 2)
     expectMatch(
       try run(microBatch: 1, strategy, microBatches: 4, schedule: schedule), try reference(batch: 4)
     )
@@ -61,7 +61,7 @@ import Testing
       "layers/act": OpConfiguration(["batch"]), "layers/fc2": OpConfiguration(["batch"]),
       "loss": OpConfiguration(["vocab"]),
     ]
-    let strategy = Strategy(
+    let strategy = ExecutionStrategy(
       mesh: DeviceMesh([2]), configurations: configurations, stageCount: 3, stageStarts: [4, 15])
     expectMatch(
       try run(microBatch: 2, strategy, microBatches: 2, schedule: schedule), try reference(batch: 4)
@@ -69,7 +69,7 @@ import Testing
   }
 
   @Test func oneFOneBHoldsFewerActivationsThanGPipeOnTheFirstStage() throws {
-    let strategy = Strategy(mesh: DeviceMesh([1]), stageCount: 2)
+    let strategy = ExecutionStrategy(mesh: DeviceMesh([1]), stageCount: 2)
     let gpipe = try run(microBatch: 1, strategy, microBatches: 6, schedule: .gpipe)
     let interleaved = try run(
       microBatch: 1, strategy, microBatches: 6, schedule: .oneForwardOneBackward)
@@ -78,7 +78,7 @@ import Testing
 
   @Test(arguments: [Recomputation.selective, .full])
   func recomputationMatchesAndLowersThePeak(recomputation: Recomputation) throws {
-    let strategy = Strategy(
+    let strategy = ExecutionStrategy(
       mesh: DeviceMesh([2]), configurations: ["layers/attn": OpConfiguration(["heads"])])
     let kept = try run(microBatch: 4, strategy, microBatches: 1)
     let recomputed = try run(microBatch: 4, strategy, microBatches: 1, recomputation: recomputation)
@@ -108,7 +108,7 @@ import Testing
     {
       configurations[name] = OpConfiguration(["batch"])
     }
-    let strategy = Strategy(mesh: DeviceMesh([4]), configurations: configurations)
+    let strategy = ExecutionStrategy(mesh: DeviceMesh([4]), configurations: configurations)
     let reference = try reference(batch: 4, adam: adam)
     let zero = try run(microBatch: 4, strategy, microBatches: 1, adam: adam, zero: true)
     let plain = try run(microBatch: 4, strategy, microBatches: 1, adam: adam, zero: false)
@@ -125,7 +125,7 @@ import Testing
 }
 
 @Suite struct InterleavedPipelineTests {
-  private func run(_ strategy: Strategy, microBatches: Int, schedule: PipelineSchedule) throws
+  private func run(_ strategy: ExecutionStrategy, microBatches: Int, schedule: PipelineSchedule) throws
     -> ExecutionResult
   {
     var options = ExecutionOptions()
@@ -146,7 +146,7 @@ import Testing
   ) throws {
     let reference = try StrategyExecutor.run(
       try TestModels.transformer(batch: 4), strategy: .singleDevice)
-    let strategy = Strategy(
+    let strategy = ExecutionStrategy(
       mesh: DeviceMesh([2]),
       configurations: [
         "layers/fc1": OpConfiguration(["out"]), "layers/fc2": OpConfiguration(["in"]),
@@ -168,7 +168,7 @@ import Testing
   }
 
   @Test func interleavingRefusesMicroBatchesNotDivisibleByTheStages() {
-    let strategy = Strategy(mesh: DeviceMesh([1]), stageCount: 2, chunksPerStage: 2)
+    let strategy = ExecutionStrategy(mesh: DeviceMesh([1]), stageCount: 2, chunksPerStage: 2)
     #expect(throws: ExecutorError.self) {
       _ = try self.run(strategy, microBatches: 1, schedule: .oneForwardOneBackward)
     }
@@ -188,7 +188,7 @@ import Testing
     var options = ExecutionOptions()
     options.adam = adam
     let reference = try StrategyExecutor.run(graph, strategy: .singleDevice, options: options)
-    let strategy = Strategy(mesh: DeviceMesh([4]), configurations: configurations)
+    let strategy = ExecutionStrategy(mesh: DeviceMesh([4]), configurations: configurations)
     options.zeroStage = 1
     let one = try StrategyExecutor.run(graph, strategy: strategy, options: options)
     options.zeroStage = 2
@@ -215,7 +215,7 @@ import Testing
     options.sgd = SGDConfiguration()
     let graph = try TestModels.transformer()
     let reference = try StrategyExecutor.run(graph, strategy: .singleDevice, options: options)
-    let strategy = Strategy.megatron(graph, dataParallel: 2, tensorParallel: 2)
+    let strategy = ExecutionStrategy.megatron(graph, dataParallel: 2, tensorParallel: 2)
     let result = try StrategyExecutor.run(graph, strategy: strategy, options: options)
     let comparison = NumericsComparison(candidate: result, reference: reference)
     #expect(!result.parameters.isEmpty)
@@ -235,7 +235,7 @@ import Testing
     var options = ExecutionOptions()
     options.adam = adam
     let reference = try StrategyExecutor.run(graph, strategy: .singleDevice, options: options)
-    let strategy = Strategy.megatron(graph, dataParallel: 2, tensorParallel: 2)
+    let strategy = ExecutionStrategy.megatron(graph, dataParallel: 2, tensorParallel: 2)
     options.zeroStage = 2
     let two = try StrategyExecutor.run(graph, strategy: strategy, options: options)
     options.zeroStage = 3

@@ -14,7 +14,7 @@ import Testing
   }
 
   @discardableResult
-  private func check(_ graph: Graph, _ strategy: Strategy, expecting kinds: Set<String> = []) throws
+  private func check(_ graph: Graph, _ strategy: ExecutionStrategy, expecting kinds: Set<String> = []) throws
     -> ExecutionResult
   {
     let reference = try StrategyExecutor.run(graph, strategy: .singleDevice)
@@ -44,7 +44,7 @@ import Testing
     let batch = c("batch")
     try check(
       graph,
-      Strategy(
+      ExecutionStrategy(
         mesh: DeviceMesh([2]),
         configurations: ["fc1": batch, "act": batch, "fc2": batch, "head": batch, "loss": batch]),
       expecting: ["all-reduce"])
@@ -54,7 +54,7 @@ import Testing
     let graph = try TestModels.mlp()
     try check(
       graph,
-      Strategy(
+      ExecutionStrategy(
         mesh: DeviceMesh([2]),
         configurations: [
           "fc1": c("out"), "act": c("ffn"), "fc2": c("in"), "head": c("out"), "loss": c("vocab"),
@@ -70,7 +70,7 @@ import Testing
       }
     var configurations: [String: OpConfiguration] = [:]
     for name in names { configurations[name] = c("batch") }
-    try check(graph, Strategy(mesh: DeviceMesh([4]), configurations: configurations))
+    try check(graph, ExecutionStrategy(mesh: DeviceMesh([4]), configurations: configurations))
   }
 
   @Test func megatronTensorParallelTransformerMatchesTheSingleWorkerRun() throws {
@@ -80,7 +80,7 @@ import Testing
       "layers/fc1": c("out"), "layers/act": c("ffn"), "layers/fc2": c("in"), "head": c("out"),
       "loss": c("vocab"),
     ]
-    try check(graph, Strategy(mesh: DeviceMesh([2]), configurations: configurations))
+    try check(graph, ExecutionStrategy(mesh: DeviceMesh([2]), configurations: configurations))
   }
 
   @Test func mixedNonUniformStrategyOnATwoByTwoMeshMatchesTheSingleWorkerRun() throws {
@@ -102,7 +102,7 @@ import Testing
       "loss": c("vocab", "seq"),
     ]
     let result = try check(
-      graph, Strategy(mesh: DeviceMesh([2, 2]), configurations: configurations),
+      graph, ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations),
       expecting: ["all-reduce", "all-gather", "all-to-all", "reduce-scatter"])
     let single = try StrategyExecutor.run(graph, strategy: .singleDevice)
     #expect(result.peakBytes.allSatisfy { $0 < single.peakBytes[0] })
@@ -112,7 +112,7 @@ import Testing
     let graph = try TestModels.mlp()
     #expect(throws: ExecutorError.self) {
       try StrategyExecutor.run(
-        graph, strategy: Strategy(mesh: DeviceMesh([3]), configurations: ["fc1": c("batch")]))
+        graph, strategy: ExecutionStrategy(mesh: DeviceMesh([3]), configurations: ["fc1": c("batch")]))
     }
   }
 }
@@ -131,7 +131,7 @@ import Testing
 
   @Test func theEstimateBoundsTheMeasuredPeak() throws {
     let graph = try TestModels.transformer()
-    let strategy = Strategy(
+    let strategy = ExecutionStrategy(
       mesh: DeviceMesh([2]), configurations: ["layers/fc1": OpConfiguration(["out"])])
     let plan = try ExecutionPlan(graph: graph, strategy: strategy)
     let result = try StrategyExecutor.run(graph, strategy: strategy)
@@ -149,7 +149,7 @@ import Testing
   func megatronStrategyForAnyGraphMatchesOneWorker(sequenceParallel: Bool) throws {
     let graph = try TestModels.transformer()
     let reference = try StrategyExecutor.run(graph, strategy: .singleDevice)
-    let strategy = Strategy.megatron(
+    let strategy = ExecutionStrategy.megatron(
       graph, dataParallel: 1, tensorParallel: 2, sequenceParallel: sequenceParallel)
     #expect(strategy.configurations["layers/qkv"] == OpConfiguration(["out"]))
     #expect(strategy.configurations["layers/proj"] == OpConfiguration(["in"]))

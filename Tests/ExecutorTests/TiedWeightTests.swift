@@ -29,7 +29,7 @@ import Testing
     var configurations: [String: OpConfiguration] = [:]
     for (name, dimension) in assignments { configurations[name] = c(dimension) }
     let result = try StrategyExecutor.run(
-      graph, strategy: Strategy(mesh: DeviceMesh([2]), configurations: configurations))
+      graph, strategy: ExecutionStrategy(mesh: DeviceMesh([2]), configurations: configurations))
     let comparison = NumericsComparison(candidate: result, reference: reference)
     #expect(
       comparison.matches(),
@@ -49,7 +49,7 @@ import Testing
       "embed": c("batch", "out"), "head": c("batch", "out"), "loss": c("batch", "vocab"),
     ]
     let result = try StrategyExecutor.run(
-      graph, strategy: Strategy(mesh: DeviceMesh([2, 2]), configurations: configurations),
+      graph, strategy: ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations),
       options: options)
     let comparison = NumericsComparison(candidate: result, reference: reference)
     #expect(
@@ -68,7 +68,7 @@ import Testing
       options: options)
     options.microBatches = 2
     options.schedule = .oneForwardOneBackward
-    let strategy = Strategy(
+    let strategy = ExecutionStrategy(
       mesh: DeviceMesh([2]), configurations: ["head": c("out"), "loss": c("vocab")], stageCount: 2)
     let result = try StrategyExecutor.run(
       try TestModels.transformer(batch: 2, tiedHead: true), strategy: strategy, options: options)
@@ -86,7 +86,7 @@ import Testing
     #expect(throws: ExecutorError.self) {
       try StrategyExecutor.run(
         try TestModels.transformer(tiedHead: true),
-        strategy: Strategy(mesh: DeviceMesh([1]), stageCount: 2), options: options)
+        strategy: ExecutionStrategy(mesh: DeviceMesh([1]), stageCount: 2), options: options)
     }
   }
 }

@@ -52,7 +52,7 @@ import Testing
     let graph = try TestModels.transformer()
     let result = try StrategyExecutor.run(
       graph,
-      strategy: Strategy(
+      strategy: ExecutionStrategy(
         mesh: DeviceMesh([2]), configurations: ["layers/fc1": OpConfiguration(["out"])]))
     let replay = try TraceReplay(traces: result.traces)
     let busiest = zip(replay.computeSeconds, replay.transferSeconds).map { $0 + $1 }.max() ?? 0
@@ -90,7 +90,7 @@ import Testing
     }
     let result = try StrategyExecutor.run(
       try TestModels.mlp(),
-      strategy: Strategy(mesh: DeviceMesh([2]), configurations: configurations))
+      strategy: ExecutionStrategy(mesh: DeviceMesh([2]), configurations: configurations))
     let overlapped = result.traces[0].events.filter {
       if case .overlappedTransfer = $0 { return true }
       return false

@@ -13,7 +13,7 @@ import Testing
   }
 
   private func expectMatch(
-    _ graph: Graph, _ strategy: Strategy, options: ExecutionOptions = ExecutionOptions()
+    _ graph: Graph, _ strategy: ExecutionStrategy, options: ExecutionOptions = ExecutionOptions()
   ) throws {
     let reference = try StrategyExecutor.run(graph, strategy: .singleDevice)
     let result = try StrategyExecutor.run(graph, strategy: strategy, options: options)
@@ -35,7 +35,7 @@ import Testing
     }
     configurations["relu2"] = OpConfiguration(["batch", nil])
     configurations["loss"] = OpConfiguration(["batch", "vocab"])
-    try expectMatch(graph, Strategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
+    try expectMatch(graph, ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
   }
 
   @Test func gptMiniUnderMegatronTimesDataParallelMatchesOneWorker() throws {
@@ -53,7 +53,7 @@ import Testing
       "ln_f": OpConfiguration([b, nil]), "lm_head": OpConfiguration([b, "out"]),
       "loss": OpConfiguration([b, "vocab"]),
     ]
-    try expectMatch(graph, Strategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
+    try expectMatch(graph, ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
   }
 
   @Test func gptMiniPipelinedWithOneFOneBMatchesOneWorker() throws {
@@ -66,7 +66,7 @@ import Testing
     options.recomputation = .full
     let result = try StrategyExecutor.run(
       try model.graph(batchSize: 1, sequenceLength: 8),
-      strategy: Strategy(mesh: DeviceMesh([1]), stageCount: 2),
+      strategy: ExecutionStrategy(mesh: DeviceMesh([1]), stageCount: 2),
       options: options)
     let comparison = NumericsComparison(candidate: result, reference: reference)
     #expect(

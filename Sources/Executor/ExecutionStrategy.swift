@@ -8,7 +8,7 @@ import TensorOptGraph
 /// `"block/node"` and every repetition of the block uses that configuration.
 /// Operators without an entry are replicated. Stage `s` owns devices
 /// `s·mesh.deviceCount ..< (s+1)·mesh.deviceCount`.
-public struct Strategy: Sendable, Hashable {
+public struct ExecutionStrategy: Sendable, Hashable {
   /// The devices of one stage and their arrangement.
   public var mesh: DeviceMesh
   /// Per operator, its configuration.
@@ -40,7 +40,7 @@ public struct Strategy: Sendable, Hashable {
   public var deviceCount: Int { stageCount * mesh.deviceCount }
 
   /// One device, every operator replicated: the numerics reference.
-  public static let singleDevice = Strategy(mesh: DeviceMesh([1]))
+  public static let singleDevice = ExecutionStrategy(mesh: DeviceMesh([1]))
 }
 
 /// Options of an executor run.

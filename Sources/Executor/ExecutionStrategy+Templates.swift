@@ -1,6 +1,6 @@
 import TensorOptGraph
 
-extension Strategy {
+extension ExecutionStrategy {
   /// A data × tensor parallel strategy for any graph, Megatron-LM style, on a
   /// `[dataParallel, tensorParallel]` mesh (axes of extent 1 are dropped).
   ///
@@ -18,7 +18,7 @@ extension Strategy {
   public static func megatron(
     _ graph: Graph, dataParallel: Int, tensorParallel: Int, stageCount: Int = 1,
     sequenceParallel: Bool = false
-  ) -> Strategy {
+  ) -> ExecutionStrategy {
     var extents: [Int] = []
     if dataParallel > 1 { extents.append(dataParallel) }
     if tensorParallel > 1 { extents.append(tensorParallel) }
@@ -74,6 +74,6 @@ extension Strategy {
           placement.output.splitAxis[$0] == program.values[step.output].shape.count - 1
         } ?? false
     }
-    return Strategy(mesh: mesh, configurations: configurations, stageCount: stageCount)
+    return ExecutionStrategy(mesh: mesh, configurations: configurations, stageCount: stageCount)
   }
 }
