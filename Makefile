@@ -62,7 +62,7 @@ fuzz-build:
 	@$(MAKE) --no-print-directory $(addprefix fuzz-link-,$(FUZZ_TARGETS))
 
 fuzz-link-%:
-	$(SWIFTC) -O $(FUZZ_SANITIZE) -parse-as-library -use-ld=lld -I $(FUZZ_BUILD)/release/Modules \
+	$(SWIFTC) -O $(FUZZ_SANITIZE) -parse-as-library -enable-experimental-feature Extern -use-ld=lld -I $(FUZZ_BUILD)/release/Modules \
 	  Fuzz/Support/*.swift Fuzz/$*.swift $(FUZZ_OBJECTS) $$(pkg-config --libs openblas) \
 	  -o $(FUZZ_BUILD)/fuzz-$*
 

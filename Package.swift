@@ -49,5 +49,7 @@ let package = Package(
     .testTarget(name: "SearchTests", dependencies: ["TensorOptSearch", "TensorOptImport"]),
     .testTarget(name: "ExecutorTests", dependencies: ["TensorOptExecutor"]),
     .testTarget(name: "CLITests", dependencies: ["tensoropt"]),
+    // Replays Tests/FuzzCorpus in process and through the binary (docs/fuzzing.md).
+    .testTarget(name: "FuzzReplayTests", dependencies: ["TensorOptImport", "tensoropt"]),
   ]
 )
