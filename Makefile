@@ -50,7 +50,7 @@ clean:
 FUZZ_TARGETS := model-json hf-config
 FUZZ_BUILD   := .build-fuzz
 FUZZ_TIME    ?= 300
-FUZZ_FLAGS   ?= -jobs=1 -workers=1 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=16384
+FUZZ_FLAGS   ?= -jobs=1 -workers=1 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=8192
 FUZZ_SEEDS_model-json := Models
 FUZZ_SANITIZE := -sanitize=fuzzer,address
 SWIFTC       ?= swiftc

@@ -1,4 +1,5 @@
 import Foundation
+import TensorOptGraph
 import TensorOptImport
 
 /// How the corpus of one fuzz target (`Tests/FuzzCorpus/NAME/`, fuzzed by
