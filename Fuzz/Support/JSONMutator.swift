@@ -72,22 +72,23 @@ enum JSONMutator {
       }
       node = .object(members)
     default:
-      node = [.null, .bool(random.next(2) == 0), .number(0.5), .integer(1), .array([])][
-        random.next(5)]
+      node =
+        [.null, .bool(random.next(2) == 0), .number(0.5), .integer(1), .array([])][
+          random.next(5)]
     }
   }
 
   private static func byteMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int)
     -> Int
   {
-    LLVMFuzzerMutate(data, size, maxSize)
+    libFuzzerMutate(data, size, maxSize)
   }
 }
 
 /// libFuzzer's own byte mutator (declared through the `Extern` feature: Swift
 /// has no other way to declare a C function without a header).
 @_extern(c, "LLVMFuzzerMutate")
-func LLVMFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
+func libFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
 
 /// A JSON value keeping object member order and integer exactness.
 enum Node: Decodable {

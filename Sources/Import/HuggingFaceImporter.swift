@@ -65,7 +65,8 @@ public enum HuggingFaceImporter {
       }
       let headDim = try config.optionalPositiveInt("head_dim") ?? hidden / heads
       // kv_heads divides heads, so heads + 2 · kv_heads <= 3 · heads.
-      _ = try width(config, "head_dim", "the q/k/v width 3 × num_attention_heads × head_dim", 3, heads, headDim)
+      _ = try width(
+        config, "head_dim", "the q/k/v width 3 × num_attention_heads × head_dim", 3, heads, headDim)
       let shape = TransformerTemplates.LlamaShape(
         hidden: hidden, layers: try config.positiveInt("num_hidden_layers"), heads: heads,
         kvHeads: kvHeads,

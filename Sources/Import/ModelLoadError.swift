@@ -41,7 +41,9 @@ public struct ModelLoadError: Error, Hashable, Sendable, CustomStringConvertible
       clipped.append(contentsOf: scalars.suffix(half))
       scalars = clipped
     }
-    let breaks: Set<Unicode.Scalar> = ["\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}"]
+    let breaks: Set<Unicode.Scalar> = [
+      "\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}",
+    ]
     return String(String.UnicodeScalarView(scalars.map { breaks.contains($0) ? " " : $0 }))
   }
 

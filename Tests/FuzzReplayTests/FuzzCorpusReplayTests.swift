@@ -22,7 +22,8 @@ struct FuzzCorpusReplayTests {
     }
   }
 
-  @Test("in process, every input loads or throws one one-line ModelLoadError",
+  @Test(
+    "in process, every input loads or throws one one-line ModelLoadError",
     arguments: ReplayTarget.all.map(\.name))
   func inProcess(_ name: String) throws {
     let target = try #require(ReplayTarget.all.first { $0.name == name })
@@ -39,7 +40,8 @@ struct FuzzCorpusReplayTests {
     }
   }
 
-  @Test("tensoropt exits 0, or 2 with one stderr line, within the time limit",
+  @Test(
+    "tensoropt exits 0, or 2 with one stderr line, within the time limit",
     arguments: ReplayTarget.all.map(\.name))
   func throughTheCommandLine(_ name: String) throws {
     let target = try #require(ReplayTarget.all.first { $0.name == name })

@@ -96,7 +96,8 @@ struct ImportLimitsTests {
       } else {
         ops = (0..<fanOut).map { index in
           let input = index == 0 ? "h" : "a\(index - 1)"
-          return #"{"name": "a\#(index)", "block": "b\#(level + 1)", "repeat": \#(count), "inputs": ["\#(input)"]}"#
+          return
+            #"{"name": "a\#(index)", "block": "b\#(level + 1)", "repeat": \#(count), "inputs": ["\#(input)"]}"#
         }.joined(separator: ", ")
       }
       let last = level == depth - 1 ? "a0" : "a\(fanOut - 1)"
@@ -149,9 +150,11 @@ struct ImportLimitsTests {
     #expect(throws: ModelLoadError.self) { try model.graph(batchSize: Int.max) }
   }
 
-  @Test("integers beyond 64 bits and beyond Double are rejected as such", arguments: [
-    "99999999999999999999999", "1e400", "-9223372036854775809",
-  ])
+  @Test(
+    "integers beyond 64 bits and beyond Double are rejected as such",
+    arguments: [
+      "99999999999999999999999", "1e400", "-9223372036854775809",
+    ])
   func hugeNumber(_ number: String) throws {
     let e = try error(TestSupport.small(replacing: "\"hidden\": 64", with: "\"hidden\": \(number)"))
     #expect(!e.description.contains("\n"))
@@ -159,7 +162,8 @@ struct ImportLimitsTests {
 
   @Test("JSON nested 100,000 deep is an error naming the depth, not a stack overflow")
   func deepJSON() throws {
-    let json = "{\"format\": " + String(repeating: "[", count: 100_000)
+    let json =
+      "{\"format\": " + String(repeating: "[", count: 100_000)
       + String(repeating: "]", count: 100_000) + "}"
     let e = try error(json)
     #expect(e.message == "line 1, column 75: arrays and objects nest more than 64 deep")
@@ -168,7 +172,8 @@ struct ImportLimitsTests {
   @Test("JSON nested 400 deep is rejected before decoding (which is quadratic in depth)")
   func quadraticDepth() throws {
     // Fuzzing found 14 KB configurations nested a few hundred deep that took seconds.
-    let json = "{\"model_type\": \"gpt2\", \"n_layer\": "
+    let json =
+      "{\"model_type\": \"gpt2\", \"n_layer\": "
       + String(repeating: "{\"a\": ", count: 400) + "1" + String(repeating: "}", count: 400) + "}"
     let e = try error(json, file: "config.json")
     #expect(e.file == "config.json")
