@@ -21,7 +21,8 @@ struct ReplayTarget: Sendable {
     ReplayTarget(
       name: "hf-config",
       load: { try inspect(HuggingFaceImporter.model(from: $0, file: "config.json")) },
-      arguments: { ["inspect", $0, "--format", "json"] }),
+      // The table and the operator listing, so the replay covers both output paths.
+      arguments: { ["inspect", $0, "--ops"] }),
   ]
 
   /// What `tensoropt inspect --format json` does with a loaded model.
@@ -39,6 +40,20 @@ struct ReplayTarget: Sendable {
   static func corpusNames() throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: corpusRoot.path)
       .filter { !$0.hasPrefix(".") }.sorted()
+  }
+
+  /// At most `limit` inputs: every hand-named one (`seed-…`, `regression-…`) and
+  /// an evenly spaced sample of the merged ones (named by hash), so that
+  /// starting a process per input stays within seconds however large the
+  /// corpus grows. The in-process replay takes them all.
+  func sampledInputs(limit: Int) throws -> [URL] {
+    let all = try inputs()
+    let named = all.filter { $0.lastPathComponent.contains("-") }
+    let hashed = all.filter { !$0.lastPathComponent.contains("-") }
+    let room = max(limit - named.count, 0)
+    guard hashed.count > room else { return named + hashed }
+    let stride = Double(hashed.count) / Double(max(room, 1))
+    return named + (0..<room).map { hashed[Int(Double($0) * stride)] }
   }
 
   /// The files of this target's corpus, sorted by name.
