@@ -88,5 +88,5 @@ fuzz-merge:
 	@du -sh Tests/FuzzCorpus
 
 fuzz-merge-%:
-	SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/fuzz-$* -merge=1 -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+	SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/fuzz-$* -merge=1 -max_len=2048 -timeout=10 -rss_limit_mb=2048 \
 	  Tests/FuzzCorpus/$* $(FUZZ_BUILD)/corpus/$*
