@@ -3,12 +3,13 @@ SWIFT     ?= swift
 BIN       := .build/release/tensoropt
 DEBS      := libopenblas-dev pkg-config
 
-.PHONY: help deps build test run bench format clean fuzz-build fuzz fuzz-merge
+.PHONY: help deps build test tsan run bench format clean fuzz-build fuzz fuzz-merge
 
 help:
 	@echo "make deps   install system packages (libopenblas-dev) when missing"
 	@echo "make build  release build; binary at $(BIN)"
 	@echo "make test   run the test suite (debug build)"
+	@echo "make tsan   the executor's and the search's tests under ThreadSanitizer (.build-tsan)"
 	@echo "make run    the main job on the embedded default model"
 	@echo "make bench  benchmarks (release build)"
 	@echo "make fuzz   build the libFuzzer targets and run each for FUZZ_TIME seconds (docs/fuzzing.md)"
@@ -32,22 +33,41 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 
+# ThreadSanitizer: the tests of the code that runs threads (the executor's workers and
+# collectives, the parallel search), in a build directory of its own.
+TSAN_BUILD  := .build-tsan
+TSAN_FILTER ?= ExecutorTests|SearchTests
+tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --build-path $(TSAN_BUILD)
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build \
+	  --sanitize=thread --build-path $(TSAN_BUILD) --filter '$(TSAN_FILTER)'
+
 run: build
 	$(BIN) inspect gpt2
 
-bench: build
-	@echo "benchmarks: not yet written (see issue 8)"
+# The benchmark suite (Benchmarks/, its own package on ordo-one/package-benchmark; release
+# build): one table on stdout, the result file $(BENCH_RESULTS)/latest.json. Compare two
+# runs with `python3 scripts/bench_table.py --compare OLD.json NEW.json`; the figures of
+# docs/performance.md are in $(BENCH_RESULTS)/baseline.json. BENCH_FLAGS=--filter REGEX
+# runs a subset.
+BENCH_RESULTS := Benchmarks/results
+BENCH_FLAGS   ?=
+bench: deps
+	rm -rf $(BENCH_RESULTS)/samples && mkdir -p $(BENCH_RESULTS)/samples
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory \
+	  benchmark --format histogramSamples --path $(CURDIR)/$(BENCH_RESULTS)/samples --no-progress $(BENCH_FLAGS)
+	python3 scripts/bench_table.py $(BENCH_RESULTS)/samples $(BENCH_RESULTS)/latest.json
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz .build-tsan Benchmarks/.build
 
 # --- Fuzzing (docs/fuzzing.md); not part of `make test`, which only replays Tests/FuzzCorpus. ---
 # A target NAME is Fuzz/NAME.swift (defining LLVMFuzzerTestOneInput); its corpus is
 # Tests/FuzzCorpus/NAME/, its optional dictionary Fuzz/Dictionaries/NAME.dict.
-FUZZ_TARGETS := model-json hf-config
+FUZZ_TARGETS := model-json hf-config cluster-file
 FUZZ_BUILD   := .build-fuzz
 FUZZ_TIME    ?= 300
 FUZZ_FLAGS   ?= -jobs=1 -workers=1 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=8192

@@ -62,6 +62,7 @@ let package = Package(
       dependencies: ["TensorOptExecutor", "TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "CLITests", dependencies: ["tensoropt"]),
     // Replays Tests/FuzzCorpus in process and through the binary (docs/fuzzing.md).
-    .testTarget(name: "FuzzReplayTests", dependencies: ["TensorOptImport", "tensoropt"]),
+    .testTarget(
+      name: "FuzzReplayTests", dependencies: ["TensorOptImport", "TensorOptCost", "tensoropt"]),
   ]
 )

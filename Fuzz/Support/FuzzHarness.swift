@@ -3,30 +3,40 @@ import TensorOptGraph
 import TensorOptImport
 
 /// What every fuzz target checks: one input through an importer ends in a
-/// result or in one clean, one-line ``ModelLoadError`` — never a crash, a
-/// different error type, or a result the command line cannot print.
+/// result or in one clean, one-line error of the importer's type
+/// (``ModelLoadError`` for models, `ClusterFileError` for cluster files) —
+/// never a crash, a different error type, or a result the command line cannot print.
 ///
 /// A broken contract becomes a `fatalError`, which libFuzzer reports as a crash
 /// and saves the input for (see `docs/fuzzing.md`).
 enum FuzzHarness {
-  /// Runs `body` on the `size` bytes at `data` and checks how it ends.
+  /// Runs `body` on the `size` bytes at `data` and checks how it ends: only
+  /// errors of type `expected` with a one-line description are allowed.
   ///
   /// - Returns: 0, as libFuzzer expects.
-  static func run(
-    _ data: UnsafePointer<UInt8>, _ size: Int, _ body: (Data) throws -> Void
+  static func run<Expected: Error & CustomStringConvertible>(
+    _ data: UnsafePointer<UInt8>, _ size: Int, expecting expected: Expected.Type,
+    _ body: (Data) throws -> Void
   ) -> CInt {
     let input = Data(bytes: data, count: size)
     do {
       try body(input)
-    } catch let error as ModelLoadError {
+    } catch let error as Expected {
       let line = error.description
       if line.isEmpty || line.contains(where: \.isNewline) {
         fatalError("an error that is not one non-empty line: \(line.debugDescription)")
       }
     } catch {
-      fatalError("not a ModelLoadError (the CLI would not exit 2): \(type(of: error)): \(error)")
+      fatalError("not a \(Expected.self) (the CLI would not exit 2): \(type(of: error)): \(error)")
     }
     return 0
+  }
+
+  /// Runs `body` as ``run(_:_:expecting:_:)`` with ``ModelLoadError`` expected.
+  static func run(
+    _ data: UnsafePointer<UInt8>, _ size: Int, _ body: (Data) throws -> Void
+  ) -> CInt {
+    run(data, size, expecting: ModelLoadError.self, body)
   }
 
   /// Does with `model` what `tensoropt inspect --format json` does: builds the

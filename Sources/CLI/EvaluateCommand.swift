@@ -79,6 +79,14 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "table or json.")
   var format: OutputFormat = .table
 
+  func validate() throws {
+    try SizeLimits.check(devices, "--devices", atMost: SizeLimits.devices)
+    try SizeLimits.check(gpusPerNode, "--gpus-per-node", atMost: SizeLimits.devices)
+    try SizeLimits.checkStrategy(
+      batch: batch, seq: seq, dp: dp, tp: tp, pp: pp, microbatch: microbatch,
+      interleave: interleave)
+  }
+
   func run() throws {
     guard devices > 0 else {
       throw CostCommandSupport.userError("--devices must be positive, got \(devices)")

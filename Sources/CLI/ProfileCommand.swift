@@ -14,7 +14,10 @@ struct ProfileCommand: ParsableCommand {
       ~/.cache/tensoropt/cpu-cluster.json); an existing cache is kept unless --force.
       """)
 
-  @Option(help: "Where to write the cluster file (overwritten if it exists).")
+  @Option(
+    help:
+      "Where to write the cluster file (replaced whole if it exists: written to a temporary file, then renamed)."
+  )
   var output: String?
 
   @Flag(help: "Replace an existing cached profile.")
@@ -28,6 +31,10 @@ struct ProfileCommand: ParsableCommand {
 
   @Flag(help: "After profiling, measure shapes off the grid and print the prediction errors.")
   var check = false
+
+  func validate() throws {
+    try SizeLimits.check(devices, "--devices", atMost: SizeLimits.devices)
+  }
 
   func run() throws {
     guard devices > 0 else {
@@ -48,7 +55,7 @@ struct ProfileCommand: ParsableCommand {
         try FileManager.default.createDirectory(
           atPath: directory, withIntermediateDirectories: true)
       }
-      try cluster.encodedJSON().write(to: URL(fileURLWithPath: path))
+      try cluster.encodedJSON().write(to: URL(fileURLWithPath: path), options: .atomic)
     } catch {
       throw CostCommandSupport.userError("cannot write \(path): \(error.localizedDescription)")
     }

@@ -86,6 +86,11 @@ struct ValidateCommand: ParsableCommand {
 
   func validate() throws {
     guard benchmark || model != nil else { throw ValidationError("give a MODEL (or --benchmark)") }
+    try SizeLimits.check(devices, "--devices", atMost: SizeLimits.workers)
+    try SizeLimits.check(steps, "--steps", atMost: SizeLimits.degree)
+    try SizeLimits.checkStrategy(
+      batch: batch, seq: seq, dp: dp, tp: tp, pp: pp, microbatch: microbatch,
+      interleave: interleave)
     guard devices > 0, tp > 0, pp > 0, interleave > 0, steps > 0 else {
       throw ValidationError("--devices, --tp, --pp, --interleave and --steps must be positive")
     }

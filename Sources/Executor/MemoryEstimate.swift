@@ -8,54 +8,59 @@ extension ExecutionPlan {
   /// group under ZeRO-1), plus, for every micro-batch a schedule keeps in flight,
   /// the local blocks of every input and output of the stage's operators (what
   /// forward stashes), plus the attention probabilities.
+  ///
+  /// Counted in `Double` and clamped to `Int.max`, so absurd sizes (a sequence of
+  /// 10^12 tokens) give a huge estimate the caller refuses, never an overflow.
   func estimatedPeakBytes(options: ExecutionOptions) -> [Int] {
     (0..<(stageCount * mesh.deviceCount)).map { rank in
       let view = StageView(mesh: mesh, rank: rank)
-      var parameterBytes = 0
-      var activationBytes = 0
+      var parameterBytes = 0.0
+      var activationBytes = 0.0
       for index in program.steps.indices where stageOfStep[index] == view.stage {
         let step = program.steps[index]
         let placement = steps[index].placement
         for spec in steps[index].specs {
           let block = ShardBlock(
             tensorRank: spec.shape.count, splits: spec.splits, mesh: mesh, device: view.localRank)
-          let local = block.localShape(spec.shape).reduce(1, *) * 4
+          let local = block.localShape(spec.shape).reduce(1.0) { $0 * Double($1) } * 4
           var moments = options.adam != nil ? 2 * local : options.sgd != nil ? local : 0
           var gradient = local
           if options.zeroStage1, !spec.syncAxes.isEmpty {
-            let group = max(spec.syncAxes.reduce(1) { $0 * mesh.shape[$1] }, 1)
+            let group = Double(max(spec.syncAxes.reduce(1) { $0 * mesh.shape[$1] }, 1))
             moments /= group
             if options.zeroStage >= 2, options.adam != nil { gradient /= group }
           }
           let stored =
             options.zeroStage >= 3 && !spec.syncAxes.isEmpty
-            ? local / max(spec.syncAxes.reduce(1) { $0 * mesh.shape[$1] }, 1) : local
+            ? local / Double(max(spec.syncAxes.reduce(1) { $0 * mesh.shape[$1] }, 1)) : local
           parameterBytes += stored + gradient + moments
         }
-        func bytes(_ value: Int, _ layout: TensorLayout) -> Int {
+        func bytes(_ value: Int, _ layout: TensorLayout) -> Double {
           let shape = program.values[value].shape
           return ShardBlock(
             tensorRank: shape.count, layout: layout, mesh: mesh, device: view.localRank
           )
-          .localShape(shape).reduce(1, *) * 4
+          .localShape(shape).reduce(1.0) { $0 * Double($1) } * 4
         }
         for (k, input) in step.inputs.enumerated() {
           activationBytes += bytes(input, placement.inputs[k])
         }
         activationBytes += bytes(step.output, placement.output)
         if step.op.kind == .attention {
-          let sequence = program.values[step.output].shape.dropLast().last ?? 1
-          let heads = max(step.op.attributes.heads, 1)
+          let sequence = Double(program.values[step.output].shape.dropLast().last ?? 1)
+          let heads = Double(max(step.op.attributes.heads, 1))
           let local = bytes(step.output, placement.output) / 4
-          let width = program.values[step.output].shape.last ?? 1
+          let width = Double(max(program.values[step.output].shape.last ?? 1, 1))
           activationBytes +=
-            local / max(width, 1) * heads * sequence * 4 / max(placement.workDivisor, 1)
+            (local / width).rounded(.down) * heads * sequence * 4
+            / Double(max(placement.workDivisor, 1))
         }
       }
       let inFlight =
         options.schedule == .gpipe
         ? options.microBatches : min(stageCount - view.stage + chunks - 1, options.microBatches)
-      return parameterBytes + inFlight * activationBytes
+      let total = parameterBytes + Double(inFlight) * activationBytes
+      return total < 0x1p62 ? Int(total) : Int.max
     }
   }
 }
@@ -72,5 +77,15 @@ public enum MachineMemory {
       if fields.count >= 2, let kilobytes = Int(fields[1]) { return kilobytes * 1024 }
     }
     return nil
+  }
+}
+
+extension Sequence<Int> {
+  /// The sum, or `Int.max` when it does not fit (memory estimates of absurd runs).
+  var saturatingSum: Int {
+    reduce(0) { total, value in
+      let (sum, overflow) = total.addingReportingOverflow(value)
+      return overflow ? Int.max : sum
+    }
   }
 }

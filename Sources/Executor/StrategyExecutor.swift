@@ -51,7 +51,7 @@ public enum StrategyExecutor {
         "interleaved 1F1B needs micro-batches (\(options.microBatches)) divisible by the stages (\(plan.stageCount))"
       )
     }
-    let estimate = plan.estimatedPeakBytes(options: options).reduce(0, +)
+    let estimate = plan.estimatedPeakBytes(options: options).saturatingSum
     let limit = options.memoryLimitBytes ?? MachineMemory.availableBytes().map { $0 / 10 * 8 }
     if let limit, estimate > limit {
       throw ExecutorError.refused(

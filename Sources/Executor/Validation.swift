@@ -94,7 +94,7 @@ public enum Validator {
         options: referenceOptions
       ).max() ?? 0
     if let limit = options.memoryLimitBytes ?? MachineMemory.availableBytes().map({ $0 / 10 * 8 }) {
-      let total = estimates.reduce(0, +)
+      let total = estimates.saturatingSum
       if total > limit || referenceEstimate > limit {
         throw ExecutorError.refused(
           "\(model.name) is too large for this machine: the \(strategy.deviceCount)-worker run needs about \(total >> 20) MiB and the single-worker reference about \(referenceEstimate >> 20) MiB, but only \(limit >> 20) MiB can be given (try a smaller --batch or --seq)"

@@ -1,4 +1,5 @@
 import Foundation
+import TensorOptCost
 import TensorOptGraph
 import TensorOptImport
 
@@ -11,6 +12,9 @@ struct ReplayTarget: Sendable {
   var load: @Sendable (Data) throws -> Void
   /// The `tensoropt` arguments that read the input file at a path.
   var arguments: @Sendable (String) -> [String]
+  /// The description of an error `load` may throw for a bad input (the importer's
+  /// error type), or `nil` for any other error.
+  var describe: @Sendable (any Error) -> String? = { ($0 as? ModelLoadError)?.description }
 
   /// Every fuzz target; a corpus directory without an entry here fails the replay.
   static let all: [ReplayTarget] = [
@@ -23,6 +27,14 @@ struct ReplayTarget: Sendable {
       load: { try inspect(HuggingFaceImporter.model(from: $0, file: "config.json")) },
       // The table and the operator listing, so the replay covers both output paths.
       arguments: { ["inspect", $0, "--ops"] }),
+    ReplayTarget(
+      name: "cluster-file",
+      load: { data in
+        let cluster = try Cluster.decode(data, file: "cluster.json")
+        _ = try Cluster.decode(cluster.encodedJSON(), file: "round-trip.json")
+      },
+      arguments: { ["evaluate", "mlp", "--devices", "1", "--cluster", $0, "--format", "json"] },
+      describe: { ($0 as? ClusterFileError)?.description }),
   ]
 
   /// What `tensoropt inspect --format json` does with a loaded model.

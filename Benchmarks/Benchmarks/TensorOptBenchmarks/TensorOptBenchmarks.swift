@@ -1,0 +1,13 @@
+import Benchmark
+import Foundation
+import TensorOpt
+
+/// The suite `make bench` runs (docs/performance.md): planner cases, scaling
+/// with devices and layers, and the executor's GEMM and all-reduce rates.
+let benchmarks: @Sendable () -> Void = {
+  Benchmark.defaultConfiguration = .init(
+    metrics: [.wallClock], warmupIterations: 1, maxDuration: .seconds(3), maxIterations: 15)
+  PlannerCases.register()
+  ScalingCases.register()
+  ExecutorCases.register()
+}
