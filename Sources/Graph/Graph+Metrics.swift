@@ -3,7 +3,8 @@ extension Graph {
   public func metrics(of node: Node, floatBytes: Int) -> OperatorMetrics {
     switch node.content {
     case .op(let op):
-      return op.metrics(inputs: inputTensors(of: node), output: outputTensor(of: node), floatBytes: floatBytes)
+      return op.metrics(
+        inputs: inputTensors(of: node), output: outputTensor(of: node), floatBytes: floatBytes)
     case .block(let block):
       return block.body.totalMetrics(floatBytes: floatBytes).repeated(block.repeatCount)
     }

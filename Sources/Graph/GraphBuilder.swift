@@ -36,7 +36,9 @@ public struct GraphBuilder: Sendable {
 
   /// Declares a graph input.
   @discardableResult
-  public mutating func input(_ name: String, shape: Shape, dtype: DType) throws(GraphError) -> TensorID {
+  public mutating func input(_ name: String, shape: Shape, dtype: DType) throws(GraphError)
+    -> TensorID
+  {
     try newTensor(Tensor(name: name, shape: shape, dtype: dtype))
   }
 
@@ -46,7 +48,8 @@ public struct GraphBuilder: Sendable {
   ///   is not positive, or the declared shape is not what the operator produces.
   @discardableResult
   public mutating func add(
-    _ name: String, _ op: Operator, inputs: [TensorID], output: String, shape: Shape, dtype: DType? = nil
+    _ name: String, _ op: Operator, inputs: [TensorID], output: String, shape: Shape,
+    dtype: DType? = nil
   ) throws(GraphError) -> TensorID {
     try claim(name)
     let inputShapes = inputs.map { tensors[$0].shape }
@@ -54,7 +57,9 @@ public struct GraphBuilder: Sendable {
       throw GraphError(name, "\(op.kind.rawValue): \(problem)")
     }
     if op.kind == .embedding, let ids = inputs.first, tensors[ids].dtype.isFloatingPoint {
-      throw GraphError(name, "embedding input '\(tensors[ids].name)' must hold integer ids, not \(tensors[ids].dtype)")
+      throw GraphError(
+        name,
+        "embedding input '\(tensors[ids].name)' must hold integer ids, not \(tensors[ids].dtype)")
     }
     let inputTypes = inputs.map { tensors[$0].dtype }
     let outputDType = dtype ?? inputTypes.first(where: \.isFloatingPoint) ?? .fp32
@@ -76,13 +81,23 @@ public struct GraphBuilder: Sendable {
     let bodyIn = body.tensors[body.inputs[0]]
     let bodyOut = body.tensors[body.outputs[0]]
     guard bodyIn.shape.sizes == bodyOut.shape.sizes else {
-      throw GraphError(name, "block output \(bodyOut.shape.sizes) must have its input's shape \(bodyIn.shape.sizes) to repeat")
+      throw GraphError(
+        name,
+        "block output \(bodyOut.shape.sizes) must have its input's shape \(bodyIn.shape.sizes) to repeat"
+      )
     }
     guard tensors[input].shape.sizes == bodyIn.shape.sizes else {
-      throw GraphError(name, "input '\(tensors[input].name)' has shape \(tensors[input].shape.sizes), block expects \(bodyIn.shape.sizes)")
+      throw GraphError(
+        name,
+        "input '\(tensors[input].name)' has shape \(tensors[input].shape.sizes), block expects \(bodyIn.shape.sizes)"
+      )
     }
-    let id = try newTensor(Tensor(name: output, shape: bodyOut.shape, dtype: bodyOut.dtype), node: name)
-    nodes.append(Node(name: name, content: .block(Block(name: name, body: body, repeatCount: count)), inputs: [input], output: id))
+    let id = try newTensor(
+      Tensor(name: output, shape: bodyOut.shape, dtype: bodyOut.dtype), node: name)
+    nodes.append(
+      Node(
+        name: name, content: .block(Block(name: name, body: body, repeatCount: count)),
+        inputs: [input], output: id))
     return id
   }
 
@@ -95,15 +110,19 @@ public struct GraphBuilder: Sendable {
     guard nodeNames.insert(name).inserted else { throw GraphError(name, "duplicate node name") }
   }
 
-  private mutating func newTensor(_ tensor: Tensor, node: String? = nil) throws(GraphError) -> TensorID {
+  private mutating func newTensor(_ tensor: Tensor, node: String? = nil) throws(GraphError)
+    -> TensorID
+  {
     guard tensorIDs[tensor.name] == nil else {
       throw GraphError(node ?? tensor.name, "tensor '\(tensor.name)' is defined twice")
     }
     if let bad = tensor.shape.first(where: { $0.size <= 0 }) {
-      throw GraphError(node ?? tensor.name, "tensor '\(tensor.name)' has non-positive dimension \(bad)")
+      throw GraphError(
+        node ?? tensor.name, "tensor '\(tensor.name)' has non-positive dimension \(bad)")
     }
     guard tensor.shape.elementCount != nil else {
-      throw GraphError(node ?? tensor.name, "tensor '\(tensor.name)' has more elements than fit in 64 bits")
+      throw GraphError(
+        node ?? tensor.name, "tensor '\(tensor.name)' has more elements than fit in 64 bits")
     }
     let id = tensors.count
     tensors.append(tensor)

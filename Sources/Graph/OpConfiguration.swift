@@ -42,7 +42,9 @@ public struct OpConfiguration: Hashable, Sendable, Codable, CustomStringConverti
       factor[name, default: 1] *= mesh.shape[axis]
     }
     for (name, split) in factor {
-      guard let dimension = dimensions.first(where: { $0.name == name }), dimension.size % split == 0 else {
+      guard let dimension = dimensions.first(where: { $0.name == name }),
+        dimension.size % split == 0
+      else {
         return false
       }
     }

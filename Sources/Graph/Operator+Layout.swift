@@ -17,7 +17,8 @@ public struct OperatorPlacement: Hashable, Sendable {
 
   /// Creates a placement.
   public init(
-    output: TensorLayout, inputs: [TensorLayout], inputGradients: [TensorLayout], parameterSplit: Int,
+    output: TensorLayout, inputs: [TensorLayout], inputGradients: [TensorLayout],
+    parameterSplit: Int,
     gradientSyncAxes: [Int], workDivisor: Int
   ) {
     self.output = output
@@ -48,7 +49,8 @@ extension OpConfiguration {
       if let outputAxis = dimension.outputAxis { output.splitAxis[axis] = outputAxis }
       if dimension.isReduction { output.isPartial[axis] = true }
       for input in 0..<inputCount {
-        let inputAxis = dimension.inputAxes.indices.contains(input) ? dimension.inputAxes[input] : nil
+        let inputAxis =
+          dimension.inputAxes.indices.contains(input) ? dimension.inputAxes[input] : nil
         if let inputAxis {
           inputs[input].splitAxis[axis] = inputAxis
           gradients[input].splitAxis[axis] = inputAxis

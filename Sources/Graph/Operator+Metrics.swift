@@ -18,7 +18,8 @@ extension Operator {
     var m = OperatorMetrics()
     switch kind {
     case .embedding:
-      m.parameters = attributes.tiedTo == nil ? attributes.rows &* (output.shape.last?.size ?? 0) : 0
+      m.parameters =
+        attributes.tiedTo == nil ? attributes.rows &* (output.shape.last?.size ?? 0) : 0
       m.backwardFLOPs = outCount  // scatter-add of the output gradient into the table
       m.savedActivationBytes = inBytes
     case .linear:
@@ -47,14 +48,20 @@ extension Operator {
       m.backwardFLOPs = 2 * m.forwardFLOPs
       m.savedActivationBytes = inBytes + rows * (isLayerNorm ? 2 : 1) * Self.statisticsBytes
     case .gelu:
-      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (8 * outCount, 8 * outCount, inBytes)
+      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (
+        8 * outCount, 8 * outCount, inBytes
+      )
     case .silu:
-      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (4 * outCount, 6 * outCount, inBytes)
+      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (
+        4 * outCount, 6 * outCount, inBytes
+      )
     case .relu:
       (m.forwardFLOPs, m.backwardFLOPs) = (outCount, outCount)
       m.savedActivationBytes = output.byteCount(floatBytes: floatBytes)
     case .swiglu:
-      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (5 * outCount, 8 * outCount, inBytes)
+      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (
+        5 * outCount, 8 * outCount, inBytes
+      )
     case .dropout:
       (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (outCount, outCount, outCount)
     case .add:
@@ -78,7 +85,9 @@ extension Operator {
       m.savedActivationBytes = inBytes
     case .maxPool, .avgPool:
       let window = Double(attributes.kernel.reduce(1, *))
-      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (outCount * window, inCount, inBytes)
+      (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (
+        outCount * window, inCount, inBytes
+      )
     case .globalAvgPool:
       (m.forwardFLOPs, m.backwardFLOPs) = (inCount, inCount)
     case .batchNorm:
@@ -109,6 +118,7 @@ extension Operator {
     let sequence = output.count >= 2 ? Double(output[output.count - 2].size) : 1
     let batch = output.elementCountAsDouble / max(width * sequence, 1)
     return AttentionShape(
-      batch: batch, sequence: sequence, heads: heads, kvHeads: kvHeads, headDim: width / Double(heads))
+      batch: batch, sequence: sequence, heads: heads, kvHeads: kvHeads,
+      headDim: width / Double(heads))
   }
 }

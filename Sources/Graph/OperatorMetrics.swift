@@ -17,7 +17,9 @@ public struct OperatorMetrics: Hashable, Sendable {
   public init() {}
 
   /// Creates metrics from their parts.
-  public init(forwardFLOPs: Double, backwardFLOPs: Double, parameters: Int, savedActivationBytes: Double) {
+  public init(
+    forwardFLOPs: Double, backwardFLOPs: Double, parameters: Int, savedActivationBytes: Double
+  ) {
     self.forwardFLOPs = forwardFLOPs
     self.backwardFLOPs = backwardFLOPs
     self.parameters = parameters

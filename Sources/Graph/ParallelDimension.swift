@@ -55,7 +55,8 @@ extension Operator {
     func aligned(_ axis: Int, name: String? = nil) -> ParallelDimension {
       let dimension = output[axis]
       return ParallelDimension(
-        name: name ?? Self.axisName(dimension, axis: axis), kind: dimension.kind, size: dimension.size,
+        name: name ?? Self.axisName(dimension, axis: axis), kind: dimension.kind,
+        size: dimension.size,
         inputAxes: inputs.map { $0.count == rank ? axis : nil }, outputAxis: axis)
     }
     func leading(_ count: Int) -> [ParallelDimension] { (0..<max(count, 0)).map { aligned($0) } }
@@ -68,7 +69,8 @@ extension Operator {
     case .embedding:
       var dims = (0..<(rank - 1)).map { axis in
         ParallelDimension(
-          name: Self.axisName(output[axis], axis: axis), kind: output[axis].kind, size: output[axis].size,
+          name: Self.axisName(output[axis], axis: axis), kind: output[axis].kind,
+          size: output[axis].size,
           inputAxes: [axis], outputAxis: axis)
       }
       dims.append(
@@ -93,7 +95,9 @@ extension Operator {
           inputAxes: [rank - 1], outputAxis: nil, splitsParameters: true))
       return dims
     case .matmul, .batchedMatmul:
-      guard inputCount == 2, rank >= 2, inputs[0].count == rank, inputs[1].count == rank else { return [] }
+      guard inputCount == 2, rank >= 2, inputs[0].count == rank, inputs[1].count == rank else {
+        return []
+      }
       var dims = leading(rank - 2)
       dims.append(
         ParallelDimension(
@@ -105,7 +109,8 @@ extension Operator {
           inputAxes: [nil, rank - 1], outputAxis: rank - 1))
       dims.append(
         ParallelDimension(
-          name: "k", kind: inputs[0][rank - 1].kind, size: inputs[0][rank - 1].size, isReduction: true,
+          name: "k", kind: inputs[0][rank - 1].kind, size: inputs[0][rank - 1].size,
+          isReduction: true,
           inputAxes: [rank - 1, rank - 2], outputAxis: nil))
       return dims
     case .attention:
@@ -114,7 +119,8 @@ extension Operator {
       var dims = leading(rank - 2)
       dims.append(
         ParallelDimension(
-          name: "heads", kind: .heads, size: geometry.kvHeads, inputAxes: [rank - 1], outputAxis: rank - 1))
+          name: "heads", kind: .heads, size: geometry.kvHeads, inputAxes: [rank - 1],
+          outputAxis: rank - 1))
       return dims
     case .crossEntropy:
       guard let input = inputs.first, !input.isEmpty else { return [] }
@@ -135,7 +141,8 @@ extension Operator {
       if attributes.groups == 1 {
         dims.append(
           ParallelDimension(
-            name: "in_channels", kind: .channels, size: input[1].size, isReduction: true, inputAxes: [1],
+            name: "in_channels", kind: .channels, size: input[1].size, isReduction: true,
+            inputAxes: [1],
             outputAxis: nil, splitsParameters: true))
       }
       dims.append(aligned(2, name: "height"))
@@ -143,7 +150,10 @@ extension Operator {
       return dims
     case .maxPool, .avgPool:
       guard rank == 4 else { return [] }
-      return [aligned(0, name: "batch"), aligned(1, name: "channels"), aligned(2, name: "height"), aligned(3, name: "width")]
+      return [
+        aligned(0, name: "batch"), aligned(1, name: "channels"), aligned(2, name: "height"),
+        aligned(3, name: "width"),
+      ]
     case .batchNorm:
       guard rank == 4 else { return leading(min(rank, 2)) }
       var dims = [aligned(0, name: "batch"), aligned(1, name: "channels")]
@@ -152,12 +162,18 @@ extension Operator {
     case .globalAvgPool:
       guard rank == 2 else { return [] }
       return [
-        ParallelDimension(name: "batch", kind: .batch, size: output[0].size, inputAxes: [0], outputAxis: 0),
-        ParallelDimension(name: "channels", kind: .channels, size: output[1].size, inputAxes: [1], outputAxis: 1),
+        ParallelDimension(
+          name: "batch", kind: .batch, size: output[0].size, inputAxes: [0], outputAxis: 0),
+        ParallelDimension(
+          name: "channels", kind: .channels, size: output[1].size, inputAxes: [1], outputAxis: 1),
       ]
     case .flatten, .reshape:
-      guard let input = inputs.first, !input.isEmpty, rank >= 1, input[0].size == output[0].size else { return [] }
-      return [ParallelDimension(name: "batch", kind: output[0].kind, size: output[0].size, inputAxes: [0], outputAxis: 0)]
+      guard let input = inputs.first, !input.isEmpty, rank >= 1, input[0].size == output[0].size
+      else { return [] }
+      return [
+        ParallelDimension(
+          name: "batch", kind: output[0].kind, size: output[0].size, inputAxes: [0], outputAxis: 0)
+      ]
     }
   }
 

@@ -36,7 +36,9 @@ extension TensorLayout {
   /// `target` must hold no partial sums (consumers need whole values). Steps are
   /// ordered to keep buffers small: free slices first, then reductions of partial
   /// sums, then all-to-alls, then all-gathers.
-  public func relayout(to target: TensorLayout, totalBytes: Double, mesh: DeviceMesh) -> [RelayoutStep] {
+  public func relayout(to target: TensorLayout, totalBytes: Double, mesh: DeviceMesh)
+    -> [RelayoutStep]
+  {
     assert(!target.isPartial.contains(true), "a re-layout target holds no partial sums")
     var current = self
     var steps: [RelayoutStep] = []

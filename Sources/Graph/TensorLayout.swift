@@ -11,14 +11,18 @@ public struct TensorLayout: Hashable, Sendable, CustomStringConvertible {
   /// Creates a layout.
   public init(splitAxis: [Int?], isPartial: [Bool]) {
     assert(splitAxis.count == isPartial.count)
-    assert(zip(splitAxis, isPartial).allSatisfy { $0.0 == nil || !$0.1 }, "a mesh axis is split or partial, not both")
+    assert(
+      zip(splitAxis, isPartial).allSatisfy { $0.0 == nil || !$0.1 },
+      "a mesh axis is split or partial, not both")
     self.splitAxis = splitAxis
     self.isPartial = isPartial
   }
 
   /// The replicated layout on a mesh of `axes` axes.
   public static func replicated(meshAxes axes: Int) -> Self {
-    Self(splitAxis: Array(repeating: nil, count: axes), isPartial: Array(repeating: false, count: axes))
+    Self(
+      splitAxis: Array(repeating: nil, count: axes), isPartial: Array(repeating: false, count: axes)
+    )
   }
 
   /// The same layout with partial sums resolved (what a gradient must look like
@@ -41,7 +45,9 @@ public struct TensorLayout: Hashable, Sendable, CustomStringConvertible {
   public func localShape(_ shape: Shape, mesh: DeviceMesh) -> Shape {
     var local = shape
     for (axis, tensorAxis) in splitAxis.enumerated() {
-      if let tensorAxis, local.indices.contains(tensorAxis) { local[tensorAxis].size /= mesh.shape[axis] }
+      if let tensorAxis, local.indices.contains(tensorAxis) {
+        local[tensorAxis].size /= mesh.shape[axis]
+      }
     }
     return local
   }
