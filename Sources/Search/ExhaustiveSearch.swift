@@ -15,19 +15,30 @@ public struct SearchError: Error, Hashable, Sendable, CustomStringConvertible {
 /// The brute-force reference: enumerates every strategy of a
 /// ``ConfigurationGraph`` and keeps the non-dominated ones.
 ///
-/// It refuses graphs with more than ``limit`` strategies. Partial strategies
-/// already weakly dominated by a complete one are cut off (costs are
-/// non-negative, so completing them cannot help); this changes the running
-/// time, never the result.
+/// It refuses graphs with more than ``limit`` strategies up front. A partial
+/// strategy whose cost plus a lower bound of the rest (every remaining node at
+/// its cheapest time and, separately, its cheapest memory) is already weakly
+/// dominated by a complete strategy is cut off — costs are non-negative, so
+/// completing it cannot produce a new frontier point. This changes the running
+/// time, never the result. If the enumeration still visits more than
+/// ``visitBudget`` partial strategies it gives up with an error rather than
+/// run for hours.
 public struct ExhaustiveSearch: Sendable {
   /// The largest number of strategies it agrees to enumerate.
   public var limit: Double
+  /// The most partial strategies it visits before giving up.
+  public var visitBudget: Int
 
-  /// The default limit: ten million strategies.
-  public static let defaultLimit = 1e7
+  /// The default limit: 10¹⁰ strategies.
+  public static let defaultLimit = 1e10
+  /// The default visit budget: 2·10⁸ partial strategies (seconds, not hours).
+  public static let defaultVisitBudget = 200_000_000
 
   /// Creates an enumerator.
-  public init(limit: Double = ExhaustiveSearch.defaultLimit) { self.limit = limit }
+  public init(limit: Double = ExhaustiveSearch.defaultLimit, visitBudget: Int = ExhaustiveSearch.defaultVisitBudget) {
+    self.limit = limit
+    self.visitBudget = visitBudget
+  }
 
   /// The Pareto frontier of every strategy of `graph`; each point's trace picks
   /// a configuration for every node.
@@ -57,6 +68,15 @@ public struct ExhaustiveSearch: Sendable {
     }
     let canPrune = graph.nodeCosts.allSatisfy { $0.allSatisfy { $0.time >= 0 && $0.memory >= 0 } }
       && graph.edges.allSatisfy { $0.costs.allSatisfy { $0.time >= 0 && $0.memory >= 0 } }
+    // remaining[d]: a lower bound of the cost of nodes d..<n.
+    var remaining = [CostVector](repeating: .zero, count: n + 1)
+    for node in stride(from: n - 1, through: 0, by: -1) {
+      let costs = graph.nodeCosts[node]
+      let cheapest = CostVector(
+        time: costs.map(\.time).min() ?? 0, memory: costs.map(\.memory).min() ?? 0)
+      remaining[node] = remaining[node + 1] + (canPrune ? cheapest : .zero)
+    }
+    var visits = 0
     var archive = ParetoArchive()
     var assignment = [Int](repeating: 0, count: n)
     var partial = [CostVector](repeating: .zero, count: n + 1)
@@ -77,7 +97,13 @@ public struct ExhaustiveSearch: Sendable {
           : assignment[other] * counts[depth] + assignment[depth]
         cost += costs[index]
       }
-      if canPrune && archive.weaklyDominates(cost) { continue }
+      visits += 1
+      if visits > visitBudget {
+        throw SearchError(
+          "exhaustive search gave up after visiting \(visitBudget) partial strategies "
+            + "(the space has \(Self.format(count)) strategies); use --search ft")
+      }
+      if canPrune && archive.weaklyDominates(cost + remaining[depth + 1]) { continue }
       if depth == n - 1 {
         archive.insert(cost, assignment: assignment)
       } else {
