@@ -12,31 +12,107 @@ extension Frontier {
 
   /// The non-dominated points of `⋃ (lhs ⊕ rhs)` over the given pairs.
   ///
-  /// Traces are only built for the points that survive, so the cost is one
-  /// addition per candidate plus a sort.
+  /// Output-sensitive: every point `a` of a left operand starts a "row"
+  /// `a ⊕ rhs`, sorted by time with falling memory. The rows are merged in time
+  /// order through a heap while the best memory so far only falls; a row jumps
+  /// straight (binary search) to its first sum below that memory, and is dropped
+  /// once even its leanest sum cannot beat it. So the work is about
+  /// `(rows + output) · log rows`, not `|lhs| · |rhs|` per pair. Traces are built
+  /// only for the points kept.
   public static func unionOfSums(_ pairs: [(Frontier, Frontier)]) -> Frontier {
-    var costs: [CostVector] = []
-    var origin: [(pair: Int32, lhs: Int32, rhs: Int32)] = []
-    var total = 0
-    for (lhs, rhs) in pairs { total += lhs.count * rhs.count }
-    costs.reserveCapacity(total)
-    origin.reserveCapacity(total)
-    for (index, (lhs, rhs)) in pairs.enumerated() {
-      for (i, a) in lhs.points.enumerated() {
-        for (j, b) in rhs.points.enumerated() {
-          costs.append(a.cost + b.cost)
-          origin.append((Int32(index), Int32(i), Int32(j)))
-        }
+    var heap = RowHeap()
+    for (p, (lhs, rhs)) in pairs.enumerated() where !rhs.isEmpty {
+      for i in lhs.points.indices {
+        let a = lhs.points[i].cost
+        let b = rhs.points[0].cost
+        heap.rows.append(Row(time: a.time + b.time, memory: a.memory + b.memory, pair: Int32(p), left: Int32(i), right: 0))
       }
     }
-    let kept = nonDominatedIndices(costs.count) { costs[$0] }
-    return Frontier(
-      uncheckedPoints: kept.map { k in
-        let (pair, i, j) = origin[k]
-        let (lhs, rhs) = pairs[Int(pair)]
-        return FrontierPoint(
-          cost: costs[k], trace: .combining(lhs.points[Int(i)].trace, rhs.points[Int(j)].trace))
-      })
+    heap.heapify()
+    var kept: [FrontierPoint] = []
+    var bestMemory = Double.infinity
+    while var row = heap.rows.first {
+      let (lhs, rhs) = pairs[Int(row.pair)]
+      let a = lhs.points[Int(row.left)].cost
+      if row.memory < bestMemory {
+        bestMemory = row.memory
+        let b = rhs.points[Int(row.right)]
+        kept.append(
+          FrontierPoint(
+            cost: CostVector(time: row.time, memory: row.memory),
+            trace: .combining(lhs.points[Int(row.left)].trace, b.trace)))
+      }
+      // The row's next useful sum: the first with memory below `bestMemory`.
+      let bound = bestMemory - a.memory
+      var low = Int(row.right) + 1
+      var high = rhs.points.count
+      while low < high {
+        let mid = (low + high) / 2
+        if rhs.points[mid].cost.memory < bound { high = mid } else { low = mid + 1 }
+      }
+      if low < rhs.points.count && a.memory + rhs.points[low].cost.memory < bestMemory {
+        let b = rhs.points[low].cost
+        row.time = a.time + b.time
+        row.memory = a.memory + b.memory
+        row.right = Int32(low)
+        heap.replaceTop(row)
+      } else {
+        heap.removeTop()
+      }
+    }
+    return Frontier(uncheckedPoints: kept)
+  }
+
+  /// One left point's sums with a right frontier, at its current position.
+  struct Row {
+    var time: Double
+    var memory: Double
+    var pair: Int32
+    var left: Int32
+    var right: Int32
+
+    func precedes(_ other: Row) -> Bool {
+      if time != other.time { return time < other.time }
+      if memory != other.memory { return memory < other.memory }
+      return (pair, left) < (other.pair, other.left)
+    }
+  }
+
+  /// A binary min-heap of rows.
+  struct RowHeap {
+    var rows: [Row] = []
+
+    mutating func heapify() {
+      guard rows.count > 1 else { return }
+      for index in stride(from: rows.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
+    }
+
+    mutating func replaceTop(_ row: Row) {
+      rows[0] = row
+      siftDown(0)
+    }
+
+    mutating func removeTop() {
+      let last = rows.removeLast()
+      if !rows.isEmpty {
+        rows[0] = last
+        siftDown(0)
+      }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+      var index = start
+      let count = rows.count
+      while true {
+        let left = 2 * index + 1
+        guard left < count else { return }
+        var child = left
+        if left + 1 < count && rows[left + 1].precedes(rows[left]) { child = left + 1 }
+        guard rows[child].precedes(rows[index]) else { return }
+        rows.swapAt(child, index)
+        index = child
+      }
+    }
   }
 
   /// The non-dominated points of `⋃ (a ⊕ b ⊕ c)` over the given triples.

@@ -29,3 +29,36 @@ struct StageSearchTests {
     }
   }
 }
+
+@Suite("Blocks through the IR bridge")
+struct BlockSearchTests {
+  static let tiny = (batch: 4, sequence: 64, hidden: 64, heads: 4, vocab: 256)
+
+  func tinyGPT(layers: Int) throws -> Graph {
+    try TestModels.gpt(layers: layers, batch: 4, sequence: 64, hidden: 64, heads: 4, vocab: 256)
+  }
+
+  @Test("FT with a composed block equals exhaustive search over the unrolled transformer")
+  func transformerBlockAgreesWithBruteForce() throws {
+    let graph = try tinyGPT(layers: 1)
+    let ft = try StageSearch.frontier(of: graph, costModels: models(devices: 2))
+    let exhaustive = try StageSearch.frontier(
+      of: graph, costModels: models(devices: 2), options: SearchOptions(method: .exhaustive))
+    #expect(ft.points.map(\.cost) == exhaustive.points.map(\.cost))
+  }
+
+  @Test("blocks composed by doubling equal FT over the unrolled graph", arguments: [2, 3, 5, 6])
+  func doublingEqualsUnrolled(layers: Int) throws {
+    let graph = try tinyGPT(layers: layers)
+    for model in models(devices: 4) {
+      let composed = try StageSearch.frontier(of: graph, costModel: model)
+      let unrolled = try StageProblem(graph: graph, costModel: model, expandingBlocks: true)
+      let reference = FrontierTracking().frontier(of: unrolled.configurationGraph)
+      #expect(composed.points.map(\.cost) == reference.costs, "mesh \(model.mesh), \(layers) layers")
+      for point in composed.points {
+        #expect(try point.strategy.cost(in: graph, costModel: model) == point.cost)
+        #expect(point.strategy.blocks["layers"]?.operators["qkv"]?.count == layers)
+      }
+    }
+  }
+}
