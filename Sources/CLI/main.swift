@@ -1,7 +1,14 @@
 import ArgumentParser
 import TensorOpt
 
-@main
+// `main.swift` is top-level code once the module has more than one file, so the
+// root command is started explicitly rather than with `@main`.
+
+/// The `tensoropt` root command.
 struct TensorOptCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "tensoropt", abstract: "Distributed-training parallelism planner.")
+  static let configuration = CommandConfiguration(
+    commandName: "tensoropt", abstract: "Distributed-training parallelism planner.",
+    subcommands: [PlanCommand.self])
 }
+
+TensorOptCommand.main()
