@@ -8,39 +8,35 @@ struct PlanCommand: ParsableCommand {
     commandName: "plan",
     abstract: "Search operator-level parallel strategies and print the (time, memory) frontier.",
     discussion: """
-      Runs the search for a single pipeline stage over --devices devices, trying every 1-D and 2-D \
-      mesh shape. --search ft uses frontier tracking (exact with --epsilon 0); --search exhaustive \
-      enumerates every strategy and refuses graphs too large to enumerate.
+      Runs the search for a single pipeline stage over --devices devices, trying every 1-D and \
+      2-D mesh shape. --search ft uses frontier tracking (exact with --epsilon 0); --search \
+      exhaustive enumerates every strategy and refuses graphs too large to enumerate. Without \
+      --gpu or --cluster the cluster is h100-80g with 8 GPUs per node. See docs/search.md.
       """)
 
-  /// Output formats.
-  enum Format: String, ExpressibleByArgument, CaseIterable {
-    case table, json
-  }
-
-  @Argument(help: "A zoo name, a model.json path, or a Hugging Face config.json path.")
+  @Argument(help: "A zoo name (see `tensoropt models`), a model.json, or a Hugging Face config.json.")
   var model: String
 
   @Option(help: "Devices of the stage.")
   var devices: Int
 
-  @Option(help: "GPU preset (as for evaluate).")
+  @Option(help: "GPU preset: v100-32g, a100-40g, a100-80g, h100-80g, cpu.")
   var gpu: String?
 
-  @Option(help: "GPUs per node.")
-  var gpusPerNode: Int?
+  @Option(help: "GPUs per node for --gpu.")
+  var gpusPerNode = 8
 
-  @Option(help: "A cluster description file (instead of --gpu).")
+  @Option(help: "A cluster file (tensoropt-cluster/1).")
   var cluster: String?
 
   @Option(help: "Samples per iteration (default: the model's global batch).")
   var batch: Int?
 
-  @Option(help: "Sequence length (language models; default: the model's own).")
+  @Option(help: "Sequence length (default: the model's).")
   var seq: Int?
 
-  @Option(help: "Training dtype: fp32, bf16 or fp16 (default: the model's).")
-  var dtype: DType?
+  @Option(help: "fp32, bf16 or fp16; default: the model's, fp32 on devices without it.")
+  var dtype: DTypePolicy?
 
   @Option(help: "Search method: ft or exhaustive.")
   var search: SearchMethod = .ft
@@ -48,48 +44,50 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "Merge frontier points within a factor 1 + ε in both objectives (0 = exact; ft only).")
   var epsilon: Double = 0
 
-  @Option(help: "Output format: table or json.")
-  var format: Format = .table
-
-  func validate() throws {
-    guard devices > 0 else { throw ValidationError("--devices must be positive") }
-    if let batch, batch <= 0 { throw ValidationError("--batch must be positive") }
-    if let seq, seq <= 0 { throw ValidationError("--seq must be positive") }
-    if let gpusPerNode, gpusPerNode <= 0 { throw ValidationError("--gpus-per-node must be positive") }
-    guard epsilon >= 0, epsilon.isFinite else { throw ValidationError("--epsilon must be a non-negative number") }
-    if gpu != nil && cluster != nil { throw ValidationError("give --gpu or --cluster, not both") }
-  }
+  @Option(help: "table or json.")
+  var format: OutputFormat = .table
 
   func run() throws {
+    guard devices > 0 else { throw failure("--devices must be positive, got \(devices)") }
+    if let batch, batch <= 0 { throw failure("--batch must be positive") }
+    if let seq, seq <= 0 { throw failure("--seq must be positive") }
+    guard epsilon >= 0, epsilon.isFinite else { throw failure("--epsilon must be a non-negative number") }
+    let (hardware, defaulted) = try CostCommandSupport.cluster(
+      gpu: gpu, gpusPerNode: gpusPerNode, clusterFile: cluster, devices: devices)
+    let model = try PlanBackend.loadModel(self.model)
+    if seq != nil, model.family != .language {
+      throw failure("\(model.name) has no sequence dimension (--seq)")
+    }
+    let graph = try reportingUserErrors {
+      try model.graph(batchSize: batch ?? model.defaults.globalBatchSize, sequenceLength: seq)
+    }
+    var trainingType: DTypePolicy =
+      dtype ?? (model.defaults.dtype == .fp16 ? .fp16 : model.defaults.dtype == .bf16 ? .bf16 : .fp32)
+    if dtype == nil, !hardware.device.supports(trainingType.computePrecision) { trainingType = .fp32 }
+    let costModels = PlanBackend.costModels(devices: devices, cluster: hardware, dtype: trainingType)
+    let result: StageFrontier
     do {
-      let model = try PlanBackend.loadModel(self.model)
-      let batchSize = batch ?? model.defaults.globalBatchSize
-      let graph = try model.graph(batchSize: batchSize, sequenceLength: seq)
-      let costModels = try PlanBackend.costModels(
-        devices: devices, cluster: ClusterSelection(gpu: gpu, gpusPerNode: gpusPerNode, file: cluster),
-        dtype: dtype ?? model.defaults.dtype)
-      let options = SearchOptions(method: search, epsilon: epsilon)
-      let result = try StageSearch.frontier(of: graph, costModels: costModels, options: options)
-      let report = FrontierReport(
-        model: model.name, devices: devices, search: search, epsilon: epsilon, points: result.points)
-      switch format {
-      case .json: print(try Self.json(report))
-      case .table: print(Self.table(report), terminator: "")
-      }
-    } catch let error as SearchError {
-      throw PlanFailure(message: error.message)
-    } catch let error as PlanError {
-      throw PlanFailure(message: error.description)
-    } catch let error as GraphError {
-      throw PlanFailure(message: error.description)
+      result = try StageSearch.frontier(
+        of: graph, costModels: costModels, options: SearchOptions(method: search, epsilon: epsilon))
+    } catch {
+      throw failure(error.message)
+    }
+    let report = FrontierReport(
+      model: model.name, devices: devices, search: search, epsilon: epsilon, points: result.points)
+    switch format {
+    case .json:
+      print(try Self.json(report), terminator: "")
+    case .table:
+      if defaulted { print("cluster: no --gpu or --cluster given; assuming h100-80g with 8 GPUs per node") }
+      print(Self.table(report), terminator: "")
     }
   }
 
-  /// Byte-identical JSON: sorted keys, no escaped slashes.
+  /// Deterministic JSON (sorted keys) followed by a newline.
   static func json(_ report: FrontierReport) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(report), as: UTF8.self)
+    return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
   }
 
   /// The frontier as an aligned table.
@@ -101,9 +99,9 @@ struct PlanCommand: ParsableCommand {
         entry.strategy.summary,
       ])
     }
-    let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+    let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
     var text = "\(report.model) on \(report.devices) devices, search \(report.search.rawValue)"
-    text += report.epsilon > 0 ? ", ε = \(report.epsilon)" : ""
+    text += report.epsilon > 0 ? ", epsilon \(report.epsilon)" : ""
     text += ": \(report.frontier.count) frontier points\n"
     for row in rows {
       let cells = row.enumerated().map { column, cell in
@@ -122,15 +120,8 @@ struct PlanCommand: ParsableCommand {
       value /= 1024
       unit += 1
     }
-    return String(format: "%.2f %@", value, units[unit])
+    return String(format: "%.2f \(units[unit])", value)
   }
 }
 
-/// A failure reported as one line on standard error (exit code 1).
-struct PlanFailure: Error, CustomStringConvertible {
-  var message: String
-  var description: String { "error: \(message)" }
-}
-
 extension SearchMethod: ExpressibleByArgument {}
-extension DType: ExpressibleByArgument {}

@@ -8,7 +8,9 @@ import TensorOpt
 struct TensorOptCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tensoropt", abstract: "Distributed-training parallelism planner.",
-    subcommands: [PlanCommand.self])
+    subcommands: [
+      InspectCommand.self, ModelsCommand.self, EvaluateCommand.self, PlanCommand.self, ProfileCommand.self,
+    ])
 }
 
-TensorOptCommand.main()
+TensorOptCommand.runReportingUsageErrors()

@@ -30,7 +30,7 @@ public enum DimensionKind: String, Codable, Sendable, CaseIterable, Hashable {
     case "heads", "kv_heads", "qkv": self = .heads
     case "hidden", "embed", "model", "d_model": self = .hidden
     case "ffn", "inner", "intermediate", "mlp": self = .ffn
-    case "vocab": self = .vocab
+    case "vocab", "classes": self = .vocab
     case "channels", "features", "in_channels", "out_channels": self = .channels
     case "height", "width", "spatial": self = .spatial
     default: self = .other

@@ -69,9 +69,13 @@ public struct GraphBuilder: Sendable {
   }
 
   /// Adds `body` applied `count` times in sequence to `input`, producing `output`.
+  ///
+  /// `blockName` names the body (e.g. `"layer"`; nodes applying the same body
+  /// share it); it defaults to the node's name.
   @discardableResult
   public mutating func repeatBlock(
-    _ name: String, body: Graph, count: Int, input: TensorID, output: String
+    _ name: String, body: Graph, count: Int, input: TensorID, output: String,
+    blockName: String? = nil
   ) throws(GraphError) -> TensorID {
     try claim(name)
     guard count > 0 else { throw GraphError(name, "repeat count must be positive, got \(count)") }
@@ -96,7 +100,7 @@ public struct GraphBuilder: Sendable {
       Tensor(name: output, shape: bodyOut.shape, dtype: bodyOut.dtype), node: name)
     nodes.append(
       Node(
-        name: name, content: .block(Block(name: name, body: body, repeatCount: count)),
+        name: name, content: .block(Block(name: blockName ?? name, body: body, repeatCount: count)),
         inputs: [input], output: id))
     return id
   }

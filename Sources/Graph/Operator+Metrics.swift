@@ -74,17 +74,18 @@ extension Operator {
       (m.forwardFLOPs, m.backwardFLOPs) = (5 * inCount + rows, 2 * inCount)
       m.savedActivationBytes = inCount * Self.statisticsBytes + rows * Double(DType.int32.byteCount)
     case .conv2d:
-      let kernel = attributes.kernel.reduce(1, *)
+      let kernel = attributes.kernel.reduce(1.0) { $0 * Double($1) }
       let inChannels = first.count > 1 ? first[1].size : 1
-      let perOutput = Double(inChannels / max(attributes.groups, 1) * kernel)
+      let perOutput = Double(inChannels / max(attributes.groups, 1)) * kernel
       let outChannels = output.shape.count > 1 ? output.shape[1].size : 1
       let biasFLOPs = attributes.bias ? outCount : 0
-      m.parameters = outChannels &* Int(perOutput) &+ (attributes.bias ? outChannels : 0)
+      let weights = Double(outChannels) * perOutput + (attributes.bias ? Double(outChannels) : 0)
+      m.parameters = weights < 0x1p62 ? Int(weights) : Int.max
       m.forwardFLOPs = 2 * outCount * perOutput + biasFLOPs
       m.backwardFLOPs = 4 * outCount * perOutput + biasFLOPs
       m.savedActivationBytes = inBytes
     case .maxPool, .avgPool:
-      let window = Double(attributes.kernel.reduce(1, *))
+      let window = attributes.kernel.reduce(1.0) { $0 * Double($1) }
       (m.forwardFLOPs, m.backwardFLOPs, m.savedActivationBytes) = (
         outCount * window, inCount, inBytes
       )

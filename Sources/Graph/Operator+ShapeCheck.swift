@@ -56,7 +56,12 @@ extension Operator {
         return "output width \(y[y.count - 1]) is not divisible by \(heads) heads"
       }
       let headDim = y[y.count - 1] / heads
-      let packed = (heads + 2 * kvHeads) * headDim
+      let (groups, groupsOverflow) = kvHeads.multipliedReportingOverflow(by: 2)
+      let (width, widthOverflow) = heads.addingReportingOverflow(groups)
+      let (packed, packedOverflow) = width.multipliedReportingOverflow(by: headDim)
+      if groupsOverflow || widthOverflow || packedOverflow {
+        return "heads \(heads), kv_heads \(kvHeads) are too large"
+      }
       return x[x.count - 1] == packed
         ? nil
         : "packed q/k/v input width must be (heads + 2·kv_heads)·head_dim = \(packed), got \(x[x.count - 1])"
@@ -97,8 +102,11 @@ extension Operator {
       p.allSatisfy({ $0 >= 0 })
     else { return "kernel and stride must be positive pairs, padding a non-negative pair" }
     let spatial: [Int] = (0..<2).map { (i: Int) -> Int in
-      let padded: Int = x[2 + i] + 2 * p[i] - k[i]
-      return padded / s[i] + 1
+      // Overflow-safe (x + 2p - k) / s + 1: sizes come from user files.
+      let (twice, o1) = p[i].multipliedReportingOverflow(by: 2)
+      let (padded, o2) = x[2 + i].addingReportingOverflow(twice)
+      if o1 || o2 { return -1 }
+      return (padded - k[i]) / s[i] + 1
     }
     guard spatial.allSatisfy({ $0 > 0 }) else {
       return "the window is larger than the padded input"

@@ -21,7 +21,7 @@ public enum OperatorKind: String, Codable, Sendable, CaseIterable, Hashable {
   case relu
   /// SiLU (swish) activation.
   case silu
-  /// SwiGLU gate: `[..., 2f]` → `[..., f]`, `silu(a) * b`.
+  /// SwiGLU gate of two same-shaped inputs (gate, up): `silu(gate) * up`.
   case swiglu
   /// Element-wise sum of two same-shaped inputs (residual connections).
   case add

@@ -6,7 +6,8 @@ import TensorOptGraph
 struct ProblemBuilder {
   /// Where a tensor comes from, in the configuration graph under construction.
   enum Source {
-    /// Fed from outside the stage: available replicated, sliced for free-ish.
+    /// Fed from outside the stage: available in any layout at no cost (each
+    /// device loads the part of the data it needs).
     case graphInput
     /// The output of an operator node.
     case op(Int)
@@ -85,12 +86,7 @@ struct ProblemBuilder {
     guard case .tensor(_, _, let layouts) = nodes[boundary].content else { return }
     switch source {
     case .graphInput:
-      let replicated = TensorLayout.replicated(meshAxes: mesh.shape.count)
-      for (c, layout) in layouts.enumerated() {
-        graph.addNodeCost(
-          boundary, configuration: c,
-          costModel.relayoutCost(of: tensor, from: replicated, to: layout, gradientFrom: layout, gradientTo: layout))
-      }
+      return  // graph inputs are free in any layout
     case .op(let node), .tensor(let node):
       let producerLayouts = producedLayouts(of: node)
       let costModel = costModel
@@ -112,17 +108,7 @@ struct ProblemBuilder {
     var placements = configurations.map {
       $0.placement(dimensions: dimensions, inputCount: node.inputs.count, on: mesh)
     }
-    let replicated = TensorLayout.replicated(meshAxes: mesh.shape.count)
-    var costs = configurations.indices.map { c in
-      var cost = costModel.cost(of: node, in: subgraph, configuration: configurations[c])
-      for (i, input) in node.inputs.enumerated() {
-        guard case .graphInput = sources[input] ?? .graphInput else { continue }
-        let wanted = placements[c].inputs[i]
-        cost += costModel.relayoutCost(
-          of: inputs[i], from: replicated, to: wanted, gradientFrom: wanted, gradientTo: wanted)
-      }
-      return cost
-    }
+    var costs = configurations.map { costModel.cost(of: node, in: subgraph, configuration: $0) }
     if pruning {
       let kept = Self.undominatedConfigurations(costs: costs, placements: placements)
       configurations = kept.map { configurations[$0] }

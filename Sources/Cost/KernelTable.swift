@@ -1,0 +1,135 @@
+import Foundation
+
+/// Measured matrix-product times, interpolated to predict shapes not measured.
+///
+/// Interpolation runs on the logarithm of the achieved throughput over the
+/// logarithms of `(m, n, k)`:
+/// * when a precision's measurements form a full grid (every combination of
+///   their distinct m, n and k values), trilinearly inside the grid;
+/// * otherwise by inverse-distance weighting (power 2) of the eight nearest
+///   measurements.
+/// Coordinates outside the measured range are clamped to it (throughput is taken
+/// from the nearest edge), and the time is the query's FLOPs over that throughput.
+public struct KernelTable: Hashable, Sendable {
+  /// The measurements, in any order.
+  public let measurements: [GEMMMeasurement]
+  private let grids: [ComputePrecision: Grid]
+  private let scattered: [ComputePrecision: [Point]]
+
+  struct Point: Hashable, Sendable {
+    var x: SIMD3<Double>
+    var logThroughput: Double
+  }
+
+  struct Grid: Hashable, Sendable {
+    var axes: [[Double]]  // log2 of distinct m, n, k values, ascending
+    var values: [Double]  // log throughput, index (i * nk + j) * nk2 + l
+
+    func value(_ i: Int, _ j: Int, _ l: Int) -> Double {
+      values[(i * axes[1].count + j) * axes[2].count + l]
+    }
+  }
+
+  /// Creates a table; measurements with non-positive sizes or times are ignored.
+  public init(_ measurements: [GEMMMeasurement]) {
+    let valid = measurements.filter { $0.m > 0 && $0.n > 0 && $0.k > 0 && $0.seconds > 0 }
+    self.measurements = valid
+    var grids: [ComputePrecision: Grid] = [:]
+    var scattered: [ComputePrecision: [Point]] = [:]
+    for precision in ComputePrecision.allCases {
+      let rows = valid.filter { $0.precision == precision }
+      guard !rows.isEmpty else { continue }
+      scattered[precision] = rows.map {
+        Point(x: Self.coordinates($0.m, $0.n, $0.k), logThroughput: log($0.throughput))
+      }
+      if let grid = Self.grid(rows) { grids[precision] = grid }
+    }
+    self.grids = grids
+    self.scattered = scattered
+  }
+
+  /// The precisions the table has measurements for.
+  public var precisions: Set<ComputePrecision> { Set(scattered.keys) }
+
+  /// The predicted seconds of one `m×k · k×n` product, or `nil` when nothing
+  /// was measured in `precision`.
+  public func seconds(m: Int, n: Int, k: Int, precision: ComputePrecision) -> Double? {
+    guard let throughput = throughput(m: m, n: n, k: k, precision: precision) else { return nil }
+    return 2 * Double(m) * Double(n) * Double(k) / throughput
+  }
+
+  /// The predicted FLOP/s of a product of this shape.
+  public func throughput(m: Int, n: Int, k: Int, precision: ComputePrecision) -> Double? {
+    let x = Self.coordinates(max(m, 1), max(n, 1), max(k, 1))
+    if let grid = grids[precision] { return exp(Self.trilinear(grid, x)) }
+    guard let points = scattered[precision] else { return nil }
+    return exp(Self.inverseDistance(points, x))
+  }
+
+  static func coordinates(_ m: Int, _ n: Int, _ k: Int) -> SIMD3<Double> {
+    SIMD3(log2(Double(m)), log2(Double(n)), log2(Double(k)))
+  }
+
+  static func grid(_ rows: [GEMMMeasurement]) -> Grid? {
+    let ms = Set(rows.map(\.m)).sorted()
+    let ns = Set(rows.map(\.n)).sorted()
+    let ks = Set(rows.map(\.k)).sorted()
+    guard ms.count >= 2, ns.count >= 2, ks.count >= 2 else { return nil }
+    var lookup: [SIMD3<Int>: [Double]] = [:]
+    for row in rows { lookup[SIMD3(row.m, row.n, row.k), default: []].append(log(row.throughput)) }
+    var values: [Double] = []
+    values.reserveCapacity(ms.count * ns.count * ks.count)
+    for m in ms {
+      for n in ns {
+        for k in ks {
+          guard let hits = lookup[SIMD3(m, n, k)] else { return nil }
+          values.append(hits.reduce(0, +) / Double(hits.count))
+        }
+      }
+    }
+    let axes = [ms, ns, ks].map { $0.map { log2(Double($0)) } }
+    return Grid(axes: axes, values: values)
+  }
+
+  /// The bracketing index and weight of `value` on a sorted axis (clamped).
+  static func bracket(_ axis: [Double], _ value: Double) -> (Int, Double) {
+    if value <= axis[0] { return (0, 0) }
+    if value >= axis[axis.count - 1] { return (axis.count - 2, 1) }
+    var low = 0
+    while axis[low + 1] < value { low += 1 }
+    return (low, (value - axis[low]) / (axis[low + 1] - axis[low]))
+  }
+
+  static func trilinear(_ grid: Grid, _ x: SIMD3<Double>) -> Double {
+    let (i, u) = bracket(grid.axes[0], x[0])
+    let (j, v) = bracket(grid.axes[1], x[1])
+    let (l, w) = bracket(grid.axes[2], x[2])
+    var result = 0.0
+    for (di, wi) in [(0, 1 - u), (1, u)] {
+      for (dj, wj) in [(0, 1 - v), (1, v)] {
+        for (dl, wl) in [(0, 1 - w), (1, w)] where wi * wj * wl > 0 {
+          result += wi * wj * wl * grid.value(i + di, j + dj, l + dl)
+        }
+      }
+    }
+    return result
+  }
+
+  static func inverseDistance(_ points: [Point], _ x: SIMD3<Double>) -> Double {
+    let lower = points.reduce(SIMD3(repeating: Double.infinity)) { pointwiseMin($0, $1.x) }
+    let upper = points.reduce(SIMD3(repeating: -Double.infinity)) { pointwiseMax($0, $1.x) }
+    let clamped = pointwiseMin(pointwiseMax(x, lower), upper)
+    let nearest = points.map { point -> (Double, Double) in
+      let d = point.x - clamped
+      return ((d * d).sum(), point.logThroughput)
+    }.sorted { $0.0 < $1.0 }.prefix(8)
+    if let first = nearest.first, first.0 < 1e-12 { return first.1 }
+    var total = 0.0
+    var weights = 0.0
+    for (distance, value) in nearest {
+      total += value / distance
+      weights += 1 / distance
+    }
+    return total / weights
+  }
+}

@@ -1,0 +1,113 @@
+import TensorOptGraph
+
+extension StrategyEvaluator {
+  /// The per-chunk tallies of `graph` (built for one micro-batch of every
+  /// replica) on the stage meshes, plus the bytes one device holds of the
+  /// activation crossing pipeline stages and whether the tensor-parallel ranks
+  /// hold identical copies of it (mesh axis 1 replicated).
+  ///
+  /// Layers of repeated blocks are dealt to `chunks` model chunks in order;
+  /// operators before the first layer go to chunk 0, others to the chunk of the
+  /// preceding layer. Each block body is costed once per pipeline stage and added
+  /// once per layer it has in a chunk (never expanded).
+  func chunkTallies(
+    graph: Graph, configuration: GraphConfiguration, models: [AnalyticalStageCost], chunks: Int,
+    notes: inout [String]
+  ) -> (tallies: [StageTally], boundaryBytes: Double, boundaryReplicated: Bool) {
+    let stages = models.count
+    let mesh = models[0].mesh
+    let layouts = UniformLayout.producedLayouts(
+      graph: graph, configuration: configuration, mesh: mesh)
+    let totalLayers = graph.layerCount
+    let perChunk = max(totalLayers / max(chunks, 1), 1)
+    func chunk(ofLayer layer: Int) -> Int { min(layer / perChunk, chunks - 1) }
+    var tallies = Array(repeating: StageTally(), count: chunks)
+    var layer = 0
+    var boundaryBytes = 0.0
+    var boundaryReplicated = false
+    let fb = models[0].options.dtype.activationBytes
+    for (index, node) in graph.nodes.enumerated() {
+      let current = layer == 0 ? 0 : chunk(ofLayer: layer - 1)
+      switch (node.content, configuration.nodes[safe: index]) {
+      case (.op, .op(let config)?):
+        let model = models[current % stages]
+        tallies[current].add(
+          opTally(
+            node, graph: graph, config: config, layouts: layouts, model: model, insideBlock: false))
+      case (.block(let block), .block(let bodyConfig)?):
+        let steady = layouts[node.output] ?? .replicated(meshAxes: mesh.shape.count)
+        let outer = layouts[node.inputs[0]] ?? steady
+        let input = graph.tensors[node.inputs[0]]
+        boundaryBytes = max(
+          boundaryBytes, steady.localBytes(input.byteCount(floatBytes: fb), mesh: mesh))
+        boundaryReplicated =
+          mesh.shape.count > 1 && steady.splitAxis[1] == nil && !steady.isPartial[1]
+        let bodyLayouts = UniformLayout.producedLayouts(
+          graph: block.body, configuration: bodyConfig, mesh: mesh,
+          inputLayouts: [block.body.inputs[0]: steady])
+        var perStage: [StageTally] = []
+        for model in models {
+          var body = StageTally()
+          for (bodyIndex, bodyNode) in block.body.nodes.enumerated() {
+            guard let config = bodyConfig.operatorConfiguration(at: bodyIndex) else { continue }
+            body.add(
+              opTally(
+                bodyNode, graph: block.body, config: config, layouts: bodyLayouts, model: model,
+                insideBlock: true))
+          }
+          if model.options.recomputation == .full {
+            // Backward of a fully recomputed layer rematerialises its activations.
+            var plain = model
+            plain.options.recomputation = .none
+            var all = 0.0
+            for (bodyIndex, bodyNode) in block.body.nodes.enumerated() {
+              guard let config = bodyConfig.operatorConfiguration(at: bodyIndex) else { continue }
+              all +=
+                plain.breakdown(
+                  of: bodyNode, in: block.body, configuration: config, insideBlock: true
+                ).activationBytes
+            }
+            body.workspaceBytes += all
+          }
+          perStage.append(body)
+        }
+        let entry = chunk(ofLayer: layer)
+        tallies[entry].tensorParallel += models[entry % stages].relayoutTime(
+          of: input, from: outer, to: steady, gradientFrom: steady, gradientTo: outer)
+        for offset in 0..<block.repeatCount {
+          let target = chunk(ofLayer: layer + offset)
+          tallies[target].add(perStage[target % stages])
+        }
+        layer += block.repeatCount
+      default:
+        notes.append("node \(node.name) has no configuration; not costed")
+      }
+    }
+    return (tallies, boundaryBytes, boundaryReplicated)
+  }
+
+  /// One operator's cost plus the re-layouts of its inputs.
+  func opTally(
+    _ node: Node, graph: Graph, config: OpConfiguration, layouts: [TensorID: TensorLayout],
+    model: AnalyticalStageCost,
+    insideBlock: Bool
+  ) -> StageTally {
+    var tally = StageTally()
+    guard let op = node.op else { return tally }
+    tally.add(
+      model.breakdown(of: node, in: graph, configuration: config, insideBlock: insideBlock),
+      name: node.name)
+    let inputs = graph.inputTensors(of: node)
+    let dims = op.parallelDimensions(
+      inputs: inputs.map(\.shape), output: graph.outputTensor(of: node).shape)
+    guard config.isValid(for: dims, on: model.mesh) else { return tally }
+    let placement = config.placement(dimensions: dims, inputCount: inputs.count, on: model.mesh)
+    for (position, id) in node.inputs.enumerated() {
+      guard let produced = layouts[id] else { continue }  // graph inputs arrive as wanted
+      tally.tensorParallel += model.relayoutTime(
+        of: graph.tensors[id], from: produced, to: placement.inputs[position],
+        gradientFrom: placement.inputGradients[position], gradientTo: produced)
+    }
+    return tally
+  }
+}

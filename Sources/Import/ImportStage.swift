@@ -1,1 +1,0 @@
-// The Import stage; see docs/architecture.md.
