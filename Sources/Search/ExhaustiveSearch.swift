@@ -68,26 +68,45 @@ public struct ExhaustiveSearch: Sendable {
     }
     let canPrune = graph.nodeCosts.allSatisfy { $0.allSatisfy { $0.time >= 0 && $0.memory >= 0 } }
       && graph.edges.allSatisfy { $0.costs.allSatisfy { $0.time >= 0 && $0.memory >= 0 } }
-    // remaining[d]: a lower bound of the cost of nodes d..<n.
+    // remaining[d]: a lower bound of the cost of nodes d..<n and of their edges
+    // to earlier nodes, each objective minimised separately.
     var remaining = [CostVector](repeating: .zero, count: n + 1)
     for node in stride(from: n - 1, through: 0, by: -1) {
-      let costs = graph.nodeCosts[node]
-      let cheapest = CostVector(
-        time: costs.map(\.time).min() ?? 0, memory: costs.map(\.memory).min() ?? 0)
+      var cheapest = CostVector(time: .infinity, memory: .infinity)
+      for c in 0..<counts[node] {
+        var bound = graph.nodeCosts[node][c]
+        for (other, edge, nodeIsRow) in earlier[node] {
+          let costs = graph.edges[edge].costs
+          var best = CostVector(time: .infinity, memory: .infinity)
+          for o in 0..<counts[other] {
+            let entry = costs[nodeIsRow ? c * counts[other] + o : o * counts[node] + c]
+            best = CostVector(time: min(best.time, entry.time), memory: min(best.memory, entry.memory))
+          }
+          bound += best
+        }
+        cheapest = CostVector(time: min(cheapest.time, bound.time), memory: min(cheapest.memory, bound.memory))
+      }
       remaining[node] = remaining[node + 1] + (canPrune ? cheapest : .zero)
     }
+    // Configurations are tried fastest first, so good complete strategies are
+    // found early and prune more.
+    let order = graph.nodeCosts.map { costs in
+      costs.indices.sorted { (costs[$0].time, costs[$0].memory, $0) < (costs[$1].time, costs[$1].memory, $1) }
+    }
+    var position = [Int](repeating: 0, count: n)
     var visits = 0
     var archive = ParetoArchive()
     var assignment = [Int](repeating: 0, count: n)
     var partial = [CostVector](repeating: .zero, count: n + 1)
     var depth = 0
-    assignment[0] = -1
+    position[0] = -1
     while depth >= 0 {
-      assignment[depth] += 1
-      if assignment[depth] >= counts[depth] {
+      position[depth] += 1
+      if position[depth] >= counts[depth] {
         depth -= 1
         continue
       }
+      assignment[depth] = order[depth][position[depth]]
       var cost = partial[depth] + graph.nodeCosts[depth][assignment[depth]]
       for (other, edge, nodeIsRow) in earlier[depth] {
         let costs = graph.edges[edge].costs
@@ -109,7 +128,7 @@ public struct ExhaustiveSearch: Sendable {
       } else {
         partial[depth + 1] = cost
         depth += 1
-        assignment[depth] = -1
+        position[depth] = -1
       }
     }
     return Frontier(

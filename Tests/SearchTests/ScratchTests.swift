@@ -4,7 +4,7 @@ import TensorOptCost
 import TensorOptGraph
 @testable import TensorOptSearch
 
-@Test func scratchTiming() throws {
+@Test(.enabled(if: ProcessInfo.processInfo.environment["TENSOROPT_BENCH"] != nil)) func scratchTiming() throws {
   let clock = ContinuousClock()
   let graph = try TestModels.gpt(layers: 12, batch: 8)
   for model in models(devices: 8) {
@@ -14,5 +14,19 @@ import TensorOptGraph
     var result: (Frontier, EliminationStatistics)!
     let t1 = clock.measure { result = StageSearch.frontierTracking(problem, epsilon: 0) }
     print("  ft \(t1) points \(result.0.count) stats \(result.1)")
+  }
+}
+
+@Test(.enabled(if: ProcessInfo.processInfo.environment["TENSOROPT_DEBUG"] != nil)) func scratchMLP() throws {
+  let graph = try TestModels.mlp(batch: 64)
+  for model in models(devices: 4) {
+    let problem = try StageProblem(graph: graph, costModel: model, expandingBlocks: true)
+    print("mesh \(model.mesh) counts \(problem.configurationGraph.configurationCounts)")
+    let clock = ContinuousClock()
+    do {
+      var f: Frontier!
+      let t = try clock.measure { f = try ExhaustiveSearch(visitBudget: 5_000_000).frontier(of: problem.configurationGraph) }
+      print("  exhaustive \(t) \(f.count)")
+    } catch { print("  \(error)") }
   }
 }
