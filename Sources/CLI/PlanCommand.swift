@@ -58,9 +58,12 @@ struct PlanCommand: ParsableCommand {
     if seq != nil, model.family != .language {
       throw failure("\(model.name) has no sequence dimension (--seq)")
     }
-    let graph = try reportingUserErrors {
+    let built = try reportingUserErrors {
       try model.graph(batchSize: batch ?? model.defaults.globalBatchSize, sequenceLength: seq)
     }
+    // Like Megatron-LM (and `evaluate`), pad a language model's vocabulary, here to a
+    // multiple of 128 · devices so that every mesh axis may split it.
+    let graph = model.family == .language ? built.paddingVocabulary(toMultipleOf: 128 * devices) : built
     var trainingType: DTypePolicy =
       dtype ?? (model.defaults.dtype == .fp16 ? .fp16 : model.defaults.dtype == .bf16 ? .bf16 : .fp32)
     if dtype == nil, !hardware.device.supports(trainingType.computePrecision) { trainingType = .fp32 }
@@ -95,7 +98,7 @@ struct PlanCommand: ParsableCommand {
     var rows = [["#", "time (s)", "memory/device", "strategy"]]
     for (index, entry) in report.frontier.enumerated() {
       rows.append([
-        "\(index + 1)", String(format: "%.4f", entry.time_s), formatBytes(entry.memory_bytes),
+        "\(index + 1)", String(format: "%.4g", entry.time_s), formatBytes(entry.memory_bytes),
         entry.strategy.summary,
       ])
     }

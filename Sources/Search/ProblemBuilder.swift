@@ -29,6 +29,17 @@ struct ProblemBuilder {
 
   var mesh: DeviceMesh { costModel.mesh }
 
+  /// The time unit costs are rounded to: 2⁻⁴⁰ s (about a picosecond).
+  static let timeQuantum = 0x1p-40
+
+  /// `cost` rounded to whole time quanta and whole bytes. Sums of such values
+  /// (below 2⁵³ quanta, i.e. 8192 s) are exact in any order, so FT, brute force
+  /// and re-costing agree to the last bit however they associate the additions.
+  static func quantized(_ cost: CostVector) -> CostVector {
+    CostVector(
+      time: (cost.time / timeQuantum).rounded() * timeQuantum, memory: cost.memory.rounded())
+  }
+
   /// Adds every node of `subgraph`; `block` handles block nodes, receiving the
   /// boundary node of the block's input and returning that of its output.
   mutating func add(
@@ -92,8 +103,9 @@ struct ProblemBuilder {
       let costModel = costModel
       graph.addEdge(from: node, to: boundary) { cu, cv in
         let (layout, gradient) = producerLayouts[cu]
-        return costModel.relayoutCost(
-          of: tensor, from: layout, to: layouts[cv], gradientFrom: layouts[cv], gradientTo: gradient)
+        return Self.quantized(
+          costModel.relayoutCost(
+            of: tensor, from: layout, to: layouts[cv], gradientFrom: layouts[cv], gradientTo: gradient))
       }
     }
   }
@@ -108,7 +120,7 @@ struct ProblemBuilder {
     var placements = configurations.map {
       $0.placement(dimensions: dimensions, inputCount: node.inputs.count, on: mesh)
     }
-    var costs = configurations.map { costModel.cost(of: node, in: subgraph, configuration: $0) }
+    var costs = configurations.map { Self.quantized(costModel.cost(of: node, in: subgraph, configuration: $0)) }
     if pruning {
       let kept = Self.undominatedConfigurations(costs: costs, placements: placements)
       configurations = kept.map { configurations[$0] }
@@ -132,9 +144,10 @@ struct ProblemBuilder {
       let costModel = costModel
       graph.addEdge(from: producer, to: id) { cu, cv in
         let (layout, gradient) = produced[cu]
-        return costModel.relayoutCost(
-          of: tensor, from: layout, to: wanted[cv].inputs[i], gradientFrom: wanted[cv].inputGradients[i],
-          gradientTo: gradient)
+        return Self.quantized(
+          costModel.relayoutCost(
+            of: tensor, from: layout, to: wanted[cv].inputs[i], gradientFrom: wanted[cv].inputGradients[i],
+            gradientTo: gradient))
       }
     }
     return id
