@@ -26,28 +26,40 @@ let package = Package(
     // Importers: model.json, Hugging Face config.json, the zoo.
     .target(name: "TensorOptImport", dependencies: ["TensorOptGraph"], path: "Sources/Import"),
     // Hardware profiles and the analytical cost model.
-    .target(name: "TensorOptCost", dependencies: ["TensorOptGraph", "COpenBLAS"], path: "Sources/Cost"),
+    .target(
+      name: "TensorOptCost", dependencies: ["TensorOptGraph", "COpenBLAS"], path: "Sources/Cost"),
     // Frontier tracking (FT) and the exhaustive reference search.
-    .target(name: "TensorOptSearch", dependencies: ["TensorOptGraph", "TensorOptCost"], path: "Sources/Search"),
+    .target(
+      name: "TensorOptSearch", dependencies: ["TensorOptGraph", "TensorOptCost"],
+      path: "Sources/Search"),
     // The in-process executor: CPU worker threads, OpenBLAS kernels, collectives.
-    .target(name: "TensorOptExecutor", dependencies: ["TensorOptGraph", "COpenBLAS"], path: "Sources/Executor"),
+    .target(
+      name: "TensorOptExecutor", dependencies: ["TensorOptGraph", "TensorOptCost", "COpenBLAS"],
+      path: "Sources/Executor"),
     // The library that training scripts import.
     .target(
       name: "TensorOpt",
-      dependencies: ["TensorOptGraph", "TensorOptImport", "TensorOptCost", "TensorOptSearch", "TensorOptExecutor"],
+      dependencies: [
+        "TensorOptGraph", "TensorOptImport", "TensorOptCost", "TensorOptSearch",
+        "TensorOptExecutor",
+      ],
       path: "Sources/TensorOpt"
     ),
     // The command-line tool.
     .executableTarget(
       name: "tensoropt",
-      dependencies: ["TensorOpt", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: [
+        "TensorOpt", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       path: "Sources/CLI"
     ),
     .testTarget(name: "GraphTests", dependencies: ["TensorOptGraph"]),
     .testTarget(name: "ImportTests", dependencies: ["TensorOptImport"]),
     .testTarget(name: "CostTests", dependencies: ["TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "SearchTests", dependencies: ["TensorOptSearch", "TensorOptImport"]),
-    .testTarget(name: "ExecutorTests", dependencies: ["TensorOptExecutor"]),
+    .testTarget(
+      name: "ExecutorTests",
+      dependencies: ["TensorOptExecutor", "TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "CLITests", dependencies: ["tensoropt"]),
   ]
 )

@@ -1,1 +1,0 @@
-// The Executor stage; see docs/architecture.md.

@@ -1,0 +1,72 @@
+import Foundation
+
+/// A buffer a collective lends to one receiver, which reads it in place (no
+/// staging copy); the lender waits until the read is done before it touches the
+/// buffer again.
+///
+/// State changes hold `condition`'s lock. The receiver reads `values` only
+/// between a successful ``claim()`` and ``finish()``, while the lender is blocked
+/// in ``waitUntilRead(owner:reader:what:timeout:abortCause:)``, so the memory is
+/// never read and written at once.
+final class LentBuffer: @unchecked Sendable {
+  private enum State { case posted, taken, done, withdrawn }
+
+  /// The lent values.
+  let values: UnsafeBufferPointer<Float>
+  private let condition = NSCondition()
+  private var state = State.posted
+
+  init(_ values: UnsafeBufferPointer<Float>) { self.values = values }
+
+  /// Starts reading; `false` when the lender withdrew the buffer (its run was aborted).
+  func claim() -> Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    guard state == .posted else { return false }
+    state = .taken
+    return true
+  }
+
+  /// Ends reading and releases the lender.
+  func finish() {
+    condition.lock()
+    state = .done
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Takes the buffer back after a failure: withdraws it when nobody has started
+  /// reading it, otherwise waits for the read in progress to end.
+  func reclaim() {
+    condition.lock()
+    defer { condition.unlock() }
+    if state == .posted { state = .withdrawn }
+    while state == .taken { condition.wait() }
+  }
+
+  /// Blocks until the receiver has read the buffer.
+  ///
+  /// A buffer nobody has started reading is withdrawn when the run is aborted or
+  /// the timeout passes; one being read is always waited for (the read is a copy).
+  func waitUntilRead(
+    owner: Int, reader: Int, what: String, timeout: Double, abortCause: () -> String?
+  ) throws(ExecutorError) {
+    let deadline = Date(timeIntervalSinceNow: timeout)
+    condition.lock()
+    defer { condition.unlock() }
+    while state != .done {
+      if state == .posted {
+        if let cause = abortCause() {
+          state = .withdrawn
+          throw .aborted(worker: owner, cause: cause)
+        }
+        if Date() >= deadline {
+          state = .withdrawn
+          throw .timeout(
+            worker: owner, waitingFor: "worker \(reader) to read \(what)", seconds: timeout)
+        }
+      }
+      _ = condition.wait(until: min(deadline, Date(timeIntervalSinceNow: 0.02)))
+    }
+  }
+}

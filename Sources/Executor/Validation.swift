@@ -1,0 +1,124 @@
+import TensorOptCost
+import TensorOptGraph
+
+/// One validated strategy: what the executor measured, and how its numerics
+/// compare with a single-worker run of the same model and batch.
+public struct ValidationRun: Sendable, Codable, Hashable {
+  /// A short description of the strategy.
+  public var strategy: String
+  /// Workers (devices) used.
+  public var devices: Int
+  /// The planner's predicted iteration time, when a prediction was supplied.
+  public var predictedTimeSeconds: Double?
+  /// The iteration time N truly parallel devices would see: measured kernel and
+  /// transfer durations replayed on the schedule's dependency graph.
+  public var measuredTimeSeconds: Double
+  /// Wall time of the run on this machine.
+  public var wallTimeSeconds: Double
+  /// The planner's predicted peak bytes per device, when supplied.
+  public var predictedMemoryBytes: Double?
+  /// The executor's own pre-run estimate of the largest worker's peak bytes.
+  public var estimatedMemoryBytes: Int
+  /// The largest worker's peak bytes, counted by its allocator.
+  public var measuredMemoryBytes: Int
+  /// The distributed loss.
+  public var loss: Double
+  /// Whether loss and every gradient match the single-worker run within 1e-4.
+  public var gradientsMatch: Bool
+  /// The loss's relative error.
+  public var lossRelativeError: Double
+  /// The largest norm-wise relative error of a parameter gradient.
+  public var maxGradientRelativeError: Double
+  /// The parameter with that error.
+  public var worstParameter: String
+
+  enum CodingKeys: String, CodingKey {
+    case strategy, devices, loss
+    case predictedTimeSeconds = "predicted_time_s"
+    case measuredTimeSeconds = "measured_time_s"
+    case wallTimeSeconds = "wall_time_s"
+    case predictedMemoryBytes = "predicted_memory_bytes"
+    case estimatedMemoryBytes = "estimated_memory_bytes"
+    case measuredMemoryBytes = "measured_memory_bytes"
+    case gradientsMatch = "gradients_match"
+    case lossRelativeError = "loss_rel_error"
+    case maxGradientRelativeError = "max_gradient_rel_error"
+    case worstParameter = "worst_parameter"
+  }
+
+  /// Encodes every key, absent predictions as `null`.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(strategy, forKey: .strategy)
+    try container.encode(devices, forKey: .devices)
+    try container.encode(predictedTimeSeconds, forKey: .predictedTimeSeconds)
+    try container.encode(measuredTimeSeconds, forKey: .measuredTimeSeconds)
+    try container.encode(wallTimeSeconds, forKey: .wallTimeSeconds)
+    try container.encode(predictedMemoryBytes, forKey: .predictedMemoryBytes)
+    try container.encode(estimatedMemoryBytes, forKey: .estimatedMemoryBytes)
+    try container.encode(measuredMemoryBytes, forKey: .measuredMemoryBytes)
+    try container.encode(loss, forKey: .loss)
+    try container.encode(gradientsMatch, forKey: .gradientsMatch)
+    try container.encode(lossRelativeError, forKey: .lossRelativeError)
+    try container.encode(maxGradientRelativeError, forKey: .maxGradientRelativeError)
+    try container.encode(worstParameter, forKey: .worstParameter)
+  }
+}
+
+/// Runs a strategy and a single-worker reference and reports the comparison.
+public enum Validator {
+  /// Validates `strategy` on `model`: the distributed run uses micro-batches of
+  /// `microBatchSize` samples, `options.microBatches` of them; the reference runs
+  /// the whole batch on one worker.
+  ///
+  /// - Parameter repetitions: timed runs of the step; the reported times are the
+  ///   fastest (numerics are checked on the first).
+  public static func validate(
+    _ model: Model, microBatchSize: Int, sequenceLength: Int?, strategy: ExecutionStrategy,
+    options: ExecutionOptions,
+    repetitions: Int = 1, predictedTime: Double? = nil, predictedMemory: Double? = nil,
+    label: String
+  ) throws -> ValidationRun {
+    let graph = try model.graph(batchSize: microBatchSize, sequenceLength: sequenceLength)
+    let wholeBatch = try model.graph(
+      batchSize: microBatchSize * options.microBatches, sequenceLength: sequenceLength)
+    let plan = try ExecutionPlan(graph: graph, strategy: strategy)
+    let estimates = plan.estimatedPeakBytes(options: options)
+    let estimate = estimates.max() ?? 0
+    var referenceOptions = ExecutionOptions()
+    referenceOptions.seed = options.seed
+    referenceOptions.timeout = options.timeout
+    referenceOptions.memoryLimitBytes = options.memoryLimitBytes
+    let referenceEstimate =
+      try ExecutionPlan(graph: wholeBatch, strategy: .singleDevice).estimatedPeakBytes(
+        options: referenceOptions
+      ).max() ?? 0
+    if let limit = options.memoryLimitBytes ?? MachineMemory.availableBytes().map({ $0 / 10 * 8 }) {
+      let total = estimates.reduce(0, +)
+      if total > limit || referenceEstimate > limit {
+        throw ExecutorError.refused(
+          "\(model.name) is too large for this machine: the \(strategy.deviceCount)-worker run needs about \(total >> 20) MiB and the single-worker reference about \(referenceEstimate >> 20) MiB, but only \(limit >> 20) MiB can be given (try a smaller --batch or --seq)"
+        )
+      }
+    }
+    let reference = try StrategyExecutor.run(
+      wholeBatch, strategy: .singleDevice, options: referenceOptions)
+    var result = try StrategyExecutor.run(graph, strategy: strategy, options: options)
+    let comparison = NumericsComparison(candidate: result, reference: reference)
+    var measured = try TraceReplay(traces: result.traces).iterationSeconds
+    var wall = result.wallSeconds
+    for _ in 1..<max(repetitions, 1) {
+      result = try StrategyExecutor.run(graph, strategy: strategy, options: options)
+      measured = min(measured, try TraceReplay(traces: result.traces).iterationSeconds)
+      wall = min(wall, result.wallSeconds)
+    }
+    return ValidationRun(
+      strategy: label, devices: strategy.deviceCount, predictedTimeSeconds: predictedTime,
+      measuredTimeSeconds: measured, wallTimeSeconds: wall, predictedMemoryBytes: predictedMemory,
+      estimatedMemoryBytes: estimate, measuredMemoryBytes: result.peakBytes.max() ?? 0,
+      loss: Double(result.loss),
+      gradientsMatch: comparison.matches(), lossRelativeError: comparison.lossRelativeError,
+      maxGradientRelativeError: comparison.maxGradientRelativeError,
+      worstParameter: comparison.worstParameter)
+  }
+}
