@@ -62,8 +62,41 @@ extension Strategy {
   }
 }
 
+extension Strategy {
+  /// The search's strategy for a uniform graph configuration: block boundaries
+  /// in the steady-state layout the body produces (as `totalCost` assumes).
+  init(uniform configuration: GraphConfiguration, graph: Graph, mesh: DeviceMesh) {
+    self.init(mesh: mesh)
+    let layouts = UniformLayout.producedLayouts(graph: graph, configuration: configuration, mesh: mesh)
+    for (index, node) in graph.nodes.enumerated() {
+      switch (node.content, configuration.nodes[index]) {
+      case (.op, .op(let wanted)):
+        operators[node.name] = wanted
+      case (.block(let block), .block(let body)):
+        let steady = (layouts[node.output] ?? .replicated(meshAxes: mesh.shape.count)).withoutPartials
+        tensors[graph.tensors[node.output].name] = steady
+        tensors[graph.tensors[node.inputs[0]].name] = steady
+        var perOperator: [String: [OpConfiguration]] = [:]
+        for (bodyIndex, bodyNode) in block.body.nodes.enumerated() {
+          if case .op(let wanted) = body.nodes[bodyIndex] {
+            perOperator[bodyNode.name] = Array(repeating: wanted, count: block.repeatCount)
+          }
+        }
+        blocks[node.name] = BlockStrategy(
+          repeatCount: block.repeatCount, operators: perOperator,
+          boundaries: Array(repeating: steady, count: block.repeatCount - 1))
+      default: break
+      }
+    }
+  }
+}
+
 extension ZooSearchTests {
-  @Test("gpt2 over 8 devices: the frontier holds pure data parallelism, Megatron tensor parallelism, and mixed strategies")
+  /// gpt2 on 8 devices takes about 85 s in a debug build (7 s release), so it
+  /// runs when `TENSOROPT_SLOW_TESTS` is set (`swift test -c release` is faster).
+  @Test(
+    "gpt2 over 8 devices: uniform DP and Megatron strategies cost what totalCost says and are on or behind the frontier; mixed points exist",
+    .enabled(if: ProcessInfo.processInfo.environment["TENSOROPT_SLOW_TESTS"] != nil))
   func gpt2FrontierHoldsKnownStrategies() throws {
     let model = try zoo.load("gpt2")
     let graph = try model.graph(batchSize: 8).paddingVocabulary(toMultipleOf: 128 * 8)
@@ -82,19 +115,17 @@ extension ZooSearchTests {
         uniform.append(("dp\(mesh.shape[0])×tp\(mesh.shape[1])", mesh, UniformLayout.megatron(graph: graph, mesh: mesh)))
       }
     }
-    var found: Set<String> = []
     for candidate in uniform {
       let costModel = try #require(costModels.first { $0.mesh == candidate.mesh })
       let expected = costModel.totalCost(of: graph, configuration: candidate.configuration)
-      let point = frontier.points.first { $0.strategy.mesh == candidate.mesh && $0.strategy.matches(candidate.configuration, in: graph) }
-      print("\(candidate.name): evaluate \(expected), on frontier: \(point.map { "\($0.cost)" } ?? "no")")
-      if let point {
-        #expect(nearlyEqual(point.cost, expected), "\(candidate.name): \(point.cost) vs \(expected)")
-        found.insert(candidate.name)
-      }
+      let strategy = Strategy(uniform: candidate.configuration, graph: graph, mesh: candidate.mesh)
+      let recosted = try strategy.cost(in: graph, costModel: costModel)
+      let onFrontier = frontier.points.contains { $0.strategy.mesh == candidate.mesh && $0.strategy.matches(candidate.configuration, in: graph) }
+      let dominator = frontier.points.first { $0.cost.time <= recosted.time && $0.cost.memory <= recosted.memory }
+      print("\(candidate.name): totalCost \(expected), search \(recosted), on frontier \(onFrontier), covered by \(dominator.map { "\($0.cost) \($0.strategy.summary)" } ?? "nothing")")
+      #expect(nearlyEqual(recosted, expected, tolerance: 1e-6), "\(candidate.name): \(recosted) vs \(expected)")
+      #expect(dominator != nil, "\(candidate.name) beats the whole frontier")
     }
-    #expect(found.contains("dp8"))
-    #expect(found.contains { $0.hasPrefix("tp") || $0.contains("×tp") })
     let mixed = frontier.points.filter { point in
       !uniform.contains { point.strategy.mesh == $0.mesh && point.strategy.matches($0.configuration, in: graph) }
         && point.strategy.configurationCounts.count > 2
