@@ -13,7 +13,8 @@ enum PlanBackend {
   /// One production stage cost model (``AnalyticalStageCost``) per 1-D and 2-D
   /// mesh shape of `devices` devices, on `cluster`, training in `dtype` with
   /// Adam, one micro-batch per iteration.
-  static func costModels(devices: Int, cluster: Cluster, dtype: DTypePolicy) -> [any StageCostModel] {
+  static func costModels(devices: Int, cluster: Cluster, dtype: DTypePolicy) -> [any StageCostModel]
+  {
     let options = TrainingOptions(dtype: dtype)
     return DeviceMesh.shapes(deviceCount: devices).map {
       AnalyticalStageCost(mesh: $0, cluster: cluster, options: options)

@@ -14,7 +14,8 @@ struct PlanCommand: ParsableCommand {
       --gpu or --cluster the cluster is h100-80g with 8 GPUs per node. See docs/search.md.
       """)
 
-  @Argument(help: "A zoo name (see `tensoropt models`), a model.json, or a Hugging Face config.json.")
+  @Argument(
+    help: "A zoo name (see `tensoropt models`), a model.json, or a Hugging Face config.json.")
   var model: String
 
   @Option(help: "Devices of the stage.")
@@ -41,7 +42,8 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "Search method: ft or exhaustive.")
   var search: SearchMethod = .ft
 
-  @Option(help: "Merge frontier points within a factor 1 + ε in both objectives (0 = exact; ft only).")
+  @Option(
+    help: "Merge frontier points within a factor 1 + ε in both objectives (0 = exact; ft only).")
   var epsilon: Double = 0
 
   @Option(help: "table or json.")
@@ -51,7 +53,9 @@ struct PlanCommand: ParsableCommand {
     guard devices > 0 else { throw failure("--devices must be positive, got \(devices)") }
     if let batch, batch <= 0 { throw failure("--batch must be positive") }
     if let seq, seq <= 0 { throw failure("--seq must be positive") }
-    guard epsilon >= 0, epsilon.isFinite else { throw failure("--epsilon must be a non-negative number") }
+    guard epsilon >= 0, epsilon.isFinite else {
+      throw failure("--epsilon must be a non-negative number")
+    }
     let (hardware, defaulted) = try CostCommandSupport.cluster(
       gpu: gpu, gpusPerNode: gpusPerNode, clusterFile: cluster, devices: devices)
     let model = try PlanBackend.loadModel(self.model)
@@ -63,11 +67,16 @@ struct PlanCommand: ParsableCommand {
     }
     // Like Megatron-LM (and `evaluate`), pad a language model's vocabulary, here to a
     // multiple of 128 · devices so that every mesh axis may split it.
-    let graph = model.family == .language ? built.paddingVocabulary(toMultipleOf: 128 * devices) : built
+    let graph =
+      model.family == .language ? built.paddingVocabulary(toMultipleOf: 128 * devices) : built
     var trainingType: DTypePolicy =
-      dtype ?? (model.defaults.dtype == .fp16 ? .fp16 : model.defaults.dtype == .bf16 ? .bf16 : .fp32)
-    if dtype == nil, !hardware.device.supports(trainingType.computePrecision) { trainingType = .fp32 }
-    let costModels = PlanBackend.costModels(devices: devices, cluster: hardware, dtype: trainingType)
+      dtype
+      ?? (model.defaults.dtype == .fp16 ? .fp16 : model.defaults.dtype == .bf16 ? .bf16 : .fp32)
+    if dtype == nil, !hardware.device.supports(trainingType.computePrecision) {
+      trainingType = .fp32
+    }
+    let costModels = PlanBackend.costModels(
+      devices: devices, cluster: hardware, dtype: trainingType)
     let result: StageFrontier
     do {
       result = try StageSearch.frontier(
@@ -81,7 +90,9 @@ struct PlanCommand: ParsableCommand {
     case .json:
       print(try Self.json(report), terminator: "")
     case .table:
-      if defaulted { print("cluster: no --gpu or --cluster given; assuming h100-80g with 8 GPUs per node") }
+      if defaulted {
+        print("cluster: no --gpu or --cluster given; assuming h100-80g with 8 GPUs per node")
+      }
       print(Self.table(report), terminator: "")
     }
   }

@@ -77,7 +77,8 @@ public struct ConfigurationGraph: Sendable {
   /// Adds a composite edge between two distinct nodes.
   public mutating func addCompositeEdge(from source: Int, to target: Int, matrix: FrontierMatrix) {
     precondition(source != target, "a composite edge joins two nodes")
-    precondition(matrix.rows == nodeCosts[source].count && matrix.columns == nodeCosts[target].count)
+    precondition(
+      matrix.rows == nodeCosts[source].count && matrix.columns == nodeCosts[target].count)
     compositeEdges.append(CompositeEdge(source: source, target: target, matrix: matrix))
   }
 
@@ -88,10 +89,12 @@ public struct ConfigurationGraph: Sendable {
     var total = CostVector.zero
     for (node, configuration) in assignment.enumerated() { total += nodeCosts[node][configuration] }
     for edge in edges {
-      total += edge.costs[assignment[edge.source] * nodeCosts[edge.target].count + assignment[edge.target]]
+      total +=
+        edge.costs[assignment[edge.source] * nodeCosts[edge.target].count + assignment[edge.target]]
     }
     for edge in compositeEdges {
-      total += edge.matrix[assignment[edge.source], assignment[edge.target]].points.first?.cost
+      total +=
+        edge.matrix[assignment[edge.source], assignment[edge.target]].points.first?.cost
         ?? CostVector(time: .infinity, memory: .infinity)
     }
     return total

@@ -126,7 +126,8 @@ struct EliminationState {
     for (u, slot) in neighbors[v] {
       guard var updated = nodes[u] else { continue }
       for cu in updated.indices {
-        updated[cu] = updated[cu].minkowskiSum(entry(slot, from: u, cu, c)).thinned(epsilon: epsilon)
+        updated[cu] = updated[cu].minkowskiSum(entry(slot, from: u, cu, c)).thinned(
+          epsilon: epsilon)
       }
       nodes[u] = updated
     }

@@ -35,7 +35,10 @@ public struct ExhaustiveSearch: Sendable {
   public static let defaultVisitBudget = 200_000_000
 
   /// Creates an enumerator.
-  public init(limit: Double = ExhaustiveSearch.defaultLimit, visitBudget: Int = ExhaustiveSearch.defaultVisitBudget) {
+  public init(
+    limit: Double = ExhaustiveSearch.defaultLimit,
+    visitBudget: Int = ExhaustiveSearch.defaultVisitBudget
+  ) {
     self.limit = limit
     self.visitBudget = visitBudget
   }
@@ -66,7 +69,8 @@ public struct ExhaustiveSearch: Sendable {
       let first = min(edge.source, edge.target)
       earlier[later].append((first, index, later == edge.source))
     }
-    let canPrune = graph.nodeCosts.allSatisfy { $0.allSatisfy { $0.time >= 0 && $0.memory >= 0 } }
+    let canPrune =
+      graph.nodeCosts.allSatisfy { $0.allSatisfy { $0.time >= 0 && $0.memory >= 0 } }
       && graph.edges.allSatisfy { $0.costs.allSatisfy { $0.time >= 0 && $0.memory >= 0 } }
     // remaining[d]: a lower bound of the cost of nodes d..<n and of their edges
     // to earlier nodes, each objective minimised separately.
@@ -80,18 +84,22 @@ public struct ExhaustiveSearch: Sendable {
           var best = CostVector(time: .infinity, memory: .infinity)
           for o in 0..<counts[other] {
             let entry = costs[nodeIsRow ? c * counts[other] + o : o * counts[node] + c]
-            best = CostVector(time: min(best.time, entry.time), memory: min(best.memory, entry.memory))
+            best = CostVector(
+              time: min(best.time, entry.time), memory: min(best.memory, entry.memory))
           }
           bound += best
         }
-        cheapest = CostVector(time: min(cheapest.time, bound.time), memory: min(cheapest.memory, bound.memory))
+        cheapest = CostVector(
+          time: min(cheapest.time, bound.time), memory: min(cheapest.memory, bound.memory))
       }
       remaining[node] = remaining[node + 1] + (canPrune ? cheapest : .zero)
     }
     // Configurations are tried fastest first, so good complete strategies are
     // found early and prune more.
     let order = graph.nodeCosts.map { costs in
-      costs.indices.sorted { (costs[$0].time, costs[$0].memory, $0) < (costs[$1].time, costs[$1].memory, $1) }
+      costs.indices.sorted {
+        (costs[$0].time, costs[$0].memory, $0) < (costs[$1].time, costs[$1].memory, $1)
+      }
     }
     var position = [Int](repeating: 0, count: n)
     var visits = 0
@@ -135,7 +143,9 @@ public struct ExhaustiveSearch: Sendable {
       uncheckedPoints: archive.entries.map { entry in
         FrontierPoint(
           cost: entry.cost,
-          trace: .combining(entry.assignment.enumerated().map { .pick(node: $0.offset, configuration: $0.element) }))
+          trace: .combining(
+            entry.assignment.enumerated().map { .pick(node: $0.offset, configuration: $0.element) })
+        )
       })
   }
 

@@ -5,7 +5,9 @@ extension Frontier {
   /// point's trace joining the two it came from.
   public func minkowskiSum(_ other: Frontier) -> Frontier {
     if count == 1, other.count == 1 {
-      return .single(points[0].cost + other.points[0].cost, trace: .combining(points[0].trace, other.points[0].trace))
+      return .single(
+        points[0].cost + other.points[0].cost,
+        trace: .combining(points[0].trace, other.points[0].trace))
     }
     return Frontier.unionOfSums([(self, other)])
   }
@@ -25,7 +27,10 @@ extension Frontier {
       for i in lhs.points.indices {
         let a = lhs.points[i].cost
         let b = rhs.points[0].cost
-        heap.rows.append(Row(time: a.time + b.time, memory: a.memory + b.memory, pair: Int32(p), left: Int32(i), right: 0))
+        heap.rows.append(
+          Row(
+            time: a.time + b.time, memory: a.memory + b.memory, pair: Int32(p), left: Int32(i),
+            right: 0))
       }
     }
     heap.heapify()

@@ -59,7 +59,9 @@ public struct Frontier: Sendable {
 
   /// Whether `points` are sorted by time with strictly decreasing memory.
   public var isValid: Bool {
-    zip(points, points.dropFirst()).allSatisfy { $0.cost.time < $1.cost.time && $0.cost.memory > $1.cost.memory }
+    zip(points, points.dropFirst()).allSatisfy {
+      $0.cost.time < $1.cost.time && $0.cost.memory > $1.cost.memory
+    }
   }
 
   /// The non-dominated points of both frontiers.
@@ -76,7 +78,8 @@ public struct Frontier: Sendable {
 
   /// The same points with their traces transformed.
   public func mapTraces(_ transform: (StrategyTrace) -> StrategyTrace) -> Frontier {
-    Frontier(uncheckedPoints: points.map { FrontierPoint(cost: $0.cost, trace: transform($0.trace)) })
+    Frontier(
+      uncheckedPoints: points.map { FrontierPoint(cost: $0.cost, trace: transform($0.trace)) })
   }
 
   /// Whether some point of this frontier is at least as good as `cost` in both

@@ -18,7 +18,8 @@ extension FrontierMatrix {
       if remaining & 1 == 1 {
         if let previous = result {
           let offset = covered
-          result = previous.composed(with: base) { .repetition(offset: offset, $0) }.thinned(epsilon: epsilon)
+          result = previous.composed(with: base) { .repetition(offset: offset, $0) }.thinned(
+            epsilon: epsilon)
         } else {
           result = base
         }

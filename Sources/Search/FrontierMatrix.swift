@@ -40,7 +40,8 @@ public struct FrontierMatrix: Sendable {
 
   /// Entry-wise Minkowski sum (two parallel edges become one).
   public func adding(_ other: FrontierMatrix) -> FrontierMatrix {
-    precondition(rows == other.rows && columns == other.columns, "parallel edges join the same nodes")
+    precondition(
+      rows == other.rows && columns == other.columns, "parallel edges join the same nodes")
     return FrontierMatrix(rows: rows, columns: columns) { self[$0, $1].minkowskiSum(other[$0, $1]) }
   }
 
@@ -62,7 +63,9 @@ public struct FrontierMatrix: Sendable {
     with other: FrontierMatrix, transform: (StrategyTrace) -> StrategyTrace = { $0 }
   ) -> FrontierMatrix {
     precondition(columns == other.rows, "composition needs a shared middle node")
-    let right = FrontierMatrix(rows: other.rows, columns: other.columns) { other[$0, $1].mapTraces(transform) }
+    let right = FrontierMatrix(rows: other.rows, columns: other.columns) {
+      other[$0, $1].mapTraces(transform)
+    }
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
       var pairs: [(Frontier, Frontier)] = []
       for k in 0..<columns where !self[i, k].isEmpty && !right[k, j].isEmpty {

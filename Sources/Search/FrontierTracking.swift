@@ -43,7 +43,9 @@ public struct FrontierTracking: Sendable {
   /// The frontier of the strategies of `graph` for every pair of
   /// configurations of the two terminal nodes `source` and `target` (rows and
   /// columns); the terminals' own costs and choices are included.
-  public func frontierMatrix(of graph: ConfigurationGraph, from source: Int, to target: Int) -> FrontierMatrix {
+  public func frontierMatrix(of graph: ConfigurationGraph, from source: Int, to target: Int)
+    -> FrontierMatrix
+  {
     solve(graph, terminals: [source, target]).matrix
   }
 
@@ -58,7 +60,9 @@ public struct FrontierTracking: Sendable {
 
   /// Reduces `graph` keeping at most two `terminals`.
   public func solve(_ graph: ConfigurationGraph, terminals: [Int]) -> Result {
-    precondition(terminals.count <= 2 && Set(terminals).count == terminals.count, "at most two distinct terminals")
+    precondition(
+      terminals.count <= 2 && Set(terminals).count == terminals.count,
+      "at most two distinct terminals")
     var state = EliminationState(graph: graph, terminals: Set(terminals), epsilon: stepEpsilon)
     let matrix = reduce(&state, terminals: terminals)
     return Result(matrix: matrix, statistics: state.statistics)
@@ -98,7 +102,8 @@ public struct FrontierTracking: Sendable {
   /// preferring low degree, then the smallest amount of work.
   private func nextReducible(_ state: EliminationState) -> (Int, Int)? {
     var best: (node: Int, degree: Int, work: Int)?
-    for node in state.nodes.indices where state.nodes[node] != nil && !state.terminals.contains(node) {
+    for node in state.nodes.indices
+    where state.nodes[node] != nil && !state.terminals.contains(node) {
       let degree = state.neighbors[node].count
       guard degree <= 2 else { continue }
       var work = state.frontiers(node).count
@@ -113,7 +118,8 @@ public struct FrontierTracking: Sendable {
   /// then fewest configurations.
   private func conditioningNode(_ state: EliminationState) -> Int? {
     var best: (node: Int, degree: Int, count: Int)?
-    for node in state.nodes.indices where state.nodes[node] != nil && !state.terminals.contains(node) {
+    for node in state.nodes.indices
+    where state.nodes[node] != nil && !state.terminals.contains(node) {
       let degree = state.neighbors[node].count
       let count = state.frontiers(node).count
       if best == nil || degree > best!.degree || (degree == best!.degree && count < best!.count) {

@@ -43,12 +43,14 @@ struct ProblemBuilder {
   /// Adds every node of `subgraph`; `block` handles block nodes, receiving the
   /// boundary node of the block's input and returning that of its output.
   mutating func add(
-    _ subgraph: Graph, sources: inout [TensorID: Source], location: ProblemNode.Location, block: BlockHandler
+    _ subgraph: Graph, sources: inout [TensorID: Source], location: ProblemNode.Location,
+    block: BlockHandler
   ) throws(SearchError) {
     for (index, node) in subgraph.nodes.enumerated() {
       switch node.content {
       case .op(let op):
-        let id = addOperator(op, node: node, index: index, in: subgraph, sources: sources, location: location)
+        let id = addOperator(
+          op, node: node, index: index, in: subgraph, sources: sources, location: location)
         sources[node.output] = .op(id)
       case .block(let body):
         guard let inputID = node.inputs.first, let source = sources[inputID] else {
@@ -58,7 +60,8 @@ struct ProblemBuilder {
         if case .tensor(let existing) = source {
           input = existing
         } else {
-          input = tensorNode(subgraph.tensors[inputID], id: inputID, boundary: nil, location: location)
+          input = tensorNode(
+            subgraph.tensors[inputID], id: inputID, boundary: nil, location: location)
           connect(source, tensor: subgraph.tensors[inputID], toBoundary: input)
         }
         sources[node.output] = .tensor(try block(&self, index, body, input))
@@ -71,13 +74,15 @@ struct ProblemBuilder {
     _ tensor: Tensor, id: TensorID, boundary: Int?, location: ProblemNode.Location
   ) -> Int {
     let layouts = TensorLayout.candidates(for: tensor.shape, on: mesh)
-    nodes.append(ProblemNode(location: location, content: .tensor(id, boundary: boundary, layouts: layouts)))
+    nodes.append(
+      ProblemNode(location: location, content: .tensor(id, boundary: boundary, layouts: layouts)))
     return graph.addNode(costs: Array(repeating: .zero, count: layouts.count))
   }
 
   /// The layout a source node's configuration produces, and the layout its
   /// gradient must be returned in.
-  func produced(by node: Int, configuration: Int) -> (layout: TensorLayout, gradient: TensorLayout) {
+  func produced(by node: Int, configuration: Int) -> (layout: TensorLayout, gradient: TensorLayout)
+  {
     switch nodes[node].content {
     case .op(_, _, let placements):
       let output = placements[configuration].output
@@ -105,7 +110,8 @@ struct ProblemBuilder {
         let (layout, gradient) = producerLayouts[cu]
         return Self.quantized(
           costModel.relayoutCost(
-            of: tensor, from: layout, to: layouts[cv], gradientFrom: layouts[cv], gradientTo: gradient))
+            of: tensor, from: layout, to: layouts[cv], gradientFrom: layouts[cv],
+            gradientTo: gradient))
       }
     }
   }
@@ -115,12 +121,15 @@ struct ProblemBuilder {
     location: ProblemNode.Location
   ) -> Int {
     let inputs = subgraph.inputTensors(of: node)
-    let dimensions = op.parallelDimensions(inputs: inputs.map(\.shape), output: subgraph.outputTensor(of: node).shape)
+    let dimensions = op.parallelDimensions(
+      inputs: inputs.map(\.shape), output: subgraph.outputTensor(of: node).shape)
     var configurations = OpConfiguration.all(for: dimensions, on: mesh)
     var placements = configurations.map {
       $0.placement(dimensions: dimensions, inputCount: node.inputs.count, on: mesh)
     }
-    var costs = configurations.map { Self.quantized(costModel.cost(of: node, in: subgraph, configuration: $0)) }
+    var costs = configurations.map {
+      Self.quantized(costModel.cost(of: node, in: subgraph, configuration: $0))
+    }
     if pruning {
       let kept = Self.undominatedConfigurations(costs: costs, placements: placements)
       configurations = kept.map { configurations[$0] }
@@ -130,7 +139,8 @@ struct ProblemBuilder {
     let id = graph.addNode(costs: costs)
     nodes.append(
       ProblemNode(
-        location: location, content: .op(node: index, configurations: configurations, placements: placements)))
+        location: location,
+        content: .op(node: index, configurations: configurations, placements: placements)))
     for (i, input) in node.inputs.enumerated() {
       guard let source = sources[input] else { continue }
       let producer: Int
@@ -146,7 +156,8 @@ struct ProblemBuilder {
         let (layout, gradient) = produced[cu]
         return Self.quantized(
           costModel.relayoutCost(
-            of: tensor, from: layout, to: wanted[cv].inputs[i], gradientFrom: wanted[cv].inputGradients[i],
+            of: tensor, from: layout, to: wanted[cv].inputs[i],
+            gradientFrom: wanted[cv].inputGradients[i],
             gradientTo: gradient))
       }
     }
@@ -155,10 +166,13 @@ struct ProblemBuilder {
 
   /// The configurations to keep: drop one when another with identical layouts
   /// costs at most as much in both objectives (the earlier one wins ties).
-  static func undominatedConfigurations(costs: [CostVector], placements: [OperatorPlacement]) -> [Int] {
+  static func undominatedConfigurations(costs: [CostVector], placements: [OperatorPlacement])
+    -> [Int]
+  {
     costs.indices.filter { c in
       !costs.indices.contains { d in
-        d != c && placements[d].output == placements[c].output && placements[d].inputs == placements[c].inputs
+        d != c && placements[d].output == placements[c].output
+          && placements[d].inputs == placements[c].inputs
           && placements[d].inputGradients == placements[c].inputGradients
           && costs[d].time <= costs[c].time && costs[d].memory <= costs[c].memory
           && (costs[d] != costs[c] || d < c)
@@ -172,11 +186,14 @@ extension ProblemBuilder {
   /// between input and output boundary nodes.
   static func body(
     of block: Block, at index: Int, costModel: any StageCostModel, pruning: Bool
-  ) throws(SearchError) -> (graph: ConfigurationGraph, nodes: [ProblemNode], input: Int, output: Int) {
+  ) throws(SearchError) -> (
+    graph: ConfigurationGraph, nodes: [ProblemNode], input: Int, output: Int
+  ) {
     var builder = ProblemBuilder(costModel: costModel, pruning: pruning)
     let location = ProblemNode.Location(block: index, repetition: 0)
     let inputID = block.body.inputs[0]
-    let input = builder.tensorNode(block.body.tensors[inputID], id: inputID, boundary: 0, location: location)
+    let input = builder.tensorNode(
+      block.body.tensors[inputID], id: inputID, boundary: 0, location: location)
     let output = try builder.addBody(block, from: input, location: location, output: .inner(1))
     return (builder.graph, builder.nodes, input, output)
   }
@@ -198,8 +215,10 @@ extension ProblemBuilder {
       throw SearchError("block '\(block.name)' needs exactly one input and one output")
     }
     var sources: [TensorID: Source] = [block.body.inputs[0]: .tensor(input)]
-    try add(block.body, sources: &sources, location: location) { _, _, inner, _ throws(SearchError) -> Int in
-      throw SearchError("block '\(inner.name)' is nested in block '\(block.name)'; nested blocks are not supported")
+    try add(block.body, sources: &sources, location: location) {
+      _, _, inner, _ throws(SearchError) -> Int in
+      throw SearchError(
+        "block '\(inner.name)' is nested in block '\(block.name)'; nested blocks are not supported")
     }
     let outputID = block.body.outputs[0]
     guard let source = sources[outputID], case .op = source else {
@@ -208,7 +227,8 @@ extension ProblemBuilder {
     let output: Int
     switch boundary {
     case .inner(let number):
-      output = tensorNode(block.body.tensors[outputID], id: outputID, boundary: number, location: location)
+      output = tensorNode(
+        block.body.tensors[outputID], id: outputID, boundary: number, location: location)
     case .outer(let id, let tensor):
       output = tensorNode(tensor, id: id, boundary: nil, location: .init(block: nil, repetition: 0))
     }
@@ -218,7 +238,9 @@ extension ProblemBuilder {
 
   /// Inlines every repetition of `block` (the node at `index`) after boundary
   /// node `input`; returns the final output's boundary node.
-  mutating func expand(_ block: Block, at index: Int, input: Int, output: (TensorID, Tensor)) throws(SearchError) -> Int {
+  mutating func expand(_ block: Block, at index: Int, input: Int, output: (TensorID, Tensor))
+    throws(SearchError) -> Int
+  {
     var current = input
     for repetition in 0..<block.repeatCount {
       let isLast = repetition == block.repeatCount - 1

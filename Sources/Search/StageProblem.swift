@@ -96,14 +96,18 @@ public struct StageProblem: Sendable {
       (builder, index, block, input) throws(SearchError) -> Int in
       let outputID = graph.nodes[index].output
       if expandingBlocks {
-        return try builder.expand(block, at: index, input: input, output: (outputID, graph.tensors[outputID]))
+        return try builder.expand(
+          block, at: index, input: input, output: (outputID, graph.tensors[outputID]))
       }
       let output = builder.tensorNode(
-        graph.tensors[outputID], id: outputID, boundary: nil, location: .init(block: nil, repetition: 0))
-      let body = try ProblemBuilder.body(of: block, at: index, costModel: costModel, pruning: pruning)
+        graph.tensors[outputID], id: outputID, boundary: nil,
+        location: .init(block: nil, repetition: 0))
+      let body = try ProblemBuilder.body(
+        of: block, at: index, costModel: costModel, pruning: pruning)
       blocks.append(
         BlockProblem(
-          node: index, repeatCount: block.repeatCount, graph: body.graph, nodes: body.nodes, input: body.input,
+          node: index, repeatCount: block.repeatCount, graph: body.graph, nodes: body.nodes,
+          input: body.input,
           output: body.output, outerInput: input, outerOutput: output))
       return output
     }

@@ -24,7 +24,8 @@ public struct SearchOptions: Sendable, Hashable {
 
   /// Creates options.
   public init(
-    method: SearchMethod = .ft, epsilon: Double = 0, exhaustiveLimit: Double = ExhaustiveSearch.defaultLimit,
+    method: SearchMethod = .ft, epsilon: Double = 0,
+    exhaustiveLimit: Double = ExhaustiveSearch.defaultLimit,
     pruning: Bool = true
   ) {
     self.method = method
@@ -89,15 +90,21 @@ public enum StageSearch {
     case .exhaustive:
       let problem = try StageProblem(
         graph: graph, costModel: costModel, expandingBlocks: true, pruning: options.pruning)
-      let frontier = try ExhaustiveSearch(limit: options.exhaustiveLimit).frontier(of: problem.configurationGraph)
+      let frontier = try ExhaustiveSearch(limit: options.exhaustiveLimit).frontier(
+        of: problem.configurationGraph)
       return StageFrontier(
-        points: frontier.points.map { PlanPoint(cost: $0.cost, strategy: problem.strategy(for: $0.trace)) },
-        statistics: EliminationStatistics(), strategyCount: problem.configurationGraph.strategyCount)
+        points: frontier.points.map {
+          PlanPoint(cost: $0.cost, strategy: problem.strategy(for: $0.trace))
+        },
+        statistics: EliminationStatistics(), strategyCount: problem.configurationGraph.strategyCount
+      )
     case .ft:
       let problem = try StageProblem(graph: graph, costModel: costModel, pruning: options.pruning)
       let (frontier, statistics) = frontierTracking(problem, epsilon: options.epsilon)
       return StageFrontier(
-        points: frontier.points.map { PlanPoint(cost: $0.cost, strategy: problem.strategy(for: $0.trace)) },
+        points: frontier.points.map {
+          PlanPoint(cost: $0.cost, strategy: problem.strategy(for: $0.trace))
+        },
         statistics: statistics, strategyCount: problem.expandedStrategyCount)
     }
   }
@@ -105,13 +112,16 @@ public enum StageSearch {
   /// FT on a compact problem: each block body reduced to a boundary-to-boundary
   /// frontier matrix, raised to its repeat count by doubling, and inserted as a
   /// composite edge; then the stage graph reduced.
-  static func frontierTracking(_ problem: StageProblem, epsilon: Double) -> (Frontier, EliminationStatistics) {
+  static func frontierTracking(_ problem: StageProblem, epsilon: Double) -> (
+    Frontier, EliminationStatistics
+  ) {
     let chain =
       FrontierTracking.chainLength(of: problem.configurationGraph)
       + (problem.blocks.map {
         FrontierTracking.chainLength(of: $0.graph) + FrontierMatrix.compositionCount($0.repeatCount)
       }.max() ?? 0)
-    let tracking = FrontierTracking(stepEpsilon: FrontierTracking.stepEpsilon(total: epsilon, steps: chain))
+    let tracking = FrontierTracking(
+      stepEpsilon: FrontierTracking.stepEpsilon(total: epsilon, steps: chain))
     var top = problem.configurationGraph
     var statistics = EliminationStatistics()
     for (scope, block) in problem.blocks.enumerated() {
@@ -136,10 +146,12 @@ extension StageProblem {
     blocks.reduce(configurationGraph.strategyCount) { total, block in
       // The outer boundary nodes are shared; inner ones repeat.
       let inner = block.graph.nodeCosts.enumerated().reduce(1.0) { product, entry in
-        entry.offset == block.input || entry.offset == block.output ? product : product * Double(entry.element.count)
+        entry.offset == block.input || entry.offset == block.output
+          ? product : product * Double(entry.element.count)
       }
       let boundary = Double(block.graph.nodeCosts[block.output].count)
-      return total * pow(inner, Double(block.repeatCount)) * pow(boundary, Double(block.repeatCount - 1))
+      return total * pow(inner, Double(block.repeatCount))
+        * pow(boundary, Double(block.repeatCount - 1))
     }
   }
 }

@@ -8,11 +8,13 @@ extension Strategy {
   ///
   /// - Throws: ``SearchError`` when the strategy misses an operator or tensor,
   ///   or names a configuration the operator does not have.
-  public func cost(in graph: Graph, costModel: any StageCostModel) throws(SearchError) -> CostVector {
+  public func cost(in graph: Graph, costModel: any StageCostModel) throws(SearchError) -> CostVector
+  {
     guard costModel.mesh == mesh else {
       throw SearchError("the strategy is for mesh \(mesh), the cost model for \(costModel.mesh)")
     }
-    let problem = try StageProblem(graph: graph, costModel: costModel, expandingBlocks: true, pruning: false)
+    let problem = try StageProblem(
+      graph: graph, costModel: costModel, expandingBlocks: true, pruning: false)
     return problem.configurationGraph.cost(of: try problem.assignment(of: self))
   }
 }
@@ -29,12 +31,16 @@ extension StageProblem {
         let name: String
         if let block, let body = block.block {
           name = "\(block.name).\(body.body.nodes[index].name)"
-          wanted = strategy.blocks[block.name]?.operators[body.body.nodes[index].name]?[node.location.repetition]
+          wanted =
+            strategy.blocks[block.name]?.operators[body.body.nodes[index].name]?[
+              node.location.repetition]
         } else {
           name = graph.nodes[index].name
           wanted = strategy.operators[name]
         }
-        guard let wanted else { throw SearchError("the strategy has no configuration for operator '\(name)'") }
+        guard let wanted else {
+          throw SearchError("the strategy has no configuration for operator '\(name)'")
+        }
         guard let chosen = configurations.firstIndex(of: wanted) else {
           throw SearchError("operator '\(name)' has no configuration \(wanted) on mesh \(mesh)")
         }
@@ -47,7 +53,8 @@ extension StageProblem {
           wanted = strategy.tensors[graph.tensors[id].name]
         }
         guard let wanted, let chosen = layouts.firstIndex(of: wanted) else {
-          throw SearchError("the strategy has no valid layout for a boundary tensor of '\(graph.tensors[id].name)'")
+          throw SearchError(
+            "the strategy has no valid layout for a boundary tensor of '\(graph.tensors[id].name)'")
         }
         result.append(chosen)
       }

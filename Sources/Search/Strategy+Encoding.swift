@@ -48,7 +48,8 @@ extension BlockStrategy: Encodable {
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(repeatCount, forKey: .repeatCount)
-    try container.encode(operators.mapValues { Self.runs($0.map(\.description)) }, forKey: .operators)
+    try container.encode(
+      operators.mapValues { Self.runs($0.map(\.description)) }, forKey: .operators)
     try container.encode(Self.runs(boundaries.map(\.description)), forKey: .boundaries)
   }
 }
@@ -77,12 +78,16 @@ public struct FrontierReport: Encodable, Sendable {
   public var frontier: [Entry]
 
   /// A report of `points` (sorted by time here).
-  public init(model: String, devices: Int, search: SearchMethod, epsilon: Double, points: [PlanPoint]) {
+  public init(
+    model: String, devices: Int, search: SearchMethod, epsilon: Double, points: [PlanPoint]
+  ) {
     self.model = model
     self.devices = devices
     self.search = search
     self.epsilon = epsilon
-    self.frontier = points.sorted { ($0.cost.time, $0.cost.memory) < ($1.cost.time, $1.cost.memory) }
-      .map { Entry(time_s: $0.cost.time, memory_bytes: $0.cost.memory, strategy: $0.strategy) }
+    self.frontier = points.sorted {
+      ($0.cost.time, $0.cost.memory) < ($1.cost.time, $1.cost.memory)
+    }
+    .map { Entry(time_s: $0.cost.time, memory_bytes: $0.cost.memory, strategy: $0.strategy) }
   }
 }

@@ -32,7 +32,9 @@ public struct Strategy: Hashable, Sendable {
   /// A one-line description: the mesh and the most frequent configurations,
   /// e.g. `mesh 2x4: batch,out×20 batch,in×19 …`.
   public var summary: String {
-    let counts = configurationCounts.sorted { ($1.value, $0.key.description) < ($0.value, $1.key.description) }
+    let counts = configurationCounts.sorted {
+      ($1.value, $0.key.description) < ($0.value, $1.key.description)
+    }
     let shown = counts.prefix(4).map { "\($0.key)×\($0.value)" }
     let more = counts.count > 4 ? " +\(counts.count - 4) more" : ""
     return "mesh \(mesh): " + shown.joined(separator: " ") + more
@@ -50,7 +52,8 @@ public struct BlockStrategy: Hashable, Sendable {
   public var boundaries: [TensorLayout]
 
   /// Creates a block strategy.
-  public init(repeatCount: Int, operators: [String: [OpConfiguration]], boundaries: [TensorLayout]) {
+  public init(repeatCount: Int, operators: [String: [OpConfiguration]], boundaries: [TensorLayout])
+  {
     self.repeatCount = repeatCount
     self.operators = operators
     self.boundaries = boundaries
@@ -71,29 +74,38 @@ extension StageProblem {
       let replicated = TensorLayout.replicated(meshAxes: mesh.shape.count)
       let placeholder = OpConfiguration.replicated(on: mesh)
       var operators: [String: [OpConfiguration]] = [:]
-      for bodyNode in block.body.nodes { operators[bodyNode.name] = Array(repeating: placeholder, count: block.repeatCount) }
+      for bodyNode in block.body.nodes {
+        operators[bodyNode.name] = Array(repeating: placeholder, count: block.repeatCount)
+      }
       strategy.blocks[node.name] = BlockStrategy(
         repeatCount: block.repeatCount, operators: operators,
         boundaries: Array(repeating: replicated, count: max(block.repeatCount - 1, 0)))
     }
     for pick in trace.picks {
       if pick.scopes.isEmpty {
-        record(nodes[pick.node], configuration: pick.configuration, repetition: pick.repetition, in: &strategy)
+        record(
+          nodes[pick.node], configuration: pick.configuration, repetition: pick.repetition,
+          in: &strategy)
       } else if blocks.indices.contains(pick.scopes[0]) {
         let body = blocks[pick.scopes[0]]
-        record(body.nodes[pick.node], configuration: pick.configuration, repetition: pick.repetition, in: &strategy)
+        record(
+          body.nodes[pick.node], configuration: pick.configuration, repetition: pick.repetition,
+          in: &strategy)
       }
     }
     return strategy
   }
 
-  private func record(_ node: ProblemNode, configuration: Int, repetition: Int, in strategy: inout Strategy) {
+  private func record(
+    _ node: ProblemNode, configuration: Int, repetition: Int, in strategy: inout Strategy
+  ) {
     let repetition = repetition + node.location.repetition
     let block = node.location.block.map { graph.nodes[$0] }
     switch node.content {
     case .op(let index, let configurations, _):
       if let block, let body = block.block {
-        strategy.blocks[block.name]?.operators[body.body.nodes[index].name]?[repetition] = configurations[configuration]
+        strategy.blocks[block.name]?.operators[body.body.nodes[index].name]?[repetition] =
+          configurations[configuration]
       } else {
         strategy.operators[graph.nodes[index].name] = configurations[configuration]
       }

@@ -37,7 +37,8 @@ public indirect enum StrategyTrace: Sendable {
       switch trace {
       case .empty: break
       case .pick(let node, let configuration):
-        result.append(TracePick(scopes: scopes, repetition: offset, node: node, configuration: configuration))
+        result.append(
+          TracePick(scopes: scopes, repetition: offset, node: node, configuration: configuration))
       case .join(let lhs, let rhs):
         stack.append((rhs, scopes, offset))
         stack.append((lhs, scopes, offset))
@@ -58,7 +59,9 @@ public indirect enum StrategyTrace: Sendable {
   public func assignment(nodeCount: Int) -> [Int]? {
     var result = [Int](repeating: -1, count: nodeCount)
     for pick in picks {
-      guard pick.scopes.isEmpty, pick.repetition == 0, result.indices.contains(pick.node) else { return nil }
+      guard pick.scopes.isEmpty, pick.repetition == 0, result.indices.contains(pick.node) else {
+        return nil
+      }
       if result[pick.node] >= 0 && result[pick.node] != pick.configuration { return nil }
       result[pick.node] = pick.configuration
     }

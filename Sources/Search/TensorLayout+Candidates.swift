@@ -10,7 +10,9 @@ extension TensorLayout {
   public static func candidates(for shape: Shape, on mesh: DeviceMesh) -> [TensorLayout] {
     var result: [[Int?]] = [[]]
     for _ in mesh.shape {
-      result = result.flatMap { prefix in ([nil] + shape.indices.map { Optional($0) }).map { prefix + [$0] } }
+      result = result.flatMap { prefix in
+        ([nil] + shape.indices.map { Optional($0) }).map { prefix + [$0] }
+      }
     }
     return result.compactMap { splits in
       var factor = Array(repeating: 1, count: shape.count)

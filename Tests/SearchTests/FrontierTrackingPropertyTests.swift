@@ -1,5 +1,6 @@
-import Testing
 import TensorOptCost
+import Testing
+
 @testable import TensorOptSearch
 
 /// Sorted costs, for comparing frontiers regardless of traces.
@@ -32,8 +33,10 @@ struct FrontierTrackingPropertyTests {
       let graph = RandomGraphs.dag(&random)
       let epsilon = index.isMultiple(of: 2) ? 0 : 0.2
       let steps = FrontierTracking.chainLength(of: graph)
-      let frontier = FrontierTracking(stepEpsilon: FrontierTracking.stepEpsilon(total: epsilon, steps: steps))
-        .frontier(of: graph)
+      let frontier = FrontierTracking(
+        stepEpsilon: FrontierTracking.stepEpsilon(total: epsilon, steps: steps)
+      )
+      .frontier(of: graph)
       for point in frontier.points {
         let assignment = try #require(point.trace.assignment(nodeCount: graph.nodeCount))
         #expect(graph.cost(of: assignment) == point.cost)
@@ -41,7 +44,9 @@ struct FrontierTrackingPropertyTests {
     }
   }
 
-  @Test("with ε > 0 every brute-force point is within 1 + ε of an FT point, and FT points are non-dominated")
+  @Test(
+    "with ε > 0 every brute-force point is within 1 + ε of an FT point, and FT points are non-dominated"
+  )
   func thinnedFrontierCoversReference() throws {
     var random = SplitMix64(seed: 0x5EED_0003)
     var thinnedSomething = false
@@ -49,8 +54,10 @@ struct FrontierTrackingPropertyTests {
       let graph = RandomGraphs.dag(&random, maxNodes: 8, maxConfigurations: 4)
       let epsilon = [0.05, 0.1, 0.3, 1.0][index % 4]
       let steps = FrontierTracking.chainLength(of: graph)
-      let frontier = FrontierTracking(stepEpsilon: FrontierTracking.stepEpsilon(total: epsilon, steps: steps))
-        .frontier(of: graph)
+      let frontier = FrontierTracking(
+        stepEpsilon: FrontierTracking.stepEpsilon(total: epsilon, steps: steps)
+      )
+      .frontier(of: graph)
       let reference = try ExhaustiveSearch().frontier(of: graph)
       #expect(frontier.isValid)
       for point in reference.points {
@@ -97,14 +104,22 @@ struct FrontierTrackingPropertyTests {
       body.addNode(costs: Array(repeating: .zero, count: layouts))
       body.addNode(costs: Array(repeating: .zero, count: layouts))
       let inner = Int.random(in: 1...3, using: &random)
-      for _ in 0..<inner { body.addNode(costs: (0..<Int.random(in: 1...2, using: &random)).map { _ in RandomGraphs.cost(&random) }) }
+      for _ in 0..<inner {
+        body.addNode(
+          costs: (0..<Int.random(in: 1...2, using: &random)).map { _ in RandomGraphs.cost(&random) }
+        )
+      }
       var edgeRandom = SplitMix64(seed: random.next())
       body.addEdge(from: 0, to: 2) { _, _ in RandomGraphs.cost(&edgeRandom) }
       for node in 3..<(2 + inner + 1) where node < body.nodeCount {
-        body.addEdge(from: Int.random(in: 2..<node, using: &random), to: node) { _, _ in RandomGraphs.cost(&edgeRandom) }
+        body.addEdge(from: Int.random(in: 2..<node, using: &random), to: node) { _, _ in
+          RandomGraphs.cost(&edgeRandom)
+        }
       }
       body.addEdge(from: body.nodeCount - 1, to: 1) { _, _ in RandomGraphs.cost(&edgeRandom) }
-      if Bool.random(using: &random) { body.addEdge(from: 0, to: 1) { _, _ in RandomGraphs.cost(&edgeRandom) } }
+      if Bool.random(using: &random) {
+        body.addEdge(from: 0, to: 1) { _, _ in RandomGraphs.cost(&edgeRandom) }
+      }
       let matrix = FrontierTracking().frontierMatrix(of: body, from: 0, to: 1)
       let composed = matrix.power(count)
       // Unroll: boundary nodes 0…count, each repetition's inner nodes.
@@ -115,7 +130,9 @@ struct FrontierTrackingPropertyTests {
         for node in 2..<body.nodeCount { map.append(chain.addNode(costs: body.nodeCosts[node])) }
         for edge in body.edges {
           let columns = body.nodeCosts[edge.target].count
-          chain.addEdge(from: map[edge.source], to: map[edge.target]) { edge.costs[$0 * columns + $1] }
+          chain.addEdge(from: map[edge.source], to: map[edge.target]) {
+            edge.costs[$0 * columns + $1]
+          }
         }
       }
       for i in 0..<layouts {

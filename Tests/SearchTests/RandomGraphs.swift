@@ -4,13 +4,17 @@ import TensorOptSearch
 /// Random configuration graphs with integer-valued costs (so sums are exact).
 enum RandomGraphs {
   static func cost(_ random: inout SplitMix64, scale: Int = 20) -> CostVector {
-    CostVector(time: Double(Int.random(in: 0...scale, using: &random)), memory: Double(Int.random(in: 0...scale, using: &random)))
+    CostVector(
+      time: Double(Int.random(in: 0...scale, using: &random)),
+      memory: Double(Int.random(in: 0...scale, using: &random)))
   }
 
   /// A random DAG of up to `maxNodes` nodes: every node after the first is
   /// joined to one or two earlier nodes (branches and joins), plus a few extra
   /// edges that often make it non-series-parallel.
-  static func dag(_ random: inout SplitMix64, maxNodes: Int = 8, maxConfigurations: Int = 3) -> ConfigurationGraph {
+  static func dag(_ random: inout SplitMix64, maxNodes: Int = 8, maxConfigurations: Int = 3)
+    -> ConfigurationGraph
+  {
     var graph = ConfigurationGraph()
     let n = Int.random(in: 1...maxNodes, using: &random)
     for _ in 0..<n {

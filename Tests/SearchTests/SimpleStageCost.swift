@@ -26,7 +26,8 @@ struct SimpleStageCost: StageCostModel {
     let output = graph.outputTensor(of: node)
     let metrics = op.metrics(inputs: inputs, output: output, floatBytes: floatBytes)
     let dimensions = op.parallelDimensions(inputs: inputs.map(\.shape), output: output.shape)
-    let placement = configuration.placement(dimensions: dimensions, inputCount: inputs.count, on: mesh)
+    let placement = configuration.placement(
+      dimensions: dimensions, inputCount: inputs.count, on: mesh)
     let divisor = Double(placement.workDivisor)
     var time = (metrics.forwardFLOPs + metrics.backwardFLOPs) / divisor / flopsPerSecond
     let parameterBytes = Double(metrics.parameters * floatBytes) / Double(placement.parameterSplit)
@@ -34,7 +35,8 @@ struct SimpleStageCost: StageCostModel {
       let k = Double(mesh.shape[axis])
       time += 2 * (k - 1) / k * parameterBytes / axisBandwidth(axis)
     }
-    let memory = Double(metrics.parameters) * 16 / Double(placement.parameterSplit)
+    let memory =
+      Double(metrics.parameters) * 16 / Double(placement.parameterSplit)
       + metrics.savedActivationBytes / divisor
     return CostVector(time: (time * 1e9).rounded(), memory: memory.rounded())
   }
@@ -44,9 +46,12 @@ struct SimpleStageCost: StageCostModel {
     gradientFrom consumerGradient: TensorLayout, gradientTo producerGradient: TensorLayout
   ) -> CostVector {
     let bytes = tensor.byteCount(floatBytes: floatBytes)
-    var time = stepsTime(producer.relayout(to: consumer.withoutPartials, totalBytes: bytes, mesh: mesh))
+    var time = stepsTime(
+      producer.relayout(to: consumer.withoutPartials, totalBytes: bytes, mesh: mesh))
     if tensor.dtype.isFloatingPoint {
-      time += stepsTime(consumerGradient.relayout(to: producerGradient.withoutPartials, totalBytes: bytes, mesh: mesh))
+      time += stepsTime(
+        consumerGradient.relayout(
+          to: producerGradient.withoutPartials, totalBytes: bytes, mesh: mesh))
     }
     return CostVector(time: (time * 1e9).rounded(), memory: 0)
   }
@@ -58,7 +63,8 @@ struct SimpleStageCost: StageCostModel {
       switch step.kind {
       case .slice: return total + step.bytes / 1e12
       case .allReduce: return total + 2 * (k - 1) / k * step.bytes / bandwidth
-      case .reduceScatter, .allGather, .allToAll: return total + (k - 1) / k * step.bytes / bandwidth
+      case .reduceScatter, .allGather, .allToAll:
+        return total + (k - 1) / k * step.bytes / bandwidth
       }
     }
   }

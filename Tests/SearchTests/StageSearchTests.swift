@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TensorOptCost
 import TensorOptGraph
+import Testing
+
 @testable import TensorOptSearch
 
 func models(devices: Int) -> [any StageCostModel] {
@@ -10,18 +11,24 @@ func models(devices: Int) -> [any StageCostModel] {
 
 @Suite("Stage search on model graphs")
 struct StageSearchTests {
-  @Test("on mlp over 4 devices FT and exhaustive search give the same frontier", arguments: [64, 2048, 16384])
+  @Test(
+    "on mlp over 4 devices FT and exhaustive search give the same frontier",
+    arguments: [64, 2048, 16384])
   func mlpFrontiersAgree(batch: Int) throws {
     let graph = try TestModels.mlp(batch: batch)
     let clock = ContinuousClock()
     var ft: StageFrontier!
-    let ftTime = try clock.measure { ft = try StageSearch.frontier(of: graph, costModels: models(devices: 4)) }
+    let ftTime = try clock.measure {
+      ft = try StageSearch.frontier(of: graph, costModels: models(devices: 4))
+    }
     var exhaustive: StageFrontier!
     let exTime = try clock.measure {
       exhaustive = try StageSearch.frontier(
         of: graph, costModels: models(devices: 4), options: SearchOptions(method: .exhaustive))
     }
-    print("mlp/4 batch \(batch): ft \(ftTime) exhaustive \(exTime), \(ft.points.count) points, \(exhaustive.strategyCount) strategies")
+    print(
+      "mlp/4 batch \(batch): ft \(ftTime) exhaustive \(exTime), \(ft.points.count) points, \(exhaustive.strategyCount) strategies"
+    )
     #expect(ft.points.map(\.cost) == exhaustive.points.map(\.cost))
     for point in ft.points {
       let model = SimpleStageCost(mesh: point.strategy.mesh)
@@ -54,7 +61,8 @@ struct BlockSearchTests {
     let graph = try tinyGPT(layers: layers)
     let model = SimpleStageCost(mesh: DeviceMesh(mesh))
     let composed = try StageSearch.frontier(of: graph, costModel: model)
-    let unrolled = try StageProblem(graph: graph, costModel: model, expandingBlocks: true, pruning: false)
+    let unrolled = try StageProblem(
+      graph: graph, costModel: model, expandingBlocks: true, pruning: false)
     let reference = FrontierTracking().frontier(of: unrolled.configurationGraph)
     #expect(composed.points.map(\.cost) == reference.costs, "mesh \(model.mesh), \(layers) layers")
     for point in composed.points {

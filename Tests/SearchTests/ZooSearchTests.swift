@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import TensorOptCost
 import TensorOptGraph
 import TensorOptImport
+import Testing
+
 @testable import TensorOptSearch
 
 /// The zoo of this repository, found from this file's path.
@@ -67,13 +68,15 @@ extension Strategy {
   /// in the steady-state layout the body produces (as `totalCost` assumes).
   init(uniform configuration: GraphConfiguration, graph: Graph, mesh: DeviceMesh) {
     self.init(mesh: mesh)
-    let layouts = UniformLayout.producedLayouts(graph: graph, configuration: configuration, mesh: mesh)
+    let layouts = UniformLayout.producedLayouts(
+      graph: graph, configuration: configuration, mesh: mesh)
     for (index, node) in graph.nodes.enumerated() {
       switch (node.content, configuration.nodes[index]) {
       case (.op, .op(let wanted)):
         operators[node.name] = wanted
       case (.block(let block), .block(let body)):
-        let steady = (layouts[node.output] ?? .replicated(meshAxes: mesh.shape.count)).withoutPartials
+        let steady = (layouts[node.output] ?? .replicated(meshAxes: mesh.shape.count))
+          .withoutPartials
         tensors[graph.tensors[node.output].name] = steady
         tensors[graph.tensors[node.inputs[0]].name] = steady
         var perOperator: [String: [OpConfiguration]] = [:]
@@ -103,16 +106,30 @@ extension ZooSearchTests {
     let costModels = productionModels(devices: 8, dtype: .bf16)
     let clock = ContinuousClock()
     var frontier: StageFrontier!
-    let elapsed = try clock.measure { frontier = try StageSearch.frontier(of: graph, costModels: costModels) }
+    let elapsed = try clock.measure {
+      frontier = try StageSearch.frontier(of: graph, costModels: costModels)
+    }
     print("gpt2/8: \(frontier.points.count) points in \(elapsed); \(frontier.statistics)")
     var uniform: [(name: String, mesh: DeviceMesh, configuration: GraphConfiguration)] = []
     for costModel in costModels {
       let mesh = costModel.mesh
       if mesh.shape.count == 1 {
-        uniform.append(("dp8", mesh, UniformLayout.megatron(graph: graph, mesh: mesh, dataAxis: 0, tensorAxis: nil)))
-        uniform.append(("tp8", mesh, UniformLayout.megatron(graph: graph, mesh: mesh, dataAxis: nil, tensorAxis: 0)))
+        uniform.append(
+          (
+            "dp8", mesh,
+            UniformLayout.megatron(graph: graph, mesh: mesh, dataAxis: 0, tensorAxis: nil)
+          ))
+        uniform.append(
+          (
+            "tp8", mesh,
+            UniformLayout.megatron(graph: graph, mesh: mesh, dataAxis: nil, tensorAxis: 0)
+          ))
       } else {
-        uniform.append(("dp\(mesh.shape[0])×tp\(mesh.shape[1])", mesh, UniformLayout.megatron(graph: graph, mesh: mesh)))
+        uniform.append(
+          (
+            "dp\(mesh.shape[0])×tp\(mesh.shape[1])", mesh,
+            UniformLayout.megatron(graph: graph, mesh: mesh)
+          ))
       }
     }
     for candidate in uniform {
@@ -120,14 +137,25 @@ extension ZooSearchTests {
       let expected = costModel.totalCost(of: graph, configuration: candidate.configuration)
       let strategy = Strategy(uniform: candidate.configuration, graph: graph, mesh: candidate.mesh)
       let recosted = try strategy.cost(in: graph, costModel: costModel)
-      let onFrontier = frontier.points.contains { $0.strategy.mesh == candidate.mesh && $0.strategy.matches(candidate.configuration, in: graph) }
-      let dominator = frontier.points.first { $0.cost.time <= recosted.time && $0.cost.memory <= recosted.memory }
-      print("\(candidate.name): totalCost \(expected), search \(recosted), on frontier \(onFrontier), covered by \(dominator.map { "\($0.cost) \($0.strategy.summary)" } ?? "nothing")")
-      #expect(nearlyEqual(recosted, expected, tolerance: 1e-6), "\(candidate.name): \(recosted) vs \(expected)")
+      let onFrontier = frontier.points.contains {
+        $0.strategy.mesh == candidate.mesh
+          && $0.strategy.matches(candidate.configuration, in: graph)
+      }
+      let dominator = frontier.points.first {
+        $0.cost.time <= recosted.time && $0.cost.memory <= recosted.memory
+      }
+      print(
+        "\(candidate.name): totalCost \(expected), search \(recosted), on frontier \(onFrontier), covered by \(dominator.map { "\($0.cost) \($0.strategy.summary)" } ?? "nothing")"
+      )
+      #expect(
+        nearlyEqual(recosted, expected, tolerance: 1e-6),
+        "\(candidate.name): \(recosted) vs \(expected)")
       #expect(dominator != nil, "\(candidate.name) beats the whole frontier")
     }
     let mixed = frontier.points.filter { point in
-      !uniform.contains { point.strategy.mesh == $0.mesh && point.strategy.matches($0.configuration, in: graph) }
+      !uniform.contains {
+        point.strategy.mesh == $0.mesh && point.strategy.matches($0.configuration, in: graph)
+      }
         && point.strategy.configurationCounts.count > 2
     }
     #expect(!mixed.isEmpty)
