@@ -59,6 +59,11 @@ public struct FrontierMatrix: Sendable {
   /// The "min-plus" product over the shared middle node: entry `(i, j)` is the
   /// frontier of `⋃ₖ self[i, k] ⊕ other[k, j]`, the second operand's traces
   /// passed through `transform` (e.g. to shift their repetition index).
+  ///
+  /// Middle configurations that cannot matter are skipped (exactly): `k` is
+  /// skipped when another `k′` has, entry-wise, a column `self[·, k′]` and a row
+  /// `other[k′, ·]` that weakly dominate `k`'s (ties keep the lower index), since
+  /// every path through `k` then has a path through `k′` at most as costly.
   public func composed(
     with other: FrontierMatrix, transform: (StrategyTrace) -> StrategyTrace = { $0 }
   ) -> FrontierMatrix {
@@ -66,12 +71,49 @@ public struct FrontierMatrix: Sendable {
     let right = FrontierMatrix(rows: other.rows, columns: other.columns) {
       other[$0, $1].mapTraces(transform)
     }
+    let middle = usefulMiddles(before: other)
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
       var pairs: [(Frontier, Frontier)] = []
-      for k in 0..<columns where !self[i, k].isEmpty && !right[k, j].isEmpty {
+      for k in middle where !self[i, k].isEmpty && !right[k, j].isEmpty {
         pairs.append((self[i, k], right[k, j]))
       }
       return Frontier.unionOfSums(pairs)
     }
+  }
+
+  /// The middle configurations of `self · other` not dominated by another one.
+  func usefulMiddles(before other: FrontierMatrix) -> [Int] {
+    let count = columns
+    func dominates(_ better: Int, _ worse: Int) -> Bool {
+      for i in 0..<rows where !self[i, worse].isCovered(by: self[i, better]) { return false }
+      for j in 0..<other.columns where !other[worse, j].isCovered(by: other[better, j]) {
+        return false
+      }
+      return true
+    }
+    var dominance = [[Bool]](repeating: [Bool](repeating: false, count: count), count: count)
+    for a in 0..<count {
+      for b in 0..<count where a != b { dominance[a][b] = dominates(a, b) }
+    }
+    return (0..<count).filter { k in
+      !(0..<count).contains { k2 in k2 != k && dominance[k2][k] && (!dominance[k][k2] || k2 < k) }
+    }
+  }
+}
+
+extension Frontier {
+  /// Whether every point of `self` is weakly dominated by a point of `other`.
+  func isCovered(by other: Frontier) -> Bool {
+    var index = 0
+    for point in points {
+      // The leanest point of `other` no slower than `point` (memory falls with time).
+      while index + 1 < other.points.count, other.points[index + 1].cost.time <= point.cost.time {
+        index += 1
+      }
+      guard index < other.points.count, other.points[index].cost.time <= point.cost.time,
+        other.points[index].cost.memory <= point.cost.memory
+      else { return false }
+    }
+    return true
   }
 }

@@ -16,6 +16,13 @@ func benchmarkGPT2Timing() throws {
     print(
       "mesh \(model.mesh) build \(t0) nodes \(problem.configurationGraph.configurationCounts) body \(problem.blocks.map { $0.graph.configurationCounts })"
     )
+    for block in problem.blocks {
+      var body: FrontierTracking.Result!
+      let tb = clock.measure { body = FrontierTracking().solve(block.graph, terminals: [block.input, block.output]) }
+      var composed: FrontierMatrix!
+      let tp = clock.measure { composed = body.matrix.power(block.repeatCount) }
+      print("  body \(tb) (largest \(body.matrix.maximumFrontierSize)), power \(tp) (largest \(composed.maximumFrontierSize))")
+    }
     var result: (Frontier, EliminationStatistics)!
     let t1 = clock.measure { result = StageSearch.frontierTracking(problem, epsilon: 0) }
     print("  ft \(t1) points \(result.0.count) stats \(result.1)")
