@@ -53,6 +53,13 @@ def read_samples(directory):
         header, values = lines[0], [float(v) for v in lines[1:]]
         match = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", header)
         metric, unit = (match.group(1), match.group(2)) if match else (header, "")
+        # Fixed-point custom metrics ("bus GB/s x100") are stored as the real value.
+        if metric.endswith(" x100"):
+            values, metric = [v / 100 for v in values], metric[: -len(" x100")]
+        # The harness prints large counts scaled ("K", "M"); store plain numbers.
+        scale = {"K": 1e3, "M": 1e6, "G": 1e9}.get(unit)
+        if scale:
+            values, unit = [v * scale for v in values], ""
         # <baseline>.<target>.<name>.<metric>.histogram.samples.tsv; names have no dots.
         parts = file[: -len(SUFFIX)].split(".")
         name = parts[2].replace("_", " ") if len(parts) >= 4 else file
@@ -60,12 +67,16 @@ def read_samples(directory):
             "name": name, "metric": metric, "unit": unit, "median": statistics.median(values),
             "min": min(values), "max": max(values), "runs": len(values),
         })
-    order = {"evaluate": 0, "plan": 0, "search": 1, "devices": 2, "layers": 3, "executor": 4}
+    groups = ["evaluate", "search ft", "search exhaustive", "search layers", "search devices",
+              "devices", "layers", "executor"]
     def key(row):
         words = row["name"].split()
+        group = next((i for i, g in enumerate(groups) if row["name"].startswith(g + " ")),
+                     len(groups))
+        scaling = groups[group].endswith(("layers", "devices")) if group < len(groups) else False
         number = next((int(w) for w in words if w.isdigit()), 0)
-        return (order.get(words[0], 5), words[:2] if words[0] != "devices" and words[0] != "layers"
-                else words[2:], number, row["metric"])
+        model = [w for w in words if not w.isdigit()]
+        return (group, model if not scaling else [], number, row["metric"])
     return sorted(rows, key=key)
 
 

@@ -49,6 +49,13 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "table or json.")
   var format: OutputFormat = .table
 
+  func validate() throws {
+    try SizeLimits.check(devices, "--devices", atMost: SizeLimits.devices)
+    try SizeLimits.check(gpusPerNode, "--gpus-per-node", atMost: SizeLimits.devices)
+    try SizeLimits.check(batch, "--batch", atMost: SizeLimits.batch)
+    try SizeLimits.check(seq, "--seq", atMost: SizeLimits.batch)
+  }
+
   func run() throws {
     guard devices > 0 else { throw failure("--devices must be positive, got \(devices)") }
     if let batch, batch <= 0 { throw failure("--batch must be positive") }

@@ -45,6 +45,13 @@ struct ProfileCommand: ParsableCommand {
       throw CostCommandSupport.userError(
         "\(path) exists; pass --force to replace it or --output FILE")
     }
+    // Refuse a target that cannot be replaced before spending a minute measuring.
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    {
+      throw CostCommandSupport.userError("cannot write \(path): it is a directory")
+    }
     let started = Date()
     let grid = quick ? [16, 64, 256, 1024] : MachineProfiler.defaultGrid
     let profiler = MachineProfiler(gridSizes: grid, progress: CostCommandSupport.progress)

@@ -8,6 +8,7 @@ let benchmarks: @Sendable () -> Void = {
   Benchmark.defaultConfiguration = .init(
     metrics: [.wallClock], warmupIterations: 1, maxDuration: .seconds(3), maxIterations: 15)
   PlannerCases.register()
+  SearchCases.register()
   ScalingCases.register()
   ExecutorCases.register()
 }
