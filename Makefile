@@ -83,6 +83,7 @@ fuzz-build:
 
 fuzz-link-%:
 	$(SWIFTC) -O $(FUZZ_SANITIZE) -parse-as-library -enable-experimental-feature Extern -use-ld=lld -I $(FUZZ_BUILD)/release/Modules \
+	  -I Sources/COpenBLAS $$(pkg-config --cflags-only-I openblas | sed "s/-I/-Xcc -I/g") \
 	  Fuzz/Support/*.swift Fuzz/$*.swift $(FUZZ_OBJECTS) $$(pkg-config --libs openblas) \
 	  -o $(FUZZ_BUILD)/fuzz-$*
 

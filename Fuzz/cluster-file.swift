@@ -1,5 +1,6 @@
 import Foundation
 import TensorOptCost
+import TensorOptGraph
 import TensorOptImport
 
 /// Fuzz target `cluster-file`: any file handed to `--cluster FILE`.
@@ -29,7 +30,7 @@ public func mutateClusterFile(
 /// What the target does with an accepted cluster.
 enum ClusterFuzzing {
   /// The zoo's `mlp`, loaded once.
-  nonisolated(unsafe) static let model: Model? = try? ModelLoader.load("mlp")
+  static let model: Model? = try? ModelLoader.load("mlp")
 
   /// Writing the cluster out and reading it back must succeed.
   static func checkRoundTrip(_ cluster: Cluster) {
