@@ -6,8 +6,9 @@ import TensorOpt
 /// models, and FT's growth with devices and layers.
 enum SearchCases {
   /// Few runs: one FT search of a transformer stage takes seconds.
-  static let slow = Benchmark.Configuration(
-    metrics: [.wallClock], warmupIterations: 0, maxDuration: .seconds(20), maxIterations: 3)
+  static var slow: Benchmark.Configuration {
+    .init(metrics: [.wallClock], warmupIterations: 0, maxDuration: .seconds(20), maxIterations: 3)
+  }
 
   static func register() {
     let gpt2 = BenchmarkModels.zoo("gpt2")
