@@ -19,17 +19,30 @@ enum SizeLimits {
     guard let value, value > limit else { return }
     throw ValidationError("\(flag) \(value) is too large (at most \(limit))")
   }
+}
 
-  /// Checks the options `evaluate` and `validate` share.
-  static func checkStrategy(
-    batch: Int?, seq: Int?, dp: Int?, tp: Int, pp: Int, microbatch: Int?, interleave: Int
-  ) throws {
-    try check(batch, "--batch", atMost: Self.batch)
-    try check(seq, "--seq", atMost: Self.batch)
-    try check(dp, "--dp", atMost: degree)
-    try check(tp, "--tp", atMost: degree)
-    try check(pp, "--pp", atMost: degree)
-    try check(microbatch, "--microbatch", atMost: degree)
-    try check(interleave, "--interleave", atMost: degree)
+extension StrategyOptions {
+  /// Checks the degrees, the micro-batch size and the interleaving against ``SizeLimits``.
+  func checkSizes() throws {
+    try SizeLimits.check(dp, "--dp", atMost: SizeLimits.degree)
+    try SizeLimits.check(tp, "--tp", atMost: SizeLimits.degree)
+    try SizeLimits.check(pp, "--pp", atMost: SizeLimits.degree)
+    try SizeLimits.check(microbatch, "--microbatch", atMost: SizeLimits.degree)
+    try SizeLimits.check(interleave, "--interleave", atMost: SizeLimits.degree)
+  }
+}
+
+extension WorkloadOptions {
+  /// Checks the batch size and the sequence length against ``SizeLimits``.
+  func checkSizes() throws {
+    try SizeLimits.check(batch, "--batch", atMost: SizeLimits.batch)
+    try SizeLimits.check(seq, "--seq", atMost: SizeLimits.batch)
+  }
+}
+
+extension ClusterOptions {
+  /// Checks the node size against ``SizeLimits``.
+  func checkSizes() throws {
+    try SizeLimits.check(gpusPerNode, "--gpus-per-node", atMost: SizeLimits.devices)
   }
 }

@@ -19,6 +19,9 @@ struct SizeLimitCommandTests {
     ["validate", "gpt-mini", "--devices", "1", "--seq", "1000000"],
     ["validate", "mlp", "--devices", "8", "--tp", "4294967296", "--pp", "4294967296"],
     ["profile", "--devices", "1000000000000", "--output", "/nonexistent/never-written.json"],
+    ["plan", "gpt2", "--devices", "1000000000000"],
+    ["plan", "mlp", "--devices", "4", "--batch", "1000000000000"],
+    ["plan", "gpt2", "--devices", "8", "--seq", "1000000000000"],
   ]
 
   @Test("exits 2 with one error line", arguments: cases)
