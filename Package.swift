@@ -32,6 +32,11 @@ let package = Package(
     .target(
       name: "TensorOptSearch", dependencies: ["TensorOptGraph", "TensorOptCost"],
       path: "Sources/Search"),
+    // The planner: outer search, stage partitioning, the final frontier, plan files.
+    .target(
+      name: "TensorOptPlan",
+      dependencies: ["TensorOptGraph", "TensorOptImport", "TensorOptCost", "TensorOptSearch"],
+      path: "Sources/Plan"),
     // The in-process executor: CPU worker threads, OpenBLAS kernels, collectives.
     .target(
       name: "TensorOptExecutor", dependencies: ["TensorOptGraph", "TensorOptCost", "COpenBLAS"],
@@ -41,7 +46,7 @@ let package = Package(
       name: "TensorOpt",
       dependencies: [
         "TensorOptGraph", "TensorOptImport", "TensorOptCost", "TensorOptSearch",
-        "TensorOptExecutor",
+        "TensorOptPlan", "TensorOptExecutor",
       ],
       path: "Sources/TensorOpt"
     ),
@@ -57,6 +62,7 @@ let package = Package(
     .testTarget(name: "ImportTests", dependencies: ["TensorOptImport"]),
     .testTarget(name: "CostTests", dependencies: ["TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "SearchTests", dependencies: ["TensorOptSearch", "TensorOptImport"]),
+    .testTarget(name: "PlanTests", dependencies: ["TensorOptPlan", "TensorOptImport"]),
     .testTarget(
       name: "ExecutorTests",
       dependencies: ["TensorOptExecutor", "TensorOptCost", "TensorOptImport"]),

@@ -3,4 +3,5 @@
 @_exported import TensorOptExecutor
 @_exported import TensorOptGraph
 @_exported import TensorOptImport
+@_exported import TensorOptPlan
 @_exported import TensorOptSearch
