@@ -29,66 +29,133 @@ public struct Planner: Sendable {
     } catch {
       throw PlanError("cannot build \(request.model.name): \(error)")
     }
-    let space = OuterSpace(request: request, devices: devices, layers: base.layerCount)
-    let graphs = try await GraphCache.build(for: space.strategies, request: request)
+    let parameters = Double(base.totalMetrics(floatBytes: request.dtype.activationBytes).parameters)
+    let space = OuterSpace(
+      request: request, devices: devices, layers: base.layerCount, parameters: parameters)
+    let groups = space.groups
+    let graphs = try await GraphCache.build(for: groups.map(\.base), request: request)
     let cluster = request.cluster.withDeviceCount(devices)
-    let evaluator = StrategyEvaluator(cluster: cluster)
     let request = self.request
-    let total = space.strategies.count
-    let strategies = space.strategies
+    let families = space.families
     var finished: (@Sendable (Int) -> Void)? = nil
-    if let progress { finished = { progress($0, total) } }
-    let evaluations = await ParallelMap.map(
-      count: total, threads: request.threads, progress: finished
-    ) { index -> Evaluation? in
-      let s = strategies[index]
+    if let progress {
+      let total = families.count
+      finished = { progress($0, total) }
+    }
+    // Screen every combination with the shared-work formulas; within a family,
+    // stop at the first micro-batch size at which nothing fits.
+    let screen = UniformPipelineCost(cluster: cluster)
+    let limit = request.memoryLimit
+    let screenedFamilies = await ParallelMap.map(
+      count: families.count, threads: request.threads, progress: finished
+    ) { index -> [(ParallelStrategy, Cost)] in
+      var results: [(ParallelStrategy, Cost)] = []
+      for group in families[index].groups {
+        guard let graph = graphs.graph(for: group.base) else { continue }
+        let m = request.batch / (group.base.dataParallel * group.base.microBatchSize)
+        var byInterleave: [Int: UniformPipelineCost.Tallies] = [:]
+        var anyFits = false
+        for s in group.strategies {
+          let tallies =
+            byInterleave[s.interleave]
+            ?? screen.tallies(graph: graph, strategy: s, microBatches: m, interleave: s.interleave)
+          byInterleave[s.interleave] = tallies
+          let cost = screen.cost(
+            tallies, schedule: s.schedule, interleave: s.interleave, microBatches: m)
+          anyFits = anyFits || cost.memory <= limit
+          results.append((s, Cost(time: cost.time, memory: cost.memory)))
+        }
+        if !anyFits { break }
+      }
+      return results
+    }
+    let flat = screenedFamilies.flatMap { $0 }
+    let strategies = flat.map(\.0)
+    let screened = flat.map(\.1)
+    let selection = Self.select(screened, limit: limit, candidateLimit: request.candidateLimit)
+    // Re-cost what is reported with the evaluator, exactly as `evaluate` does.
+    let evaluator = StrategyEvaluator(cluster: cluster)
+    let chosen = selection.all
+    let evaluations = await ParallelMap.map(count: chosen.count, threads: request.threads) {
+      position -> Evaluation? in
+      let s = strategies[chosen[position]]
       guard let graph = graphs.graph(for: s) else { return nil }
-      let m = request.batch / (s.dataParallel * s.microBatchSize)
       return evaluator.evaluate(
         graph: graph, modelName: request.model.name, family: request.model.family,
-        globalBatchSize: request.batch, sequenceLength: request.seq, microBatches: m, strategy: s)
+        globalBatchSize: request.batch, sequenceLength: request.seq,
+        microBatches: request.batch / (s.dataParallel * s.microBatchSize), strategy: s)
     }
-    let limit = request.memoryLimit
-    var fitting: [Int] = []
-    var overLimit: [Int] = []
-    for (index, evaluation) in evaluations.enumerated() {
-      guard let evaluation, evaluation.timeS.isFinite else { continue }
-      if evaluation.memoryBytes <= limit { fitting.append(index) } else { overLimit.append(index) }
-    }
+    var evaluated: [Int: Evaluation] = [:]
+    for (index, evaluation) in zip(chosen, evaluations) { evaluated[index] = evaluation }
     func cost(_ index: Int) -> (Double, Double) {
-      (evaluations[index]?.timeS ?? .infinity, evaluations[index]?.memoryBytes ?? .infinity)
+      (evaluated[index]?.timeS ?? .infinity, evaluated[index]?.memoryBytes ?? .infinity)
     }
-    let front = ParetoSet.indices(fitting, cost: cost)
-    let infeasible = ParetoSet.indices(overLimit, cost: cost)
+    let reported = chosen.filter { evaluated[$0].map { $0.timeS.isFinite } ?? false }
+    let front = ParetoSet.indices(reported.filter { cost($0).1 <= limit }, cost: cost)
+    let infeasible = ParetoSet.indices(reported.filter { cost($0).1 > limit }, cost: cost)
     func entry(_ index: Int) -> PlanEntry? {
-      guard let evaluation = evaluations[index], let graph = graphs.graph(for: strategies[index])
+      guard let evaluation = evaluated[index], let graph = graphs.graph(for: strategies[index])
       else { return nil }
       return PlanEntry(
         timeS: evaluation.timeS, memoryBytes: evaluation.memoryBytes, memoryLimitBytes: limit,
         throughput: evaluation.throughput, breakdown: PlanBreakdown(evaluation.breakdown),
-        strategy: .uniform(
-          strategies[index], graph: graph, microBatches: evaluation.microBatches))
+        strategy: .uniform(strategies[index], graph: graph, microBatches: evaluation.microBatches))
     }
-    let chosen = Set(front).union(infeasible)
-    let others = (fitting + overLimit).filter { !chosen.contains($0) }
-    let candidates = ParetoSet.sample(others, limit: request.candidateLimit, cost: cost).compactMap
-    {
+    let onFront = Set(front).union(infeasible)
+    let candidates = reported.filter { !onFront.contains($0) }.compactMap {
       index -> PlanCandidate? in
-      guard let evaluation = evaluations[index] else { return nil }
+      guard let evaluation = evaluated[index] else { return nil }
       return PlanCandidate(
         timeS: evaluation.timeS, memoryBytes: evaluation.memoryBytes,
         fits: evaluation.memoryBytes <= limit,
         summary: PlanStrategy.summary(of: strategies[index], microBatches: evaluation.microBatches))
     }
     var pruned = space.pruned
-    let unbuilt = evaluations.filter { $0 == nil }.count
-    if unbuilt > 0 { pruned["graph cannot be built", default: 0] += unbuilt }
+    let skipped = space.enumerated - screened.count
+    if skipped > 0 {
+      pruned["larger micro-batches cannot fit (or the graph cannot be built)", default: 0] += skipped
+    }
+    let unbuilt = screened.filter { !$0.time.isFinite }.count
     return PlanResult(
       devices: devices, frontier: front.compactMap(entry), infeasible: infeasible.compactMap(entry),
       candidates: candidates,
       statistics: PlanStatistics(
-        combinations: space.enumerated, evaluated: total - unbuilt, pruned: pruned,
-        stageSearches: 0))
+        combinations: space.enumerated + space.pruned.values.reduce(0, +),
+        evaluated: screened.count - unbuilt, pruned: pruned, stageSearches: 0))
+  }
+
+  /// A screened cost.
+  struct Cost: Sendable {
+    var time: Double
+    var memory: Double
+  }
+
+  /// What to re-cost: the screened frontier and infeasible frontier, each with
+  /// the points within a rounding margin of it (so that re-costing cannot lose a
+  /// point), and up to `candidateLimit` other points for plots.
+  struct Selection {
+    var all: [Int]
+  }
+
+  static func select(_ costs: [Cost], limit: Double, candidateLimit: Int) -> Selection {
+    func cost(_ index: Int) -> (Double, Double) { (costs[index].time, costs[index].memory) }
+    let finite = costs.indices.filter { costs[$0].time.isFinite }
+    let fitting = finite.filter { costs[$0].memory <= limit * (1 + 1e-9) }
+    let over = finite.filter { costs[$0].memory > limit * (1 - 1e-9) }
+    // A point survives unless a frontier point beats it by more than rounding in
+    // both objectives (checking the frontier suffices: it dominates every point).
+    func nearFront(_ members: [Int]) -> [Int] {
+      let front = ParetoSet.indices(members, cost: cost).map(cost)
+      let margin = 1 - 1e-9
+      return members.filter { index in
+        let (t, m) = cost(index)
+        return !front.contains { $0.0 < t * margin && $0.1 < m * margin }
+      }
+    }
+    let keep = Set(nearFront(fitting)).union(nearFront(over))
+    let others = finite.filter { !keep.contains($0) }
+    let sampled = ParetoSet.sample(others, limit: candidateLimit, cost: cost)
+    return Selection(all: Array(keep.union(sampled)).sorted())
   }
 
   /// The results for every device count of `deviceCounts`, by increasing count.

@@ -15,7 +15,7 @@ struct PlannerTests {
     let model = try ModelLoader.load(name)
     return PlanRequest(
       model: model, modelSource: name, cluster: gpu.cluster(devices: devices), batch: batch,
-      seq: seq, dtype: .bf16, memoryLimitBytes: memoryLimit, threads: threads)
+      seq: seq, dtype: .bf16, memoryLimitBytes: memoryLimit, threads: threads, candidateLimit: 8)
   }
 
   @Test func frontierIsSortedNonDominatedAndUnderTheMemoryLimit() async throws {
@@ -39,11 +39,11 @@ struct PlannerTests {
   @Test func jsonIsByteIdenticalForAnyThreadCount() async throws {
     func plan(threads: Int) async throws -> Data {
       let planner = Planner(try Self.request(threads: threads))
-      let result = try await planner.result(devices: 8)
+      let result = try await planner.result(devices: 4)
       return try PlanFile(
         model: planner.plannedModel,
         cluster: PlannedCluster(cluster: planner.request.cluster, preset: "h100-80g"),
-        settings: PlanSettings(devices: [8]), results: [result]
+        settings: PlanSettings(devices: [4]), results: [result]
       ).encoded()
     }
     let one = try await plan(threads: 1)
