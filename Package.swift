@@ -67,5 +67,7 @@ let package = Package(
       name: "ExecutorTests",
       dependencies: ["TensorOptExecutor", "TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "CLITests", dependencies: ["tensoropt"]),
+    // Replays Tests/FuzzCorpus in process and through the binary (docs/fuzzing.md).
+    .testTarget(name: "FuzzReplayTests", dependencies: ["TensorOptImport", "tensoropt"]),
   ]
 )

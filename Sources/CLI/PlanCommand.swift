@@ -56,6 +56,13 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "Comma-separated device counts, e.g. 8,16,32: one frontier each.")
   var devicesRange: String?
 
+  @Option(help: "Operator-level search: ft (frontier tracking) or exhaustive (small single-stage cases).")
+  var search: SearchMethod = .ft
+
+  @Option(
+    help: "When to search per-operator layouts of single-stage strategies: auto (small graphs), always, never.")
+  var operatorSearch: OperatorSearchPolicy = .automatic
+
   @Option(help: "Merge points within a factor 1 + ε in both objectives (0 = exact).")
   var epsilon: Double = 0
 
@@ -114,7 +121,8 @@ struct PlanCommand: ParsableCommand {
       dtype: trainingType, optimizer: optimizer, padsVocabulary: !noVocabPadding,
       memoryLimitBytes: memoryLimit.map { $0 * 1024 * 1024 * 1024 }, maxTensorParallel: maxTp,
       maxPipelineStages: maxPp, epsilon: epsilon,
-      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, search: search,
+      operatorSearch: operatorSearch)
     let planner = Planner(request)
     let started = Date()
     var results: [PlanResult] = []
@@ -136,7 +144,7 @@ struct PlanCommand: ParsableCommand {
         preset: cluster == nil ? (gpu ?? ClusterPreset.h100.rawValue) : nil, file: cluster,
         defaulted: defaulted),
       settings: PlanSettings(
-        devices: counts, epsilon: epsilon, memoryLimitBytes: request.memoryLimitBytes,
+        devices: counts, search: search.rawValue, epsilon: epsilon, memoryLimitBytes: request.memoryLimitBytes,
         maxTp: maxTp, maxPp: maxPp, top: top),
       results: results)
     if let output {
@@ -181,3 +189,6 @@ struct PlanCommand: ParsableCommand {
     return Array(Set(counts)).sorted()
   }
 }
+
+extension SearchMethod: ExpressibleByArgument {}
+extension OperatorSearchPolicy: ExpressibleByArgument {}

@@ -18,6 +18,11 @@ enum ParetoSet {
     return result
   }
 
+  /// The non-dominated entries by increasing time; of equal costs the first is kept.
+  static func entries(_ entries: [PlanEntry]) -> [PlanEntry] {
+    indices(Array(entries.indices)) { (entries[$0].timeS, entries[$0].memoryBytes) }.map { entries[$0] }
+  }
+
   /// At most `limit` of `candidates`, spread evenly over their order by time.
   static func sample(_ candidates: [Int], limit: Int, cost: (Int) -> (Double, Double)) -> [Int] {
     let sorted = candidates.enumerated().sorted { a, b in

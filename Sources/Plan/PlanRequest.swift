@@ -1,5 +1,6 @@
 import TensorOptCost
 import TensorOptGraph
+import TensorOptSearch
 
 /// What the planner is asked: a model at a batch and sequence length, a
 /// cluster, and the limits of the search.
@@ -32,6 +33,10 @@ public struct PlanRequest: Sendable {
   public var threads: Int
   /// The most non-frontier candidates kept per device count (for plots).
   public var candidateLimit: Int
+  /// FT or exhaustive search for the operator-level part.
+  public var search: SearchMethod
+  /// When to run the operator-level search over single-stage strategies.
+  public var operatorSearch: OperatorSearchPolicy
 
   /// Creates a request.
   public init(
@@ -39,8 +44,11 @@ public struct PlanRequest: Sendable {
     dtype: DTypePolicy = .bf16, optimizer: Optimizer = .adam, padsVocabulary: Bool = true,
     memoryLimitBytes: Double? = nil, maxTensorParallel: Int? = nil,
     maxPipelineStages: Int? = nil, epsilon: Double = 0, threads: Int = 1,
-    candidateLimit: Int = 256
+    candidateLimit: Int = 256, search: SearchMethod = .ft,
+    operatorSearch: OperatorSearchPolicy = .automatic
   ) {
+    self.search = search
+    self.operatorSearch = operatorSearch
     self.model = model
     self.modelSource = modelSource
     self.cluster = cluster
@@ -59,4 +67,19 @@ public struct PlanRequest: Sendable {
 
   /// The bytes a device may use.
   public var memoryLimit: Double { memoryLimitBytes ?? cluster.device.memoryBytes }
+}
+
+/// When the planner runs the operator-level search (FT, or exhaustive search)
+/// over single-stage strategies, beside the uniform layouts.
+public enum OperatorSearchPolicy: String, Sendable, CaseIterable, Codable {
+  /// For small graphs (at most ``automaticOperatorLimit`` operators with blocks
+  /// expanded), and always with exhaustive search.
+  case automatic = "auto"
+  /// Always (may take long on large graphs).
+  case always
+  /// Never: uniform layouts only.
+  case never
+
+  /// The largest graph (operators, blocks expanded) `automatic` searches.
+  public static let automaticOperatorLimit = 40
 }

@@ -98,7 +98,7 @@ public struct Planner: Sendable {
       else { return nil }
       return PlanEntry(
         timeS: evaluation.timeS, memoryBytes: evaluation.memoryBytes, memoryLimitBytes: limit,
-        throughput: evaluation.throughput, breakdown: PlanBreakdown(evaluation.breakdown),
+        throughput: PlanThroughput(evaluation.throughput), breakdown: PlanBreakdown(evaluation.breakdown),
         strategy: .uniform(strategies[index], graph: graph, microBatches: evaluation.microBatches))
     }
     let onFront = Set(front).union(infeasible)
@@ -116,12 +116,42 @@ public struct Planner: Sendable {
       pruned["larger micro-batches cannot fit (or the graph cannot be built)", default: 0] += skipped
     }
     let unbuilt = screened.filter { !$0.time.isFinite }.count
+    var frontEntries = front.compactMap(entry)
+    var infeasibleEntries = infeasible.compactMap(entry)
+    var stageSearches = 0
+    if runsOperatorSearch(graph: base, devices: devices) {
+      for recomputation in [Recomputation.none, .selective] {
+        for zero in 0...3 {
+          let found = try OperatorLevelSearch(request: request, cluster: cluster, devices: devices)
+            .entries(recomputation: recomputation, zeroStage: zero)
+          stageSearches += 1
+          frontEntries += found.filter(\.fits)
+          infeasibleEntries += found.filter { !$0.fits }
+        }
+      }
+      frontEntries = ParetoSet.entries(frontEntries)
+      infeasibleEntries = ParetoSet.entries(infeasibleEntries)
+    } else {
+      pruned["operator-level FT skipped (graph too large for automatic; --operator-search always)", default: 0] += 1
+    }
     return PlanResult(
-      devices: devices, frontier: front.compactMap(entry), infeasible: infeasible.compactMap(entry),
+      devices: devices, frontier: frontEntries, infeasible: infeasibleEntries,
       candidates: candidates,
       statistics: PlanStatistics(
         combinations: space.enumerated + space.pruned.values.reduce(0, +),
-        evaluated: screened.count - unbuilt, pruned: pruned, stageSearches: 0))
+        evaluated: screened.count - unbuilt, pruned: pruned, stageSearches: stageSearches))
+  }
+
+  /// Whether the operator-level search runs on `devices` devices.
+  func runsOperatorSearch(graph: Graph, devices: Int) -> Bool {
+    if let maximum = request.maxTensorParallel, maximum < devices { return false }
+    switch request.operatorSearch {
+    case .never: return false
+    case .always: return true
+    case .automatic:
+      return request.search == .exhaustive
+        || graph.expandedOperatorCount <= OperatorSearchPolicy.automaticOperatorLimit
+    }
   }
 
   /// A screened cost.
