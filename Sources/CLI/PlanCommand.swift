@@ -56,11 +56,14 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "Comma-separated device counts, e.g. 8,16,32: one frontier each.")
   var devicesRange: String?
 
-  @Option(help: "Operator-level search: ft (frontier tracking) or exhaustive (small single-stage cases).")
+  @Option(
+    help: "Operator-level search: ft (frontier tracking) or exhaustive (small single-stage cases).")
   var search: SearchMethod = .ft
 
   @Option(
-    help: "When to search per-operator layouts of single-stage strategies: auto (small graphs), always, never.")
+    help:
+      "When to search per-operator layouts of single-stage strategies: auto (small graphs), always, never."
+  )
   var operatorSearch: OperatorSearchPolicy = .automatic
 
   @Option(help: "Merge points within a factor 1 + ε in both objectives (0 = exact).")
@@ -144,7 +147,8 @@ struct PlanCommand: ParsableCommand {
         preset: cluster == nil ? (gpu ?? ClusterPreset.h100.rawValue) : nil, file: cluster,
         defaulted: defaulted),
       settings: PlanSettings(
-        devices: counts, search: search.rawValue, epsilon: epsilon, memoryLimitBytes: request.memoryLimitBytes,
+        devices: counts, search: search.rawValue, epsilon: epsilon,
+        memoryLimitBytes: request.memoryLimitBytes,
         maxTp: maxTp, maxPp: maxPp, top: top),
       results: results)
     if let output {

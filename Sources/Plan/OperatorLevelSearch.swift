@@ -24,7 +24,8 @@ struct OperatorLevelSearch {
     } catch {
       throw PlanError("cannot build \(request.model.name): \(error)")
     }
-    let graph = request.model.family == .language ? built.paddingVocabulary(toMultipleOf: multiple) : built
+    let graph =
+      request.model.family == .language ? built.paddingVocabulary(toMultipleOf: multiple) : built
     let options = TrainingOptions(
       dtype: request.dtype, optimizer: request.optimizer, zeroStage: zeroStage,
       recomputation: recomputation)

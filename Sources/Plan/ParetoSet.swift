@@ -20,7 +20,9 @@ enum ParetoSet {
 
   /// The non-dominated entries by increasing time; of equal costs the first is kept.
   static func entries(_ entries: [PlanEntry]) -> [PlanEntry] {
-    indices(Array(entries.indices)) { (entries[$0].timeS, entries[$0].memoryBytes) }.map { entries[$0] }
+    indices(Array(entries.indices)) { (entries[$0].timeS, entries[$0].memoryBytes) }.map {
+      entries[$0]
+    }
   }
 
   /// At most `limit` of `candidates`, spread evenly over their order by time.

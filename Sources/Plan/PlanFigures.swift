@@ -12,7 +12,8 @@ public struct PlanThroughput: Codable, Hashable, Sendable {
   public var mfu: Double
 
   /// Creates figures.
-  public init(samplesPerS: Double, tokensPerS: Double, modelFlopsPerSPerDevice: Double, mfu: Double) {
+  public init(samplesPerS: Double, tokensPerS: Double, modelFlopsPerSPerDevice: Double, mfu: Double)
+  {
     self.samplesPerS = samplesPerS
     self.tokensPerS = tokensPerS
     self.modelFlopsPerSPerDevice = modelFlopsPerSPerDevice
@@ -79,7 +80,9 @@ public struct PlanStageSummary: Codable, Hashable, Sendable {
   public var inFlightMicroBatches: Double
 
   /// Creates a summary.
-  public init(stage: Int, microBatchS: Double, peakMemoryBytes: Double, inFlightMicroBatches: Double) {
+  public init(
+    stage: Int, microBatchS: Double, peakMemoryBytes: Double, inFlightMicroBatches: Double
+  ) {
     self.stage = stage
     self.microBatchS = microBatchS
     self.peakMemoryBytes = peakMemoryBytes

@@ -35,6 +35,19 @@ public struct Planner: Sendable {
     let groups = space.groups
     let graphs = try await GraphCache.build(for: groups.map(\.base), request: request)
     let cluster = request.cluster.withDeviceCount(devices)
+    // The operator-level search first: exhaustive search refuses large graphs at once.
+    var operatorLevel: [PlanEntry] = []
+    var stageSearches = 0
+    let ranOperatorSearch = runsOperatorSearch(graph: base, devices: devices)
+    if ranOperatorSearch {
+      let search = OperatorLevelSearch(request: request, cluster: cluster, devices: devices)
+      for recomputation in [Recomputation.none, .selective] {
+        for zero in 0...3 {
+          operatorLevel += try search.entries(recomputation: recomputation, zeroStage: zero)
+          stageSearches += 1
+        }
+      }
+    }
     let request = self.request
     let families = space.families
     var finished: (@Sendable (Int) -> Void)? = nil
@@ -98,7 +111,8 @@ public struct Planner: Sendable {
       else { return nil }
       return PlanEntry(
         timeS: evaluation.timeS, memoryBytes: evaluation.memoryBytes, memoryLimitBytes: limit,
-        throughput: PlanThroughput(evaluation.throughput), breakdown: PlanBreakdown(evaluation.breakdown),
+        throughput: PlanThroughput(evaluation.throughput),
+        breakdown: PlanBreakdown(evaluation.breakdown),
         strategy: .uniform(strategies[index], graph: graph, microBatches: evaluation.microBatches))
     }
     let onFront = Set(front).union(infeasible)
@@ -113,26 +127,17 @@ public struct Planner: Sendable {
     var pruned = space.pruned
     let skipped = space.enumerated - screened.count
     if skipped > 0 {
-      pruned["larger micro-batches cannot fit (or the graph cannot be built)", default: 0] += skipped
+      pruned["larger micro-batches cannot fit (or the graph cannot be built)", default: 0] +=
+        skipped
     }
     let unbuilt = screened.filter { !$0.time.isFinite }.count
-    var frontEntries = front.compactMap(entry)
-    var infeasibleEntries = infeasible.compactMap(entry)
-    var stageSearches = 0
-    if runsOperatorSearch(graph: base, devices: devices) {
-      for recomputation in [Recomputation.none, .selective] {
-        for zero in 0...3 {
-          let found = try OperatorLevelSearch(request: request, cluster: cluster, devices: devices)
-            .entries(recomputation: recomputation, zeroStage: zero)
-          stageSearches += 1
-          frontEntries += found.filter(\.fits)
-          infeasibleEntries += found.filter { !$0.fits }
-        }
-      }
-      frontEntries = ParetoSet.entries(frontEntries)
-      infeasibleEntries = ParetoSet.entries(infeasibleEntries)
-    } else {
-      pruned["operator-level FT skipped (graph too large for automatic; --operator-search always)", default: 0] += 1
+    let frontEntries = ParetoSet.entries(front.compactMap(entry) + operatorLevel.filter(\.fits))
+    let infeasibleEntries = ParetoSet.entries(
+      infeasible.compactMap(entry) + operatorLevel.filter { !$0.fits })
+    if !ranOperatorSearch {
+      pruned[
+        "operator-level FT skipped (graph too large for automatic; --operator-search always)",
+        default: 0] += 1
     }
     return PlanResult(
       devices: devices, frontier: frontEntries, infeasible: infeasibleEntries,

@@ -88,7 +88,9 @@ struct UniformPipelineCost {
         stages[entry].tensorParallel += models[placementOf[entry]].relayoutTime(
           of: input, from: outer, to: steady, gradientFrom: steady, gradientTo: outer)
         var counts = Array(repeating: 0, count: p)
-        for offset in 0..<block.repeatCount { counts[layout.chunk(ofLayer: layer + offset) % p] += 1 }
+        for offset in 0..<block.repeatCount {
+          counts[layout.chunk(ofLayer: layer + offset) % p] += 1
+        }
         for stage in 0..<p where counts[stage] > 0 {
           stages[stage].add(Self.scaled(perPlacement[placementOf[stage]], by: counts[stage]))
         }
@@ -127,14 +129,16 @@ struct UniformPipelineCost {
     let p = tallies.stages.count
     let p2p = p > 1 ? 2 * Double(v) * (tallies.maxSend + tallies.gather) : 0
     let stageTime = tallies.stages.map { $0.microBatchTime + p2p }.max() ?? 0
-    let pipeline = schedule.pipelineTime(stageTime: stageTime, stages: p, microBatches: m, chunks: v)
+    let pipeline = schedule.pipelineTime(
+      stageTime: stageTime, stages: p, microBatches: m, chunks: v)
     let tail = tallies.stages.map { $0.gradientSyncExposed + $0.optimizerStep }.max() ?? 0
-    let peak = tallies.stages.indices.map { stage in
-      let t = tallies.stages[stage]
-      return t.stateBytes + t.activationBytes
-        * schedule.inFlightMicroBatches(stage: stage, stages: p, microBatches: m, chunks: v)
-        + t.workspaceBytes
-    }.max() ?? 0
+    let peak =
+      tallies.stages.indices.map { stage in
+        let t = tallies.stages[stage]
+        return t.stateBytes + t.activationBytes
+          * schedule.inFlightMicroBatches(stage: stage, stages: p, microBatches: m, chunks: v)
+          + t.workspaceBytes
+      }.max() ?? 0
     return (pipeline + tail, peak)
   }
 
@@ -148,7 +152,8 @@ struct UniformPipelineCost {
     for (index, node) in block.body.nodes.enumerated() {
       guard let op = config.operatorConfiguration(at: index) else { continue }
       body.add(
-        opTally(node, graph: block.body, config: op, layouts: layouts, model: model, insideBlock: true))
+        opTally(
+          node, graph: block.body, config: op, layouts: layouts, model: model, insideBlock: true))
     }
     if model.options.recomputation == .full {
       var plain = model
@@ -156,7 +161,8 @@ struct UniformPipelineCost {
       var all = 0.0
       for (index, node) in block.body.nodes.enumerated() {
         guard let op = config.operatorConfiguration(at: index) else { continue }
-        all += plain.breakdown(of: node, in: block.body, configuration: op, insideBlock: true)
+        all +=
+          plain.breakdown(of: node, in: block.body, configuration: op, insideBlock: true)
           .activationBytes
       }
       body.workspaceBytes += all

@@ -46,10 +46,13 @@ struct PlanCommandTests {
 
   @Test("the table names the default cluster first and shows the strategy in one line")
   func tableNamesTheDefaultCluster() throws {
-    let result = try CLIRunner.run(["plan", "gpt-mini", "--devices", "4", "--batch", "4", "--seq", "64"])
+    let result = try CLIRunner.run([
+      "plan", "gpt-mini", "--devices", "4", "--batch", "4", "--seq", "64",
+    ])
     #expect(result.status == 0, "\(result.standardError)")
     let lines = result.standardOutput.split(separator: "\n")
-    #expect(lines.first?.hasPrefix("cluster: no --gpu or --cluster given; assuming h100-80g") == true)
+    #expect(
+      lines.first?.hasPrefix("cluster: no --gpu or --cluster given; assuming h100-80g") == true)
     #expect(result.standardOutput.contains("dp"))
     #expect(result.standardOutput.contains("MFU"))
     #expect(result.standardError.isEmpty)

@@ -20,7 +20,7 @@ struct PlannerTests {
 
   @Test func frontierIsSortedNonDominatedAndUnderTheMemoryLimit() async throws {
     let limit = 0.04 * 1024 * 1024 * 1024
-    let result = try await Planner(Self.request(memoryLimit: limit)).result(devices: 8)
+    let result = try await Planner(Self.request(memoryLimit: limit)).result(devices: 4)
     #expect(!result.frontier.isEmpty)
     for (a, b) in zip(result.frontier, result.frontier.dropFirst()) {
       #expect(a.timeS < b.timeS)
@@ -53,7 +53,7 @@ struct PlannerTests {
 
   @Test func everyFrontierPointCostsWhatEvaluateReports() async throws {
     let request = try Self.request()
-    let result = try await Planner(request).result(devices: 8)
+    let result = try await Planner(request).result(devices: 4)
     let evaluator = StrategyEvaluator(cluster: request.cluster)
     for entry in result.frontier where entry.strategy.uniformLayout {
       let again = try evaluator.evaluate(
@@ -81,7 +81,7 @@ struct PlannerTests {
     var request = try Self.request()
     request.maxTensorParallel = 2
     request.maxPipelineStages = 1
-    let result = try await Planner(request).result(devices: 8)
+    let result = try await Planner(request).result(devices: 4)
     #expect(result.frontier.allSatisfy { $0.strategy.tp <= 2 && $0.strategy.pp == 1 })
     #expect(result.statistics.pruned["tp above --max-tp"] != nil)
   }
