@@ -44,7 +44,7 @@ public struct PlanRequest: Sendable {
     dtype: DTypePolicy = .bf16, optimizer: Optimizer = .adam, padsVocabulary: Bool = true,
     memoryLimitBytes: Double? = nil, maxTensorParallel: Int? = nil,
     maxPipelineStages: Int? = nil, epsilon: Double = 0, threads: Int = 1,
-    candidateLimit: Int = 256, search: SearchMethod = .ft,
+    candidateLimit: Int = 64, search: SearchMethod = .ft,
     operatorSearch: OperatorSearchPolicy = .automatic
   ) {
     self.search = search

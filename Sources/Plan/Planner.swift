@@ -51,38 +51,39 @@ public struct Planner: Sendable {
     let request = self.request
     let families = space.families
     var finished: (@Sendable (Int) -> Void)? = nil
-    if let progress {
-      let total = families.count
-      finished = { progress($0, total) }
-    }
     // Screen every combination with the shared-work formulas; within a family,
     // stop at the first micro-batch size at which nothing fits.
     let screen = UniformPipelineCost(cluster: cluster)
     let limit = request.memoryLimit
-    let screenedFamilies = await ParallelMap.map(
-      count: families.count, threads: request.threads, progress: finished
-    ) { index -> [(ParallelStrategy, Cost)] in
-      var results: [(ParallelStrategy, Cost)] = []
-      for group in families[index].groups {
-        guard let graph = graphs.graph(for: group.base) else { continue }
-        let m = request.batch / (group.base.dataParallel * group.base.microBatchSize)
-        var byInterleave: [Int: UniformPipelineCost.Tallies] = [:]
-        var anyFits = false
-        for s in group.strategies {
-          let tallies =
-            byInterleave[s.interleave]
-            ?? screen.tallies(graph: graph, strategy: s, microBatches: m, interleave: s.interleave)
-          byInterleave[s.interleave] = tallies
-          let cost = screen.cost(
-            tallies, schedule: s.schedule, interleave: s.interleave, microBatches: m)
-          anyFits = anyFits || cost.memory <= limit
-          results.append((s, Cost(time: cost.time, memory: cost.memory)))
-        }
-        if !anyFits { break }
+    // Work units: the families sharing (pp, tp, sequence parallelism), which share layouts.
+    var unitOf: [[Int]: Int] = [:]
+    var units: [[Int]] = []
+    for (index, family) in families.enumerated() {
+      guard let first = family.groups.first?.base else { continue }
+      let key = [first.pipelineStages, first.tensorParallel, first.sequenceParallel ? 1 : 0]
+      if let unit = unitOf[key] {
+        units[unit].append(index)
+      } else {
+        unitOf[key] = units.count
+        units.append([index])
       }
-      return results
     }
-    let flat = screenedFamilies.flatMap { $0 }
+    let workUnits = units
+    if let progress {
+      let total = units.count
+      finished = { progress($0, total) }
+    }
+    let unitResults = await ParallelMap.map(
+      count: workUnits.count, threads: request.threads, progress: finished
+    ) { unit -> [(Int, [(ParallelStrategy, Cost)])] in
+      var cache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
+      return workUnits[unit].map { index in
+        (index, screen.screen(families[index], graphs: graphs, request: request, cache: &cache))
+      }
+    }
+    var byFamily = [[(ParallelStrategy, Cost)]](repeating: [], count: families.count)
+    for (index, results) in unitResults.joined() { byFamily[index] = results }
+    let flat = byFamily.flatMap { $0 }
     let strategies = flat.map(\.0)
     let screened = flat.map(\.1)
     let selection = Self.select(screened, limit: limit, candidateLimit: request.candidateLimit)

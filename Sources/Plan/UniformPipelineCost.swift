@@ -23,17 +23,59 @@ struct UniformPipelineCost {
 
   let cluster: Cluster
 
+  /// What the layouts of a uniform strategy depend on.
+  struct LayoutKey: Hashable {
+    var batch: Int
+    var vocabularyMultiple: Int
+    var mesh: [Int]
+    var sequenceParallel: Bool
+  }
+
+  /// The Megatron configuration of a graph and the layouts it produces (block
+  /// bodies by node index), shared by every recomputation and ZeRO choice.
+  struct Layouts {
+    var configuration: GraphConfiguration
+    var produced: [TensorID: TensorLayout]
+    var bodies: [Int: [TensorID: TensorLayout]]
+  }
+
+  static func layouts(graph: Graph, mesh: DeviceMesh, sequenceParallel: Bool) -> Layouts {
+    let configuration = UniformLayout.megatron(
+      graph: graph, mesh: mesh, dataAxis: 0, tensorAxis: 1, sequenceParallel: sequenceParallel)
+    let produced = UniformLayout.producedLayouts(
+      graph: graph, configuration: configuration, mesh: mesh)
+    var bodies: [Int: [TensorID: TensorLayout]] = [:]
+    for (index, node) in graph.nodes.enumerated() {
+      guard
+        case (.block(let block), .block(let body)?) = (
+          node.content, configuration.nodes[safe: index]
+        )
+      else { continue }
+      let steady = produced[node.output] ?? .replicated(meshAxes: mesh.shape.count)
+      bodies[index] = UniformLayout.producedLayouts(
+        graph: block.body, configuration: body, mesh: mesh,
+        inputLayouts: [block.body.inputs[0]: steady])
+    }
+    return Layouts(configuration: configuration, produced: produced, bodies: bodies)
+  }
+
   /// The tallies of `s` (its schedule and interleave ignored: with layers
   /// dividing into `pp · v` chunks, every stage runs `layers / pp` layers and the
   /// operators around them on the same stages) on `graph`, `m` micro-batches.
-  func tallies(graph: Graph, strategy s: ParallelStrategy, microBatches m: Int, interleave v: Int)
-    -> Tallies
-  {
+  func tallies(
+    graph: Graph, strategy s: ParallelStrategy, microBatches m: Int, interleave v: Int,
+    layouts cache: inout [LayoutKey: Layouts]
+  ) -> Tallies {
     let p = s.pipelineStages
     let size = s.dataParallel * s.tensorParallel
     let mesh = DeviceMesh([s.dataParallel, s.tensorParallel])
-    let configuration = UniformLayout.megatron(
-      graph: graph, mesh: mesh, dataAxis: 0, tensorAxis: 1, sequenceParallel: s.sequenceParallel)
+    let key = LayoutKey(
+      batch: s.dataParallel * s.microBatchSize, vocabularyMultiple: s.vocabularyMultiple,
+      mesh: mesh.shape, sequenceParallel: s.sequenceParallel)
+    let shared =
+      cache[key] ?? Self.layouts(graph: graph, mesh: mesh, sequenceParallel: s.sequenceParallel)
+    cache[key] = shared
+    let configuration = shared.configuration
     let options = TrainingOptions(
       dtype: s.dtype, optimizer: s.optimizer, zeroStage: s.zeroStage,
       recomputation: s.recomputation, microBatchCount: m)
@@ -54,8 +96,7 @@ struct UniformPipelineCost {
             mesh: mesh, cluster: cluster, firstDevice: stage * size, options: options))
       }
     }
-    let layouts = UniformLayout.producedLayouts(
-      graph: graph, configuration: configuration, mesh: mesh)
+    let layouts = shared.produced
     let layout = StageLayout(totalLayers: graph.layerCount, chunks: p * v)
     var stages = Array(repeating: StageTally(), count: p)
     var layer = 0
@@ -66,7 +107,7 @@ struct UniformPipelineCost {
       switch (node.content, configuration.nodes[safe: index]) {
       case (.op, .op(let config)?):
         let stage = (layer == 0 ? 0 : layout.chunk(ofLayer: layer - 1)) % p
-        stages[stage].add(
+        stages[stage].accumulate(
           Self.opTally(
             node, graph: graph, config: config, layouts: layouts,
             model: models[placementOf[stage]], insideBlock: false))
@@ -78,9 +119,7 @@ struct UniformPipelineCost {
           boundaryBytes, steady.localBytes(input.byteCount(floatBytes: fb), mesh: mesh))
         boundaryReplicated =
           mesh.shape.count > 1 && steady.splitAxis[1] == nil && !steady.isPartial[1]
-        let bodyLayouts = UniformLayout.producedLayouts(
-          graph: block.body, configuration: bodyConfig, mesh: mesh,
-          inputLayouts: [block.body.inputs[0]: steady])
+        let bodyLayouts = shared.bodies[index] ?? [:]
         let perPlacement = models.map { model in
           Self.bodyTally(block, config: bodyConfig, layouts: bodyLayouts, model: model)
         }
@@ -92,7 +131,7 @@ struct UniformPipelineCost {
           counts[layout.chunk(ofLayer: layer + offset) % p] += 1
         }
         for stage in 0..<p where counts[stage] > 0 {
-          stages[stage].add(Self.scaled(perPlacement[placementOf[stage]], by: counts[stage]))
+          stages[stage].accumulate(Self.scaled(perPlacement[placementOf[stage]], by: counts[stage]))
         }
         layer += block.repeatCount
       default:
@@ -151,7 +190,7 @@ struct UniformPipelineCost {
     var body = StageTally()
     for (index, node) in block.body.nodes.enumerated() {
       guard let op = config.operatorConfiguration(at: index) else { continue }
-      body.add(
+      body.accumulate(
         opTally(
           node, graph: block.body, config: op, layouts: layouts, model: model, insideBlock: true))
     }
@@ -196,9 +235,8 @@ struct UniformPipelineCost {
   ) -> StageTally {
     var tally = StageTally()
     guard let op = node.op else { return tally }
-    tally.add(
-      model.breakdown(of: node, in: graph, configuration: config, insideBlock: insideBlock),
-      name: node.name)
+    tally.accumulate(
+      model.breakdown(of: node, in: graph, configuration: config, insideBlock: insideBlock))
     let inputs = graph.inputTensors(of: node)
     let dims = op.parallelDimensions(
       inputs: inputs.map(\.shape), output: graph.outputTensor(of: node).shape)
@@ -211,5 +249,69 @@ struct UniformPipelineCost {
         gradientFrom: placement.inputGradients[position], gradientTo: produced)
     }
     return tally
+  }
+}
+
+extension StageTally {
+  /// Adds one operator's cost, without the largest-buffer bookkeeping (screening only).
+  mutating func accumulate(_ cost: NodeCost) {
+    forward += cost.forward
+    backward += cost.backward
+    recompute += cost.recompute
+    parameterGather += cost.parameterGatherExposed
+    gradientSyncExposed += cost.gradientSyncExposed
+    gradientSync += cost.gradientSync
+    optimizerStep += cost.optimizerStep
+    weightBytes += cost.weightBytes
+    gradientBytes += cost.gradientBytes
+    optimizerBytes += cost.optimizerBytes
+    activationBytes += cost.activationBytes
+    workspaceBytes = max(workspaceBytes, cost.workspaceBytes)
+  }
+
+  /// Adds another tally, without the largest-buffer bookkeeping (screening only).
+  mutating func accumulate(_ other: StageTally) {
+    forward += other.forward
+    backward += other.backward
+    recompute += other.recompute
+    tensorParallel += other.tensorParallel
+    parameterGather += other.parameterGather
+    gradientSyncExposed += other.gradientSyncExposed
+    gradientSync += other.gradientSync
+    optimizerStep += other.optimizerStep
+    weightBytes += other.weightBytes
+    gradientBytes += other.gradientBytes
+    optimizerBytes += other.optimizerBytes
+    activationBytes += other.activationBytes
+    workspaceBytes = max(workspaceBytes, other.workspaceBytes)
+  }
+}
+
+extension UniformPipelineCost {
+  /// The screened costs of a family's combinations, by increasing micro-batch
+  /// size, stopping after the first size at which nothing fits.
+  func screen(
+    _ family: OuterSpace.Family, graphs: GraphCache, request: PlanRequest,
+    cache: inout [LayoutKey: Layouts]
+  ) -> [(ParallelStrategy, Planner.Cost)] {
+    var results: [(ParallelStrategy, Planner.Cost)] = []
+    for group in family.groups {
+      guard let graph = graphs.graph(for: group.base) else { continue }
+      let m = request.batch / (group.base.dataParallel * group.base.microBatchSize)
+      var byInterleave: [Int: Tallies] = [:]
+      var anyFits = false
+      for s in group.strategies {
+        let tallies =
+          byInterleave[s.interleave]
+          ?? tallies(
+            graph: graph, strategy: s, microBatches: m, interleave: s.interleave, layouts: &cache)
+        byInterleave[s.interleave] = tallies
+        let cost = cost(tallies, schedule: s.schedule, interleave: s.interleave, microBatches: m)
+        anyFits = anyFits || cost.memory <= request.memoryLimit
+        results.append((s, Planner.Cost(time: cost.time, memory: cost.memory)))
+      }
+      if !anyFits { break }
+    }
+    return results
   }
 }

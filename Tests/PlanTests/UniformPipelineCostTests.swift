@@ -32,8 +32,10 @@ struct UniformPipelineCostTests {
       graph: graph, modelName: model.name, family: model.family, globalBatchSize: batch,
       sequenceLength: 128, microBatches: m, strategy: s)
     let screen = UniformPipelineCost(cluster: cluster)
+    var layoutCache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
     let cost = screen.cost(
-      screen.tallies(graph: graph, strategy: s, microBatches: m, interleave: s.interleave),
+      screen.tallies(
+        graph: graph, strategy: s, microBatches: m, interleave: s.interleave, layouts: &layoutCache),
       schedule: s.schedule, interleave: s.interleave, microBatches: m)
     #expect(abs(cost.time - evaluation.timeS) <= 1e-9 * evaluation.timeS)
     #expect(abs(cost.memory - evaluation.memoryBytes) <= 1e-9 * evaluation.memoryBytes)
