@@ -33,7 +33,7 @@ test: deps
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 
 run: build
-	$(BIN) inspect gpt2
+	$(BIN) plan gpt2 --devices 8 --top 12
 
 bench: build
 	@echo "benchmarks: not yet written (see issue 8)"
