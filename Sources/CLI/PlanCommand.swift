@@ -106,6 +106,15 @@ struct PlanCommand: ParsableCommand {
     guard epsilon >= 0, epsilon.isFinite else {
       throw failure("--epsilon must be a non-negative number")
     }
+    if let output {
+      let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+        isDirectory.boolValue
+      else {
+        throw failure("--output: directory \(directory) does not exist")
+      }
+    }
     let largest = counts.max() ?? 1
     let (hardware, defaulted) = try CostCommandSupport.cluster(
       gpu: gpu, gpusPerNode: gpusPerNode, clusterFile: cluster, devices: largest)
