@@ -37,6 +37,11 @@ let package = Package(
       name: "TensorOptPlan",
       dependencies: ["TensorOptGraph", "TensorOptImport", "TensorOptCost", "TensorOptSearch"],
       path: "Sources/Plan"),
+    // Reports, explanations and training-framework exports of plan files.
+    .target(
+      name: "TensorOptReport",
+      dependencies: ["TensorOptPlan", "TensorOptCost", "TensorOptImport"],
+      path: "Sources/Report"),
     // The in-process executor: CPU worker threads, OpenBLAS kernels, collectives.
     .target(
       name: "TensorOptExecutor", dependencies: ["TensorOptGraph", "TensorOptCost", "COpenBLAS"],
@@ -46,7 +51,7 @@ let package = Package(
       name: "TensorOpt",
       dependencies: [
         "TensorOptGraph", "TensorOptImport", "TensorOptCost", "TensorOptSearch",
-        "TensorOptPlan", "TensorOptExecutor",
+        "TensorOptPlan", "TensorOptReport", "TensorOptExecutor",
       ],
       path: "Sources/TensorOpt"
     ),
@@ -67,5 +72,7 @@ let package = Package(
       name: "ExecutorTests",
       dependencies: ["TensorOptExecutor", "TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "CLITests", dependencies: ["tensoropt"]),
+    .testTarget(
+      name: "ReportTests", dependencies: ["TensorOptReport", "TensorOptImport", "TensorOptGraph"], exclude: ["Expected"]),
   ]
 )
