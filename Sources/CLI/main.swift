@@ -10,7 +10,7 @@ struct TensorOptCommand: ParsableCommand {
     commandName: "tensoropt", abstract: "Distributed-training parallelism planner.",
     subcommands: [
       InspectCommand.self, ModelsCommand.self, EvaluateCommand.self, ProfileCommand.self,
-      ValidateCommand.self,
+      ValidateCommand.self, ReportCommand.self, ExplainCommand.self, ExportCommand.self,
     ])
 }
 

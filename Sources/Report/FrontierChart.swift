@@ -54,6 +54,7 @@ struct FrontierChart {
         memory limit \(ReportFormatting.bytes(limit).htmlEscaped)</text>\n
         """
     }
+    var placed: [LabelBox] = []
     for (index, result) in plan.results.enumerated() {
       let colour = Self.palette[index % Self.palette.count]
       for entry in result.infeasible {
@@ -78,10 +79,23 @@ struct FrontierChart {
           + "\(ReportFormatting.seconds(entry.timeS)), \(ReportFormatting.bytes(entry.memoryBytes))"
         out += circle(
           point.0, point.1, radius: 5, class: "frontier-point", title: title, colour: colour)
-        out += """
-          <text class="point-label" x="\(ReportFormatting.coordinate(point.0 + 7))" \
-          y="\(ReportFormatting.coordinate(point.1 - 7))" fill="\(colour)">\(pick + 1)</text>\n
-          """
+      }
+      // Labels where they do not overlap one already placed (every point keeps its
+      // number in its tooltip and in the table).
+      for (pick, point) in points.enumerated() {
+        let text = "\(pick + 1)"
+        let width = Double(text.count) * 7 + 2
+        let offsets = [(7.0, -7.0), (-7 - width, -7), (7, 15), (-7 - width, 15)]
+        for (dx, dy) in offsets {
+          let box = LabelBox(x: point.0 + dx, y: point.1 + dy - 11, width: width, height: 12)
+          guard !placed.contains(where: { $0.overlaps(box) }) else { continue }
+          placed.append(box)
+          out += """
+            <text class="point-label" x="\(ReportFormatting.coordinate(point.0 + dx))" \
+            y="\(ReportFormatting.coordinate(point.1 + dy))" fill="\(colour)">\(text)</text>\n
+            """
+          break
+        }
       }
     }
     out += legend()
@@ -150,5 +164,18 @@ struct FrontierChart {
       cy="\(ReportFormatting.coordinate(cy))" r="\(ReportFormatting.coordinate(radius))"\(fill)>\
       <title>\(title.htmlEscaped)</title></circle>\n
       """
+  }
+}
+
+/// The rectangle a point label occupies, to keep labels apart.
+struct LabelBox {
+  var x: Double
+  var y: Double
+  var width: Double
+  var height: Double
+
+  func overlaps(_ other: LabelBox) -> Bool {
+    x < other.x + other.width && other.x < x + width && y < other.y + other.height
+      && other.y < y + height
   }
 }

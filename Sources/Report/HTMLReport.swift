@@ -26,11 +26,11 @@ public enum HTMLReport {
     body += "<h2>Frontier strategies on \(result.devices) devices</h2>\n"
     body += table(result)
     if !result.frontier.isEmpty {
-      body += "<h2>Where the time and memory go</h2>\n"
+      body += "<h2 id=\"breakdown\">Where the time and memory go</h2>\n"
       body += BreakdownChart(result: result).svg
     }
     if let chosen {
-      body += "<h2>Layout of #\(pick): \(chosen.strategy.summary.htmlEscaped)</h2>\n"
+      body += "<h2 id=\"layout\">Layout of #\(pick): \(chosen.strategy.summary.htmlEscaped)</h2>\n"
       body +=
         LayoutDiagram(strategy: chosen.strategy, devicesPerNode: plan.cluster.devicesPerNode)
         .svg
@@ -122,6 +122,6 @@ public enum HTMLReport {
     table.frontier { border-collapse: collapse; font-size: 13px; }
     table.frontier th, table.frontier td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
     table.frontier td:nth-child(2) { text-align: left; font-family: monospace; }
-    pre.explain { background: #f6f6f6; padding: 10px; font-size: 12px; overflow-x: auto; }
+    pre.explain { background: #f6f6f6; padding: 10px; font-size: 12px; white-space: pre-wrap; }
     """
 }
