@@ -63,6 +63,9 @@ let package = Package(
       ],
       path: "Sources/CLI"
     ),
+    // The library example of docs/examples (run by CLITests).
+    .executableTarget(
+      name: "ExampleScript", dependencies: ["TensorOpt"], path: "docs/examples/PlanFromScript"),
     .testTarget(name: "GraphTests", dependencies: ["TensorOptGraph"]),
     .testTarget(name: "ImportTests", dependencies: ["TensorOptImport"]),
     .testTarget(name: "CostTests", dependencies: ["TensorOptCost", "TensorOptImport"]),
@@ -71,7 +74,7 @@ let package = Package(
     .testTarget(
       name: "ExecutorTests",
       dependencies: ["TensorOptExecutor", "TensorOptCost", "TensorOptImport"]),
-    .testTarget(name: "CLITests", dependencies: ["tensoropt"]),
+    .testTarget(name: "CLITests", dependencies: ["tensoropt", "ExampleScript"]),
     .testTarget(
       name: "ReportTests", dependencies: ["TensorOptReport", "TensorOptImport", "TensorOptGraph"], exclude: ["Expected"]),
   ]
