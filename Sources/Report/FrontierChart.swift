@@ -134,7 +134,11 @@ struct FrontierChart {
   }
 
   private func legend() -> String {
-    var out = ""
+    let rows = plan.results.count + (plan.results.contains { !$0.candidates.isEmpty } ? 1 : 0)
+    var out = """
+      <rect class="legend-box" x="\(plotRight - 160)" y="\(plotTop + 4)" width="156" \
+      height="\(18 * rows + 4)"/>\n
+      """
     var y = plotTop + 14
     for (index, result) in plan.results.enumerated() {
       let colour = Self.palette[index % Self.palette.count]

@@ -108,6 +108,7 @@ public enum HTMLReport {
     .tick, .legend, .bar-total, .stage-layers { fill: #444; font-size: 11px; }
     .axis-title { fill: #222; font-size: 13px; }
     .candidate { fill: #bbb; fill-opacity: 0.45; }
+    .legend-box { fill: #fff; fill-opacity: 0.85; stroke: #ddd; }
     .infeasible { fill-opacity: 0.25; }
     .frontier-line { fill: none; stroke-width: 2; }
     .frontier-point { stroke: #fff; stroke-width: 1.5; }
