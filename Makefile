@@ -3,7 +3,7 @@ SWIFT     ?= swift
 BIN       := .build/release/tensoropt
 DEBS      := libopenblas-dev pkg-config
 
-.PHONY: help deps build test python-test run bench format clean
+.PHONY: help deps build test python-test run bench format clean fuzz-build fuzz fuzz-merge
 
 help:
 	@echo "make deps   install system packages (libopenblas-dev) when missing"
@@ -12,6 +12,7 @@ help:
 	@echo "make python-test  the Python package's tests (python/tests) only"
 	@echo "make run    the main job on the embedded default model"
 	@echo "make bench  benchmarks (release build)"
+	@echo "make fuzz   build the libFuzzer targets and run each for FUZZ_TIME seconds (docs/fuzzing.md)"
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -49,4 +50,51 @@ format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
+
+# --- Fuzzing (docs/fuzzing.md); not part of `make test`, which only replays Tests/FuzzCorpus. ---
+# A target NAME is Fuzz/NAME.swift (defining LLVMFuzzerTestOneInput); its corpus is
+# Tests/FuzzCorpus/NAME/, its optional dictionary Fuzz/Dictionaries/NAME.dict.
+FUZZ_TARGETS := model-json hf-config
+FUZZ_BUILD   := .build-fuzz
+FUZZ_TIME    ?= 300
+FUZZ_FLAGS   ?= -jobs=1 -workers=1 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=8192
+FUZZ_SEEDS_model-json := Models
+FUZZ_SANITIZE := -sanitize=fuzzer,address
+SWIFTC       ?= swiftc
+# Every library module's objects (the executable and test bundles are left out).
+FUZZ_OBJECTS  = $$(ls $(FUZZ_BUILD)/release/TensorOpt*.build/*.o | grep -v 'Tests\.build/')
+
+fuzz-build:
+	$(SWIFT) build -c release --build-path $(FUZZ_BUILD) --target TensorOpt -Xswiftc $(FUZZ_SANITIZE)
+	@$(MAKE) --no-print-directory $(addprefix fuzz-link-,$(FUZZ_TARGETS))
+
+fuzz-link-%:
+	$(SWIFTC) -O $(FUZZ_SANITIZE) -parse-as-library -enable-experimental-feature Extern -use-ld=lld -I $(FUZZ_BUILD)/release/Modules \
+	  Fuzz/Support/*.swift Fuzz/$*.swift $(FUZZ_OBJECTS) $$(pkg-config --libs openblas) \
+	  -o $(FUZZ_BUILD)/fuzz-$*
+
+# Runs every target (or T=NAME) for FUZZ_TIME seconds on one core. New inputs go to
+# $(FUZZ_BUILD)/corpus/NAME, crashes to $(FUZZ_BUILD)/artifacts/NAME/, the log to
+# $(FUZZ_BUILD)/logs/NAME/fuzz-0.log (libFuzzer's -jobs mode writes it in the working directory).
+fuzz: fuzz-build
+	@$(MAKE) --no-print-directory $(addprefix fuzz-run-,$(or $(T),$(FUZZ_TARGETS)))
+
+fuzz-run-%:
+	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts/$* $(FUZZ_BUILD)/logs/$* Tests/FuzzCorpus/$*
+	cd $(FUZZ_BUILD)/logs/$* && SWIFT_BACKTRACE=enable=no $(CURDIR)/$(FUZZ_BUILD)/fuzz-$* \
+	  $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) \
+	  $(if $(wildcard Fuzz/Dictionaries/$*.dict),-dict=$(CURDIR)/Fuzz/Dictionaries/$*.dict) \
+	  -artifact_prefix=$(CURDIR)/$(FUZZ_BUILD)/artifacts/$*/ \
+	  $(addprefix $(CURDIR)/,$(FUZZ_BUILD)/corpus/$* Tests/FuzzCorpus/$* $(FUZZ_SEEDS_$*))
+	@tail -n 3 $(FUZZ_BUILD)/logs/$*/fuzz-0.log
+
+# Adds the inputs of $(FUZZ_BUILD)/corpus/NAME that reach new coverage to
+# Tests/FuzzCorpus/NAME (existing files are kept).
+fuzz-merge:
+	@$(MAKE) --no-print-directory $(addprefix fuzz-merge-,$(or $(T),$(FUZZ_TARGETS)))
+	@du -sh Tests/FuzzCorpus
+
+fuzz-merge-%:
+	SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/fuzz-$* -merge=1 -max_len=2048 -timeout=10 -rss_limit_mb=2048 \
+	  Tests/FuzzCorpus/$* $(FUZZ_BUILD)/corpus/$*

@@ -75,7 +75,10 @@ let package = Package(
       name: "ExecutorTests",
       dependencies: ["TensorOptExecutor", "TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "CLITests", dependencies: ["tensoropt", "ExampleScript"]),
+    // Replays Tests/FuzzCorpus in process and through the binary (docs/fuzzing.md).
+    .testTarget(name: "FuzzReplayTests", dependencies: ["TensorOptImport", "tensoropt"]),
     .testTarget(
-      name: "ReportTests", dependencies: ["TensorOptReport", "TensorOptImport", "TensorOptGraph"], exclude: ["Expected"]),
+      name: "ReportTests", dependencies: ["TensorOptReport", "TensorOptImport", "TensorOptGraph"],
+      exclude: ["Expected"]),
   ]
 )

@@ -20,20 +20,8 @@ struct EvaluateCommand: ParsableCommand {
   @Option(help: "Devices in total.")
   var devices: Int
 
-  @Option(help: "GPU preset: v100-32g, a100-40g, a100-80g, h100-80g, cpu.")
-  var gpu: String?
-
-  @Option(help: "GPUs per node for --gpu.")
-  var gpusPerNode = 8
-
-  @Option(help: "A cluster file (tensoropt-cluster/1).")
-  var cluster: String?
-
-  @Option(help: "Global batch size (default: the model's).")
-  var batch: Int?
-
-  @Option(help: "Sequence length (default: the model's).")
-  var seq: Int?
+  @OptionGroup(title: "Hardware") var hardware: ClusterOptions
+  @OptionGroup(title: "Workload") var workload: WorkloadOptions
 
   @Option(
     help:
@@ -41,35 +29,7 @@ struct EvaluateCommand: ParsableCommand {
   )
   var dtype: DTypePolicy?
 
-  @Option(help: "adam or sgd (with momentum).")
-  var optimizer: Optimizer = .adam
-
-  @Option(help: "Data-parallel degree (default devices/(tp·pp)).")
-  var dp: Int?
-
-  @Option(help: "Tensor-parallel degree.")
-  var tp = 1
-
-  @Option(help: "Pipeline stages.")
-  var pp = 1
-
-  @Option(help: "Micro-batch size per replica (default: batch/dp without pipelining, else 1).")
-  var microbatch: Int?
-
-  @Option(help: "gpipe or 1f1b.")
-  var schedule: PipelineSchedule = .oneForwardOneBackward
-
-  @Option(help: "Model chunks per device (interleaved 1F1B).")
-  var interleave = 1
-
-  @Option(help: "none, selective or full.")
-  var recompute: Recomputation = .none
-
-  @Flag(help: "Sequence parallelism in the tensor-parallel region.")
-  var sequenceParallel = false
-
-  @Option(help: "ZeRO stage 0-3.")
-  var zero = 0
+  @OptionGroup(title: "Strategy") var strategy: StrategyOptions
 
   @Flag(
     help: "Keep the vocabulary as it is (default: pad it to a multiple of 128·tp like Megatron-LM)."
@@ -80,52 +40,32 @@ struct EvaluateCommand: ParsableCommand {
   var format: OutputFormat = .table
 
   func run() throws {
-    guard devices > 0 else {
-      throw CostCommandSupport.userError("--devices must be positive, got \(devices)")
-    }
-    guard tp > 0, pp > 0 else {
-      throw CostCommandSupport.userError("--tp and --pp must be positive")
-    }
-    let (hardware, defaulted) = try CostCommandSupport.cluster(
-      gpu: gpu, gpusPerNode: gpusPerNode, clusterFile: cluster, devices: devices)
+    let dataParallel = try strategy.dataParallel(devices: devices)
+    let (cluster, defaulted) = try hardware.resolve(devices: devices)
     let model = try reportingUserErrors { try ModelLoader.load(self.model) }
-    guard devices % (tp * pp) == 0 else {
-      throw CostCommandSupport.userError("tp·pp = \(tp * pp) does not divide --devices \(devices)")
+    let globalBatch = workload.batch ?? model.defaults.globalBatchSize
+    guard globalBatch > 0 else { throw failure("--batch must be positive") }
+    if workload.seq != nil, model.family != .language {
+      throw failure("\(model.name) has no sequence dimension (--seq)")
     }
-    let dataParallel = dp ?? devices / (tp * pp)
-    guard dataParallel * tp * pp == devices else {
-      throw CostCommandSupport.userError(
-        "dp·tp·pp = \(dataParallel * tp * pp) does not equal --devices \(devices)")
-    }
-    let globalBatch = batch ?? model.defaults.globalBatchSize
-    guard dataParallel > 0, globalBatch > 0 else {
-      throw CostCommandSupport.userError("--batch and --dp must be positive")
-    }
-    if seq != nil, model.family != .language {
-      throw CostCommandSupport.userError("\(model.name) has no sequence dimension (--seq)")
-    }
-    let micro = microbatch ?? (pp == 1 ? max(globalBatch / dataParallel, 1) : 1)
     // The model's dtype, unless the device cannot compute in it (the cpu preset): then fp32.
     var trainingType: DTypePolicy =
       dtype
       ?? (model.defaults.dtype == .fp16 ? .fp16 : model.defaults.dtype == .bf16 ? .bf16 : .fp32)
-    if dtype == nil, !hardware.device.supports(trainingType.computePrecision) {
+    if dtype == nil, !cluster.device.supports(trainingType.computePrecision) {
       trainingType = .fp32
     }
-    let strategy = ParallelStrategy(
-      dataParallel: dataParallel, tensorParallel: tp, pipelineStages: pp, microBatchSize: micro,
-      schedule: schedule,
-      interleave: interleave, recomputation: recompute, sequenceParallel: sequenceParallel,
-      zeroStage: zero,
-      dtype: trainingType, optimizer: optimizer, padsVocabulary: !noVocabPadding)
+    let micro = strategy.microBatch(globalBatch: globalBatch, dataParallel: dataParallel)
+    let parallel = strategy.strategy(
+      dataParallel: dataParallel, microBatch: micro, dtype: trainingType,
+      padsVocabulary: !noVocabPadding)
     let evaluation: Evaluation
     do {
-      evaluation = try StrategyEvaluator(cluster: hardware).evaluate(
+      evaluation = try StrategyEvaluator(cluster: cluster).evaluate(
         model: model, globalBatchSize: globalBatch,
-        sequenceLength: seq ?? model.defaults.sequenceLength,
-        strategy: strategy)
+        sequenceLength: workload.seq ?? model.defaults.sequenceLength, strategy: parallel)
     } catch {
-      throw CostCommandSupport.userError(error.description)
+      throw failure(error.description)
     }
     switch format {
     case .json:
@@ -134,7 +74,7 @@ struct EvaluateCommand: ParsableCommand {
       if defaulted {
         print("cluster: no --gpu or --cluster given; assuming h100-80g with 8 GPUs per node")
       }
-      print(EvaluationTable(evaluation, device: hardware.device).text, terminator: "")
+      print(EvaluationTable(evaluation, device: cluster.device).text, terminator: "")
     }
   }
 }

@@ -26,54 +26,15 @@ struct ValidateCommand: ParsableCommand {
     help: "Instead of a model, measure this machine's GEMM efficiency and all-reduce bandwidth.")
   var benchmark = false
 
-  @Option(
-    help:
-      "Device preset the prediction uses: cpu (default; the `profile` cache when present), v100-32g, a100-40g, a100-80g, h100-80g."
+  @OptionGroup(
+    title:
+      "Hardware the prediction uses (default: the cpu preset, from `tensoropt profile` when cached)"
   )
-  var gpu: String = "cpu"
+  var hardware: ClusterOptions
 
-  @Option(help: "GPUs per node for --gpu.")
-  var gpusPerNode = 8
+  @OptionGroup(title: "Workload") var workload: WorkloadOptions
 
-  @Option(help: "A cluster file (tensoropt-cluster/1) for the prediction.")
-  var cluster: String?
-
-  @Option(help: "Global batch size (default: the model's).")
-  var batch: Int?
-
-  @Option(help: "Sequence length (default: the model's).")
-  var seq: Int?
-
-  @Option(help: "Data-parallel degree (default devices/(tp·pp)).")
-  var dp: Int?
-
-  @Option(help: "Tensor-parallel degree.")
-  var tp = 1
-
-  @Option(help: "Pipeline stages.")
-  var pp = 1
-
-  @Option(help: "Micro-batch size per replica (default: batch/dp without pipelining, else 1).")
-  var microbatch: Int?
-
-  @Option(help: "gpipe or 1f1b.")
-  var schedule: PipelineSchedule = .oneForwardOneBackward
-
-  @Option(help: "Model chunks per device (interleaved 1F1B).")
-  var interleave = 1
-
-  @Option(help: "none, selective or full.")
-  var recompute: Recomputation = .none
-
-  @Flag(help: "Sequence parallelism in the tensor-parallel region.")
-  var sequenceParallel = false
-
-  @Option(
-    help: "ZeRO stage: 0, 1 (Adam state sharded), 2 (gradients too) or 3 (parameters too).")
-  var zero = 0
-
-  @Option(help: "adam or sgd (with momentum).")
-  var optimizer: Optimizer = .adam
+  @OptionGroup(title: "Strategy") var strategy: StrategyOptions
 
   @Option(help: "Timed repetitions of the step; the fastest is reported.")
   var steps: Int = 1
@@ -86,55 +47,48 @@ struct ValidateCommand: ParsableCommand {
 
   func validate() throws {
     guard benchmark || model != nil else { throw ValidationError("give a MODEL (or --benchmark)") }
-    guard devices > 0, tp > 0, pp > 0, interleave > 0, steps > 0 else {
-      throw ValidationError("--devices, --tp, --pp, --interleave and --steps must be positive")
-    }
-    guard devices % (tp * pp) == 0, (dp ?? devices / (tp * pp)) * tp * pp == devices else {
-      throw ValidationError("dp × tp × pp must equal --devices \(devices)")
-    }
-    guard zero == 0 || optimizer == .adam else {
+    guard steps > 0 else { throw ValidationError("--steps must be positive") }
+    guard strategy.zero == 0 || strategy.optimizer == .adam else {
       throw ValidationError("--zero: the executor shards Adam's state only (use --optimizer adam)")
-    }
-    guard (0...3).contains(zero) else {
-      throw ValidationError("--zero must be 0, 1, 2 or 3")
     }
   }
 
   func run() throws {
     if benchmark { return try runBenchmark() }
     let run = try reportingUserErrors { () throws -> ValidationRun in
+      let dataParallel = try strategy.dataParallel(devices: devices)
       let model = try ModelLoader.load(self.model ?? "")
-      let dataParallel = dp ?? devices / (tp * pp)
-      let global = batch ?? model.defaults.globalBatchSize
-      let micro = microbatch ?? (pp == 1 ? max(global / dataParallel, 1) : 1)
+      let global = workload.batch ?? model.defaults.globalBatchSize
+      let micro = strategy.microBatch(globalBatch: global, dataParallel: dataParallel)
       guard micro > 0, global % (micro * dataParallel) == 0 else {
         throw failure(
           "--batch \(global) is not a multiple of microbatch × dp = \(micro * dataParallel)")
       }
       var options = ExecutionOptions()
       options.microBatches = global / (micro * dataParallel)
-      options.schedule = schedule
-      options.recomputation = recompute
+      options.schedule = strategy.schedule
+      options.recomputation = strategy.recompute
       options.timeout = timeout
-      if optimizer == .adam {
+      if strategy.optimizer == .adam {
         options.adam = AdamConfiguration()
       } else {
         options.sgd = SGDConfiguration()
       }
-      options.zeroStage = zero
+      options.zeroStage = strategy.zero
       // The executor's graph holds one micro-batch of every data-parallel replica.
-      let graph = try model.graph(batchSize: micro * dataParallel, sequenceLength: seq)
-      var strategy = ExecutionStrategy.megatron(
-        graph, dataParallel: dataParallel, tensorParallel: tp, stageCount: pp,
-        sequenceParallel: sequenceParallel)
-      strategy.chunksPerStage = interleave
+      let graph = try model.graph(batchSize: micro * dataParallel, sequenceLength: workload.seq)
+      var execution = ExecutionStrategy.megatron(
+        graph, dataParallel: dataParallel, tensorParallel: strategy.tp, stageCount: strategy.pp,
+        sequenceParallel: strategy.sequenceParallel)
+      execution.chunksPerStage = strategy.interleave
       let prediction = try? predict(
         model, globalBatch: global, micro: micro, dataParallel: dataParallel)
-      let label =
-        "dp\(dataParallel)·tp\(tp)·pp\(pp)\(interleave > 1 ? "×\(interleave)" : "") mb\(micro)×\(options.microBatches) \(schedule.rawValue) recompute=\(recompute.rawValue) zero\(zero)\(sequenceParallel ? " sp" : "")"
+      let label = strategy.label(
+        dataParallel: dataParallel, microBatch: micro, microBatches: options.microBatches)
       do {
         return try Validator.validate(
-          model, microBatchSize: micro * dataParallel, sequenceLength: seq, strategy: strategy,
+          model, microBatchSize: micro * dataParallel, sequenceLength: workload.seq,
+          strategy: execution,
           options: options,
           repetitions: steps, predictedTime: prediction?.timeS,
           predictedMemory: prediction?.memoryBytes, label: label)
@@ -156,20 +110,12 @@ struct ValidateCommand: ParsableCommand {
   private func predict(_ model: Model, globalBatch: Int, micro: Int, dataParallel: Int) throws
     -> Evaluation
   {
-    let (hardware, _) = try CostCommandSupport.cluster(
-      gpu: cluster == nil ? gpu : nil, gpusPerNode: gpusPerNode, clusterFile: cluster,
-      devices: devices)
-    let strategy = ParallelStrategy(
-      dataParallel: dataParallel, tensorParallel: tp, pipelineStages: pp, microBatchSize: micro,
-      schedule: schedule,
-      interleave: interleave, recomputation: recompute, sequenceParallel: sequenceParallel,
-      zeroStage: zero,
-      dtype: .fp32,
-      optimizer: optimizer, padsVocabulary: false)
-    return try StrategyEvaluator(cluster: hardware).evaluate(
+    let (cluster, _) = try hardware.resolve(devices: devices, defaultPreset: "cpu")
+    return try StrategyEvaluator(cluster: cluster).evaluate(
       model: model, globalBatchSize: globalBatch,
-      sequenceLength: seq ?? model.defaults.sequenceLength,
-      strategy: strategy)
+      sequenceLength: workload.seq ?? model.defaults.sequenceLength,
+      strategy: strategy.strategy(
+        dataParallel: dataParallel, microBatch: micro, dtype: .fp32, padsVocabulary: false))
   }
 
   private func runBenchmark() throws {

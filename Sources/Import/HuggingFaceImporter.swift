@@ -43,10 +43,13 @@ public enum HuggingFaceImporter {
       guard let positions = contextLength else {
         throw config.error("missing required key 'n_positions'")
       }
+      _ = try width(config, "n_embd", "the q/k/v width 3 × n_embd", 3, hidden)
+      var ffn = try config.optionalPositiveInt("n_inner") ?? 0
+      if ffn == 0 { ffn = try width(config, "n_embd", "the default n_inner 4 × n_embd", 4, hidden) }
       let shape = TransformerTemplates.GPTShape(
         hidden: hidden, layers: try config.positiveInt("n_layer"),
         heads: try headCount(config, "n_head", hidden),
-        ffn: try config.optionalPositiveInt("n_inner") ?? 4 * hidden,
+        ffn: ffn,
         vocab: try config.positiveInt("vocab_size"),
         positions: positions, dropout: try dropout(config, "resid_pdrop", default: 0.1),
         tied: try config.optionalBool("tie_word_embeddings") ?? true)
@@ -60,10 +63,14 @@ public enum HuggingFaceImporter {
         throw config.error(
           "num_key_value_heads", "\(kvHeads) does not divide num_attention_heads \(heads)")
       }
+      let headDim = try config.optionalPositiveInt("head_dim") ?? hidden / heads
+      // kv_heads divides heads, so heads + 2 · kv_heads <= 3 · heads.
+      _ = try width(
+        config, "head_dim", "the q/k/v width 3 × num_attention_heads × head_dim", 3, heads, headDim)
       let shape = TransformerTemplates.LlamaShape(
         hidden: hidden, layers: try config.positiveInt("num_hidden_layers"), heads: heads,
         kvHeads: kvHeads,
-        headDim: try config.optionalPositiveInt("head_dim") ?? hidden / heads,
+        headDim: headDim,
         ffn: try config.positiveInt("intermediate_size"),
         vocab: try config.positiveInt("vocab_size"),
         tied: try config.optionalBool("tie_word_embeddings") ?? false,
@@ -74,6 +81,7 @@ public enum HuggingFaceImporter {
       return TransformerTemplates.llama(name: name, shape, defaults: defaults, file: file)
     case "bert":
       let hidden = try config.positiveInt("hidden_size")
+      _ = try width(config, "hidden_size", "the q/k/v width 3 × hidden_size", 3, hidden)
       let positions = try config.positiveInt("max_position_embeddings")
       let shape = TransformerTemplates.BertShape(
         hidden: hidden, layers: try config.positiveInt("num_hidden_layers"),
@@ -101,6 +109,20 @@ public enum HuggingFaceImporter {
       throw config.error(key, "\(heads) heads do not divide the hidden width \(hidden)")
     }
     return heads
+  }
+
+  /// The product of `factors`, a width the templates derive from the
+  /// configuration, or an error naming `key` when it does not fit in 64 bits.
+  private static func width(
+    _ config: JSONObjectReader, _ key: String, _ what: String, _ factors: Int...
+  ) throws(ModelLoadError) -> Int {
+    var product = 1
+    for factor in factors {
+      let (value, overflow) = product.multipliedReportingOverflow(by: factor)
+      guard !overflow else { throw config.error(key, "too large: \(what) does not fit in 64 bits") }
+      product = value
+    }
+    return product
   }
 
   private static func dropout(_ config: JSONObjectReader, _ key: String, default value: Double)

@@ -29,8 +29,20 @@ enum JSONValue: Sendable, Hashable, Decodable {
     }
   }
 
+  /// How deeply arrays and objects may nest. Model files nest a few levels;
+  /// decoding time grows with the square of the depth (each level's failed
+  /// type probes carry the whole coding path), so a 3 KB file nested 400 deep
+  /// would take seconds.
+  static let maximumDepth = 64
+
   /// Parses `data`, reporting malformed JSON as a one-line error.
   static func parse(_ data: Data) throws(ModelLoadError) -> JSONValue {
+    if let offset = offsetExceedingDepth(data) {
+      let (line, column) = position(of: offset, in: data)
+      throw ModelLoadError(
+        "",
+        "line \(line), column \(column): arrays and objects nest more than \(maximumDepth) deep")
+    }
     do {
       return try JSONDecoder().decode(JSONValue.self, from: data)
     } catch {
@@ -54,6 +66,13 @@ enum JSONValue: Sendable, Hashable, Decodable {
     guard let range = flat.range(of: "around character "),
       let offset = Int(flat[range.upperBound...].prefix(while: \.isNumber))
     else { return flat }
+    let (line, column) = position(of: offset, in: data)
+    let reason = flat[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+    return "line \(line), column \(column): \(reason)"
+  }
+
+  /// The 1-based line and column (in characters) of byte `offset` of `data`.
+  private static func position(of offset: Int, in data: Data) -> (line: Int, column: Int) {
     var line = 1
     var column = 1
     for byte in data.prefix(offset) {
@@ -64,8 +83,36 @@ enum JSONValue: Sendable, Hashable, Decodable {
         column += 1
       }
     }
-    let reason = flat[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
-    return "line \(line), column \(column): \(reason)"
+    return (line, column)
+  }
+
+  /// The offset of the first `[` or `{` (outside strings) nested deeper than
+  /// ``maximumDepth``, or `nil`: one linear pass before the decoder runs.
+  private static func offsetExceedingDepth(_ data: Data) -> Int? {
+    var depth = 0
+    var inString = false
+    var escaped = false
+    for (offset, byte) in data.enumerated() {
+      if inString {
+        if escaped {
+          escaped = false
+        } else if byte == UInt8(ascii: "\\") {
+          escaped = true
+        } else if byte == UInt8(ascii: "\"") {
+          inString = false
+        }
+        continue
+      }
+      switch byte {
+      case UInt8(ascii: "\""): inString = true
+      case UInt8(ascii: "["), UInt8(ascii: "{"):
+        depth += 1
+        if depth > maximumDepth { return offset }
+      case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+      default: break
+      }
+    }
+    return nil
   }
 
   /// What kind of value this is, for error messages.

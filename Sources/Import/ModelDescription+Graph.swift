@@ -4,6 +4,18 @@ extension ModelDescription {
   /// The largest repeat count a block may have.
   static let maximumRepeatCount = 1_000_000
 
+  /// How deeply blocks may nest (a block applying a block applying a block ...).
+  static let maximumBlockDepth = 32
+
+  /// The most nodes a graph may have counting every block application's body
+  /// (repeats not expanded): the work of one walk over the graph, which
+  /// metrics and listings do.
+  static let maximumUnrolledNodeCount = 1_000_000
+
+  /// The most operators a model may have with blocks expanded by their repeat
+  /// counts (10^12): keeps operator counts in `Int` and FLOPs finite.
+  static let maximumExpandedOperatorCount = 1_000_000_000_000
+
   /// Builds the graph for `batchSize` samples of `sequenceLength` tokens.
   ///
   /// - Throws: ``ModelLoadError`` naming the file and the op, block or tensor at
@@ -34,6 +46,8 @@ private struct Instantiation {
   let batchSize: Int
   let sequenceLength: Int?
   var bodies: [String: Graph] = [:]
+  /// The size of each body in `bodies`.
+  var sizes: [String: GraphSize] = [:]
 
   init(description: ModelDescription, batchSize: Int, sequenceLength: Int?) {
     self.description = description
@@ -81,10 +95,14 @@ private struct Instantiation {
   }
 
   /// Adds `operations`, sorted topologically, to `builder`.
+  ///
+  /// - Returns: the size of what was added, nested blocks included.
+  @discardableResult
   mutating func add(
     _ operations: [OperationDescription], to builder: inout GraphBuilder, scope: String,
     visiting: [String]
-  ) throws(ModelLoadError) {
+  ) throws(ModelLoadError) -> GraphSize {
+    var size = GraphSize()
     let order = try TopologicalSort.order(operations, scope: scope) {
       builder.tensor(named: $0) != nil
     }
@@ -108,6 +126,7 @@ private struct Instantiation {
         } catch {
           throw ModelLoadError(subject, error.message)
         }
+        try size.add(GraphSize(unrolledNodes: 1, expandedOperators: 1), subject: subject)
       case .block(let blockName, let count):
         guard (1...ModelDescription.maximumRepeatCount).contains(count) else {
           throw ModelLoadError(
@@ -125,8 +144,12 @@ private struct Instantiation {
         } catch {
           throw ModelLoadError(subject, error.message)
         }
+        var application = sizes[blockName, default: GraphSize()]
+        application.unrolledNodes += 1  // the block node itself
+        try size.add(application, repeated: count, subject: subject)
       }
     }
+    return size
   }
 
   /// The body of block `name`, built once per instantiation.
@@ -143,6 +166,12 @@ private struct Instantiation {
       throw ModelLoadError(
         "block '\(name)'", "contains itself: \((visiting + [name]).joined(separator: " → "))")
     }
+    guard visiting.count < ModelDescription.maximumBlockDepth else {
+      throw ModelLoadError(
+        "block '\(name)'",
+        "blocks nest more than \(ModelDescription.maximumBlockDepth) deep: \((visiting + [name]).joined(separator: " → "))"
+      )
+    }
     let scope = "block '\(name)': "
     var builder = GraphBuilder()
     let inputShape = try bind(block.input.shape, subject: "block '\(name)': input")
@@ -152,12 +181,45 @@ private struct Instantiation {
     } catch {
       throw ModelLoadError("block '\(name)': input", error.message)
     }
-    try add(block.operations, to: &builder, scope: scope, visiting: visiting + [name])
+    let size = try add(block.operations, to: &builder, scope: scope, visiting: visiting + [name])
     guard let output = builder.tensor(named: block.output) else {
       throw ModelLoadError("block '\(name)'", "output: no tensor named '\(block.output)'")
     }
     let body = builder.build(outputs: [output])
     bodies[name] = body
+    sizes[name] = size
     return body
+  }
+}
+
+/// How big a graph is: nodes counting every block application's body once,
+/// and operators with blocks expanded by their repeat counts.
+struct GraphSize {
+  var unrolledNodes = 0
+  var expandedOperators = 0
+
+  /// Adds `count` applications of a block of size `body` (or one operator),
+  /// throwing about `subject` when a limit is passed.
+  mutating func add(_ body: GraphSize, repeated count: Int = 1, subject: String)
+    throws(ModelLoadError)
+  {
+    let unrolled = unrolledNodes.addingReportingOverflow(body.unrolledNodes)
+    guard !unrolled.overflow, unrolled.partialValue <= ModelDescription.maximumUnrolledNodeCount
+    else {
+      throw ModelLoadError(
+        subject,
+        "the graph has more than \(ModelDescription.maximumUnrolledNodeCount) nodes counting each block application's body"
+      )
+    }
+    let repeated = body.expandedOperators.multipliedReportingOverflow(by: count)
+    let expanded = expandedOperators.addingReportingOverflow(repeated.partialValue)
+    guard !repeated.overflow, !expanded.overflow,
+      expanded.partialValue <= ModelDescription.maximumExpandedOperatorCount
+    else {
+      throw ModelLoadError(
+        subject, "the model has more than 10^12 operators with blocks expanded")
+    }
+    unrolledNodes = unrolled.partialValue
+    expandedOperators = expanded.partialValue
   }
 }

@@ -19,9 +19,32 @@ public struct ModelLoadError: Error, Hashable, Sendable, CustomStringConvertible
   }
 
   /// The error as one line: `file: subject: message` (empty parts are left out).
+  ///
+  /// Line breaks become spaces, and a part longer than ``maximumPartLength``
+  /// characters keeps its start and end around an ellipsis, so that a file
+  /// with a 10 MB name or op kind does not make a 10 MB error line.
   public var description: String {
-    let line = [file, subject, message].filter { !$0.isEmpty }.joined(separator: ": ")
-    return String(line.map { $0.isNewline ? " " : $0 })
+    [file, subject, message].filter { !$0.isEmpty }.map(Self.oneLine).joined(separator: ": ")
+  }
+
+  /// The longest file, subject or message ``description`` shows in full.
+  public static let maximumPartLength = 600
+
+  /// `text` with line breaks as spaces, its middle elided when it is too long.
+  /// Works on Unicode scalars: per-character work on a 10 MB string is slow.
+  static func oneLine(_ text: String) -> String {
+    var scalars = text.unicodeScalars
+    let half = maximumPartLength / 2
+    if scalars.count > maximumPartLength {
+      var clipped = String.UnicodeScalarView(scalars.prefix(half))
+      clipped.append(contentsOf: " … ".unicodeScalars)
+      clipped.append(contentsOf: scalars.suffix(half))
+      scalars = clipped
+    }
+    let breaks: Set<Unicode.Scalar> = [
+      "\n", "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}",
+    ]
+    return String(String.UnicodeScalarView(scalars.map { breaks.contains($0) ? " " : $0 }))
   }
 
   /// An error whose file is filled in later by the importer that knows it.

@@ -1,0 +1,119 @@
+/// A frontier for every pair (row configuration, column configuration): the
+/// reduced form of a sub-graph between two nodes, e.g. an edge or a block.
+public struct FrontierMatrix: Sendable {
+  /// The number of configurations of the row node.
+  public let rows: Int
+  /// The number of configurations of the column node.
+  public let columns: Int
+  /// The entries, row-major.
+  public private(set) var entries: [Frontier]
+
+  /// A matrix of `rows × columns` copies of `value`.
+  public init(rows: Int, columns: Int, repeating value: Frontier = .empty) {
+    self.rows = rows
+    self.columns = columns
+    self.entries = Array(repeating: value, count: rows * columns)
+  }
+
+  /// A matrix whose entry `(i, j)` is `entry(i, j)`.
+  public init(rows: Int, columns: Int, entry: (Int, Int) -> Frontier) {
+    self.rows = rows
+    self.columns = columns
+    var entries: [Frontier] = []
+    entries.reserveCapacity(rows * columns)
+    for i in 0..<rows {
+      for j in 0..<columns { entries.append(entry(i, j)) }
+    }
+    self.entries = entries
+  }
+
+  /// The frontier for row configuration `row` and column configuration `column`.
+  public subscript(row: Int, column: Int) -> Frontier {
+    get { entries[row * columns + column] }
+    set { entries[row * columns + column] = newValue }
+  }
+
+  /// The matrix seen from the column node.
+  public var transposed: FrontierMatrix {
+    FrontierMatrix(rows: columns, columns: rows) { self[$1, $0] }
+  }
+
+  /// Entry-wise Minkowski sum (two parallel edges become one).
+  public func adding(_ other: FrontierMatrix) -> FrontierMatrix {
+    precondition(
+      rows == other.rows && columns == other.columns, "parallel edges join the same nodes")
+    return FrontierMatrix(rows: rows, columns: columns) { self[$0, $1].minkowskiSum(other[$0, $1]) }
+  }
+
+  /// Every entry thinned by `epsilon` (see ``Frontier/thinned(epsilon:)``).
+  public func thinned(epsilon: Double) -> FrontierMatrix {
+    guard epsilon > 0 else { return self }
+    var result = self
+    result.entries = entries.map { $0.thinned(epsilon: epsilon) }
+    return result
+  }
+
+  /// The largest entry's size.
+  public var maximumFrontierSize: Int { entries.map(\.count).max() ?? 0 }
+
+  /// The "min-plus" product over the shared middle node: entry `(i, j)` is the
+  /// frontier of `⋃ₖ self[i, k] ⊕ other[k, j]`, the second operand's traces
+  /// passed through `transform` (e.g. to shift their repetition index).
+  ///
+  /// Middle configurations that cannot matter are skipped (exactly): `k` is
+  /// skipped when another `k′` has, entry-wise, a column `self[·, k′]` and a row
+  /// `other[k′, ·]` that weakly dominate `k`'s (ties keep the lower index), since
+  /// every path through `k` then has a path through `k′` at most as costly.
+  public func composed(
+    with other: FrontierMatrix, transform: (StrategyTrace) -> StrategyTrace = { $0 }
+  ) -> FrontierMatrix {
+    precondition(columns == other.rows, "composition needs a shared middle node")
+    let right = FrontierMatrix(rows: other.rows, columns: other.columns) {
+      other[$0, $1].mapTraces(transform)
+    }
+    let middle = usefulMiddles(before: other)
+    return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
+      var pairs: [(Frontier, Frontier)] = []
+      for k in middle where !self[i, k].isEmpty && !right[k, j].isEmpty {
+        pairs.append((self[i, k], right[k, j]))
+      }
+      return Frontier.unionOfSums(pairs)
+    }
+  }
+
+  /// The middle configurations of `self · other` not dominated by another one.
+  func usefulMiddles(before other: FrontierMatrix) -> [Int] {
+    let count = columns
+    func dominates(_ better: Int, _ worse: Int) -> Bool {
+      for i in 0..<rows where !self[i, worse].isCovered(by: self[i, better]) { return false }
+      for j in 0..<other.columns where !other[worse, j].isCovered(by: other[better, j]) {
+        return false
+      }
+      return true
+    }
+    var dominance = [[Bool]](repeating: [Bool](repeating: false, count: count), count: count)
+    for a in 0..<count {
+      for b in 0..<count where a != b { dominance[a][b] = dominates(a, b) }
+    }
+    return (0..<count).filter { k in
+      !(0..<count).contains { k2 in k2 != k && dominance[k2][k] && (!dominance[k][k2] || k2 < k) }
+    }
+  }
+}
+
+extension Frontier {
+  /// Whether every point of `self` is weakly dominated by a point of `other`.
+  func isCovered(by other: Frontier) -> Bool {
+    var index = 0
+    for point in points {
+      // The leanest point of `other` no slower than `point` (memory falls with time).
+      while index + 1 < other.points.count, other.points[index + 1].cost.time <= point.cost.time {
+        index += 1
+      }
+      guard index < other.points.count, other.points[index].cost.time <= point.cost.time,
+        other.points[index].cost.memory <= point.cost.memory
+      else { return false }
+    }
+    return true
+  }
+}
