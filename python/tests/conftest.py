@@ -26,8 +26,11 @@ def binary() -> str:
 
 @pytest.fixture(scope="session")
 def has_plan_command(binary: str) -> bool:
-    completed = subprocess.run([binary, "--help"], capture_output=True, text=True, check=False)
-    return re.search(r"^\s+plan\s", completed.stdout, re.MULTILINE) is not None
+    """Whether `tensoropt plan` writes plan files (the full planner, branch `plan`)."""
+    completed = subprocess.run(
+        [binary, "plan", "--help"], capture_output=True, text=True, check=False
+    )
+    return completed.returncode == 0 and re.search(r"^\s+--output\b", completed.stdout, re.M) is not None
 
 
 @pytest.fixture()
