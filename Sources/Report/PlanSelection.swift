@@ -8,6 +8,7 @@ public struct ReportError: Error, Hashable, Sendable, CustomStringConvertible {
   /// Creates an error.
   public init(_ message: String) { self.message = message }
 
+  /// The message.
   public var description: String { message }
 }
 

@@ -158,5 +158,6 @@ public struct PlanningError: Error, Hashable, Sendable, CustomStringConvertible 
   /// Creates an error.
   public init(_ message: String) { self.message = message }
 
+  /// The message.
   public var description: String { message }
 }
