@@ -70,7 +70,8 @@ let package = Package(
     .testTarget(name: "ImportTests", dependencies: ["TensorOptImport"]),
     .testTarget(name: "CostTests", dependencies: ["TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "SearchTests", dependencies: ["TensorOptSearch", "TensorOptImport"]),
-    .testTarget(name: "PlanTests", dependencies: ["TensorOptPlan", "TensorOptImport"]),
+    .testTarget(
+      name: "PlanTests", dependencies: ["TensorOptPlan", "TensorOptImport", "TensorOptGraph"]),
     .testTarget(
       name: "ExecutorTests",
       dependencies: ["TensorOptExecutor", "TensorOptCost", "TensorOptImport"]),

@@ -12,7 +12,7 @@ public struct PlanEntry: Codable, Hashable, Sendable {
   /// Whether ``memoryBytes`` is within ``memoryLimitBytes``.
   public var fits: Bool
   /// Samples, tokens and FLOP/s.
-  public var throughput: Evaluation.Throughput
+  public var throughput: PlanThroughput
   /// Where time and memory go.
   public var breakdown: PlanBreakdown
   /// The complete strategy.
@@ -20,7 +20,7 @@ public struct PlanEntry: Codable, Hashable, Sendable {
 
   /// Creates an entry.
   public init(
-    timeS: Double, memoryBytes: Double, memoryLimitBytes: Double, throughput: Evaluation.Throughput,
+    timeS: Double, memoryBytes: Double, memoryLimitBytes: Double, throughput: PlanThroughput,
     breakdown: PlanBreakdown, strategy: PlanStrategy
   ) {
     self.timeS = timeS
@@ -38,13 +38,13 @@ public struct PlanBreakdown: Codable, Hashable, Sendable {
   /// Seconds by cause; they sum to the entry's time.
   public var time: PlanTimeBreakdown
   /// Bytes by kind on the worst device; they sum to the entry's memory.
-  public var memory: Evaluation.MemoryBreakdown
+  public var memory: PlanMemoryBreakdown
   /// Every pipeline stage's time per micro-batch and peak memory.
-  public var stages: [Evaluation.StageSummary]
+  public var stages: [PlanStageSummary]
 
   /// Creates a breakdown.
   public init(
-    time: PlanTimeBreakdown, memory: Evaluation.MemoryBreakdown, stages: [Evaluation.StageSummary]
+    time: PlanTimeBreakdown, memory: PlanMemoryBreakdown, stages: [PlanStageSummary]
   ) {
     self.time = time
     self.memory = memory
@@ -54,7 +54,8 @@ public struct PlanBreakdown: Codable, Hashable, Sendable {
   /// The breakdown of an evaluation.
   public init(_ breakdown: Evaluation.Breakdown) {
     self.init(
-      time: PlanTimeBreakdown(breakdown.time), memory: breakdown.memory, stages: breakdown.stages)
+      time: PlanTimeBreakdown(breakdown.time), memory: PlanMemoryBreakdown(breakdown.memory),
+      stages: breakdown.stages.map(PlanStageSummary.init))
   }
 }
 
@@ -81,6 +82,24 @@ public struct PlanTimeBreakdown: Codable, Hashable, Sendable {
   public var dataParallelSyncOverlappedS: Double
   /// Optimizer step.
   public var optimizerS: Double
+
+  /// Creates a breakdown.
+  public init(
+    forwardS: Double, backwardS: Double, recomputeS: Double, tensorParallelS: Double,
+    parameterGatherS: Double, pipelineTransferS: Double, pipelineBubbleS: Double,
+    dataParallelSyncS: Double, dataParallelSyncOverlappedS: Double, optimizerS: Double
+  ) {
+    self.forwardS = forwardS
+    self.backwardS = backwardS
+    self.recomputeS = recomputeS
+    self.tensorParallelS = tensorParallelS
+    self.parameterGatherS = parameterGatherS
+    self.pipelineTransferS = pipelineTransferS
+    self.pipelineBubbleS = pipelineBubbleS
+    self.dataParallelSyncS = dataParallelSyncS
+    self.dataParallelSyncOverlappedS = dataParallelSyncOverlappedS
+    self.optimizerS = optimizerS
+  }
 
   /// The same figures as `evaluate`'s.
   public init(_ time: Evaluation.TimeBreakdown) {

@@ -89,6 +89,17 @@ public struct PlanStrategy: Codable, Hashable, Sendable {
       padsVocabulary: padsVocabulary)
   }
 
+  /// The one-line description of a uniform strategy (see ``summary(of:)``).
+  public static func summary(of s: ParallelStrategy, microBatches: Int) -> String {
+    summary(
+      of: PlanStrategy(
+        dp: s.dataParallel, tp: s.tensorParallel, pp: s.pipelineStages,
+        microbatch: s.microBatchSize,
+        microBatches: microBatches, schedule: s.schedule, interleave: s.interleave,
+        recompute: s.recomputation, zero: s.zeroStage, sequenceParallel: s.sequenceParallel,
+        stageMesh: [s.dataParallel, s.tensorParallel], uniformLayout: true, stages: []))
+  }
+
   /// The one-line description: `dp4 tp2 pp1 mb2 1f1b recompute=sel zero1`, with
   /// `sp` for sequence parallelism, `v2` for interleaving, the operator mesh when
   /// it has two axes (`tp8[2x4]`) and `*` when operators deviate from the

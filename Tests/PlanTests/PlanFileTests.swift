@@ -20,7 +20,8 @@ struct PlanFileTests {
       toMultipleOf: strategy.vocabularyMultiple)
     let entry = PlanEntry(
       timeS: evaluation.timeS, memoryBytes: evaluation.memoryBytes,
-      memoryLimitBytes: cluster.device.memoryBytes, throughput: evaluation.throughput,
+      memoryLimitBytes: cluster.device.memoryBytes,
+      throughput: PlanThroughput(evaluation.throughput),
       breakdown: PlanBreakdown(evaluation.breakdown),
       strategy: .uniform(strategy, graph: graph, microBatches: evaluation.microBatches))
     return PlanFile(
