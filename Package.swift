@@ -79,7 +79,8 @@ let package = Package(
     // Replays Tests/FuzzCorpus in process and through the binary (docs/fuzzing.md).
     .testTarget(name: "FuzzReplayTests", dependencies: ["TensorOptImport", "tensoropt"]),
     .testTarget(
-      name: "ReportTests", dependencies: ["TensorOptReport", "TensorOptImport", "TensorOptGraph"],
+      name: "ReportTests",
+      dependencies: ["TensorOptReport", "TensorOptImport", "TensorOptGraph", "TensorOpt"],
       exclude: ["Expected"]),
   ]
 )

@@ -53,42 +53,40 @@ public enum Planning {
   /// - Parameters:
   ///   - source: what names the model (zoo name or path), recorded in the plan
   ///     so that `export` can cost nearest plans; defaults to the model's source.
+  ///   - devices: the device counts, one frontier each; `cluster` is resized to each.
   ///   - batch: global batch size (default: the model's).
   ///   - seq: sequence length (default: the model's).
-  /// - Throws: ``PlanningError`` until the planner is connected, then the planner's errors.
+  ///   - memoryLimitBytes: the bytes a device may use (default: its capacity).
+  ///   - threads: worker threads (default: every core); the result does not depend on it.
+  /// - Throws: ``PlanningError`` when the model cannot be built or nothing can run.
   public static func plan(
     _ model: Model, source: String? = nil, on cluster: Cluster, devices: [Int],
-    batch: Int? = nil, seq: Int? = nil, dtype: DTypePolicy = .bf16, optimizer: Optimizer = .adam
+    batch: Int? = nil, seq: Int? = nil, dtype: DTypePolicy = .bf16, optimizer: Optimizer = .adam,
+    memoryLimitBytes: Double? = nil, threads: Int? = nil
   ) throws -> PlanFile {
-    try runPlanner(
-      model, source: source ?? model.source, cluster: cluster, devices: devices.sorted(),
-      batch: batch ?? model.defaults.globalBatchSize,
-      seq: model.family == .language ? (seq ?? model.defaults.sequenceLength) : nil, dtype: dtype,
-      optimizer: optimizer)
-  }
-
-  // MARK: - LEAD: connect the planner here.
-  //
-  // When branch `plan` lands, replace the body with (names from /work/wt-plan,
-  // Sources/Plan/Planner*.swift and PlanRequest.swift):
-  //
-  //   let request = PlanRequest(model: model, modelSource: source, cluster: cluster, batch: batch,
-  //     seq: seq, dtype: dtype, optimizer: optimizer,
-  //     threads: ProcessInfo.processInfo.activeProcessorCount)
-  //   let planner = Planner(request)
-  //   let results = try devices.map { try planner.frontier(devices: $0) }
-  //   return PlanFile(model: planner.plannedModel,
-  //     cluster: PlannedCluster(cluster: cluster.withDeviceCount(devices.max() ?? 1), preset: nil),
-  //     settings: PlanSettings(devices: devices), results: results)
-  //
-  /// The one call into the planner.
-  static func runPlanner(
-    _ model: Model, source: String, cluster: Cluster, devices: [Int], batch: Int, seq: Int?,
-    dtype: DTypePolicy, optimizer: Optimizer
-  ) throws -> PlanFile {
-    throw PlanningError(
-      "the planner is not connected to the library yet; run `tensoropt plan --output plan.json` and load it with Planning.plan(contentsOf:)"
-    )
+    let counts = Array(Set(devices)).sorted()
+    guard let largest = counts.last, counts.allSatisfy({ $0 > 0 }) else {
+      throw PlanningError("devices must be positive counts, got \(devices)")
+    }
+    let request = PlanRequest(
+      model: model, modelSource: source ?? model.source, cluster: cluster.withDeviceCount(largest),
+      batch: batch, seq: seq, dtype: dtype, optimizer: optimizer,
+      memoryLimitBytes: memoryLimitBytes,
+      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    let planner = Planner(request)
+    var results: [PlanResult] = []
+    for count in counts {
+      do {
+        results.append(try planner.frontier(devices: count))
+      } catch {
+        throw PlanningError(error.message)
+      }
+    }
+    return PlanFile(
+      model: planner.plannedModel,
+      cluster: PlannedCluster(cluster: cluster.withDeviceCount(largest), preset: nil),
+      settings: PlanSettings(devices: counts, memoryLimitBytes: memoryLimitBytes),
+      results: results)
   }
 
   /// The predicted cost of one uniform strategy (what `tensoropt evaluate` prints).

@@ -21,7 +21,8 @@ enum UniformPlanFixture {
     }
     return PlanEntry(
       timeS: evaluation.timeS, memoryBytes: evaluation.memoryBytes,
-      memoryLimitBytes: cluster.device.memoryBytes, throughput: evaluation.throughput,
+      memoryLimitBytes: cluster.device.memoryBytes,
+      throughput: PlanThroughput(evaluation.throughput),
       breakdown: PlanBreakdown(evaluation.breakdown),
       strategy: .uniform(strategy, graph: graph, microBatches: evaluation.microBatches))
   }
