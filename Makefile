@@ -3,12 +3,13 @@ SWIFT     ?= swift
 BIN       := .build/release/tensoropt
 DEBS      := libopenblas-dev pkg-config
 
-.PHONY: help deps build test run bench format clean fuzz-build fuzz fuzz-merge
+.PHONY: help deps build test python-test run bench format clean fuzz-build fuzz fuzz-merge
 
 help:
 	@echo "make deps   install system packages (libopenblas-dev) when missing"
 	@echo "make build  release build; binary at $(BIN)"
-	@echo "make test   run the test suite (debug build)"
+	@echo "make test   run the test suite (debug build), then the Python tests"
+	@echo "make python-test  the Python package's tests (python/tests) only"
 	@echo "make run    the main job on the embedded default model"
 	@echo "make bench  benchmarks (release build)"
 	@echo "make fuzz   build the libFuzzer targets and run each for FUZZ_TIME seconds (docs/fuzzing.md)"
@@ -31,6 +32,13 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(MAKE) python-test
+
+# The Python package's tests against the debug binary (built by `swift build`
+# above). pytest exits 5 when it collects nothing; that fails the target too.
+python-test:
+	@test -x .build/debug/tensoropt || $(SWIFT) build --product tensoropt
+	TENSOROPT_BIN=$(CURDIR)/.build/debug/tensoropt python3 -m pytest -q -p no:cacheprovider python/tests
 
 run: build
 	$(BIN) plan gpt2 --devices 8 --top 12

@@ -4,4 +4,5 @@
 @_exported import TensorOptGraph
 @_exported import TensorOptImport
 @_exported import TensorOptPlan
+@_exported import TensorOptReport
 @_exported import TensorOptSearch
