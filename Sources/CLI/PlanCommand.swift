@@ -23,20 +23,8 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "Devices in total.")
   var devices: Int?
 
-  @Option(help: "GPU preset: v100-32g, a100-40g, a100-80g, h100-80g, cpu.")
-  var gpu: String?
-
-  @Option(help: "GPUs per node for --gpu.")
-  var gpusPerNode = 8
-
-  @Option(help: "A cluster file (tensoropt-cluster/1).")
-  var cluster: String?
-
-  @Option(help: "Global batch size (default: the model's).")
-  var batch: Int?
-
-  @Option(help: "Sequence length (default: the model's).")
-  var seq: Int?
+  @OptionGroup(title: "Hardware (default: h100-80g, 8 per node)") var hardware: ClusterOptions
+  @OptionGroup(title: "Workload") var workload: WorkloadOptions
 
   @Option(help: "fp32, bf16 or fp16; default: the model's, fp32 on devices without it.")
   var dtype: DTypePolicy?
@@ -81,6 +69,9 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "Write the plan file (tensoropt-plan/1) here.")
   var output: String?
 
+  @Option(help: "Write an HTML report of the frontier here (one self-contained file).")
+  var report: String?
+
   @Flag(help: "Also list the strategies that do not fit in memory.")
   var showInfeasible = false
 
@@ -94,8 +85,10 @@ struct PlanCommand: ParsableCommand {
 
   func run() throws {
     let counts = try deviceCounts()
-    if let batch, batch <= 0 { throw failure("--batch must be positive, got \(batch)") }
-    if let seq, seq <= 0 { throw failure("--seq must be positive, got \(seq)") }
+    if let batch = workload.batch, batch <= 0 {
+      throw failure("--batch must be positive, got \(batch)")
+    }
+    if let seq = workload.seq, seq <= 0 { throw failure("--seq must be positive, got \(seq)") }
     if let memoryLimit, !(memoryLimit > 0 && memoryLimit.isFinite) {
       throw failure("--memory-limit must be a positive number of GiB")
     }
@@ -106,30 +99,31 @@ struct PlanCommand: ParsableCommand {
     guard epsilon >= 0, epsilon.isFinite else {
       throw failure("--epsilon must be a non-negative number")
     }
-    if let output {
-      let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+    for (flag, path) in [("--output", output), ("--report", report)] {
+      guard let path else { continue }
+      let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
       var isDirectory: ObjCBool = false
       guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
         isDirectory.boolValue
       else {
-        throw failure("--output: directory \(directory) does not exist")
+        throw failure("\(flag): directory \(directory) does not exist")
       }
     }
     let largest = counts.max() ?? 1
-    let (hardware, defaulted) = try CostCommandSupport.cluster(
-      gpu: gpu, gpusPerNode: gpusPerNode, clusterFile: cluster, devices: largest)
+    let (cluster, defaulted) = try hardware.resolve(devices: largest)
     let loaded = try reportingUserErrors { try ModelLoader.load(self.model) }
-    if seq != nil, loaded.family != .language {
+    if workload.seq != nil, loaded.family != .language {
       throw failure("\(loaded.name) has no sequence dimension (--seq)")
     }
     var trainingType: DTypePolicy =
       dtype
       ?? (loaded.defaults.dtype == .fp16 ? .fp16 : loaded.defaults.dtype == .bf16 ? .bf16 : .fp32)
-    if dtype == nil, !hardware.device.supports(trainingType.computePrecision) {
+    if dtype == nil, !cluster.device.supports(trainingType.computePrecision) {
       trainingType = .fp32
     }
     let request = PlanRequest(
-      model: loaded, modelSource: self.model, cluster: hardware, batch: batch, seq: seq,
+      model: loaded, modelSource: self.model, cluster: cluster, batch: workload.batch,
+      seq: workload.seq,
       dtype: trainingType, optimizer: optimizer, padsVocabulary: !noVocabPadding,
       memoryLimitBytes: memoryLimit.map { $0 * 1024 * 1024 * 1024 }, maxTensorParallel: maxTp,
       maxPipelineStages: maxPp, epsilon: epsilon,
@@ -152,8 +146,9 @@ struct PlanCommand: ParsableCommand {
     let plan = PlanFile(
       model: planner.plannedModel,
       cluster: PlannedCluster(
-        cluster: hardware,
-        preset: cluster == nil ? (gpu ?? ClusterPreset.h100.rawValue) : nil, file: cluster,
+        cluster: cluster,
+        preset: hardware.cluster == nil ? (hardware.gpu ?? ClusterPreset.h100.rawValue) : nil,
+        file: hardware.cluster,
         defaulted: defaulted),
       settings: PlanSettings(
         devices: counts, search: search.rawValue, epsilon: epsilon,
@@ -167,6 +162,13 @@ struct PlanCommand: ParsableCommand {
         throw failure(error.message)
       }
     }
+    if let report {
+      do {
+        try HTMLReport.write(HTMLReport.render(plan), to: report)
+      } catch {
+        throw failure(error.message)
+      }
+    }
     switch format {
     case .json:
       print(String(decoding: try plan.encoded(), as: UTF8.self), terminator: "")
@@ -176,7 +178,7 @@ struct PlanCommand: ParsableCommand {
       }
       print(
         PlanTable(
-          plan: plan, device: hardware.device, top: top, showInfeasible: showInfeasible,
+          plan: plan, device: cluster.device, top: top, showInfeasible: showInfeasible,
           verbose: verbose, elapsed: elapsed
         ).text,
         terminator: "")

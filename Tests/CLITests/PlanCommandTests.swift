@@ -81,6 +81,32 @@ struct PlanCommandTests {
     }
   }
 
+  @Test("--report writes an HTML report with one frontier marker per frontier point")
+  func reportFlagWritesHTML() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "plan-report-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let report = directory.appendingPathComponent("report.html").path
+    let result = try CLIRunner.run([
+      "plan", "gpt-mini", "--devices", "4", "--format", "json", "--report", report,
+    ])
+    #expect(result.status == 0, "\(result.standardError)")
+    let plan =
+      try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+    let results = plan?["results"] as? [[String: Any]]
+    let frontier = results?.first?["frontier"] as? [Any]
+    let html = try String(contentsOfFile: report, encoding: .utf8)
+    #expect(html.hasPrefix("<!DOCTYPE html>") || html.hasPrefix("<!doctype html>"))
+    #expect(!html.contains("<script"))
+    let markers = html.components(separatedBy: "class=\"frontier-point").count - 1
+    #expect(frontier != nil && markers == frontier?.count)
+    let missing = try CLIRunner.run([
+      "plan", "mlp", "--devices", "2", "--report", "/nonexistent/r.html",
+    ])
+    #expect(missing.status == 2)
+  }
+
   @Test("exhaustive search refuses gpt2 with a message naming the number of strategies")
   func exhaustiveRefusesLargeModels() throws {
     let result = try CLIRunner.run(["plan", "gpt2", "--devices", "8", "--search", "exhaustive"])
