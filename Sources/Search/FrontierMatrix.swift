@@ -72,13 +72,38 @@ public struct FrontierMatrix: Sendable {
       other[$0, $1].mapTraces(transform)
     }
     let middle = usefulMiddles(before: other)
+    // covers[i][a][b]: self[i, middle[b]] is covered by self[i, middle[a]];
+    // coveredRight likewise for the columns of `other`.
+    let n = middle.count
+    let coversLeft = (0..<rows).map { i in
+      coverTable(n) { a, b in self[i, middle[b]].isCovered(by: self[i, middle[a]]) }
+    }
+    let coversRight = (0..<other.columns).map { j in
+      coverTable(n) { a, b in other[middle[b], j].isCovered(by: other[middle[a], j]) }
+    }
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
+      let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !right[middle[$0], j].isEmpty }
       var pairs: [(Frontier, Frontier)] = []
-      for k in middle where !self[i, k].isEmpty && !right[k, j].isEmpty {
-        pairs.append((self[i, k], right[k, j]))
+      for b in live {
+        // Skip b when another live middle a is at least as good on both sides
+        // for this entry (ties keep the lower index).
+        let dominated = live.contains { a in
+          a != b && coversLeft[i][a * n + b] && coversRight[j][a * n + b]
+            && (a < b || !(coversLeft[i][b * n + a] && coversRight[j][b * n + a]))
+        }
+        if !dominated { pairs.append((self[i, middle[b]], right[middle[b], j])) }
       }
       return Frontier.unionOfSums(pairs)
     }
+  }
+
+  /// A row-major `n × n` table of `covers(a, b)`, with `true` on the diagonal.
+  private func coverTable(_ n: Int, _ covers: (Int, Int) -> Bool) -> [Bool] {
+    var table = [Bool](repeating: true, count: n * n)
+    for a in 0..<n {
+      for b in 0..<n where a != b { table[a * n + b] = covers(a, b) }
+    }
+    return table
   }
 
   /// The middle configurations of `self · other` not dominated by another one.
