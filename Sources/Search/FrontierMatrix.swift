@@ -64,6 +64,8 @@ public struct FrontierMatrix: Sendable {
   /// skipped when another `k′` has, entry-wise, a column `self[·, k′]` and a row
   /// `other[k′, ·]` that weakly dominate `k`'s (ties keep the lower index), since
   /// every path through `k` then has a path through `k′` at most as costly.
+  /// The same test is then made per entry `(i, j)` on `self[i, ·]` and
+  /// `other[·, j]` alone, from cover tables built once per composition.
   public func composed(
     with other: FrontierMatrix, transform: (StrategyTrace) -> StrategyTrace = { $0 }
   ) -> FrontierMatrix {
