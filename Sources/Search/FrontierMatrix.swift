@@ -83,6 +83,15 @@ public struct FrontierMatrix: Sendable {
     let coversRight = (0..<other.columns).map { j in
       coverTable(n) { a, b in other[middle[b], j].isCovered(by: other[middle[a], j]) }
     }
+    // strictlyDominated[i][a * n + b]: which points of self[i, b] a point of
+    // self[i, a] strictly dominates.
+    let strictlyDominated = (0..<rows).map { i in
+      (0..<(n * n)).map { index in
+        index / n == index % n
+          ? [Bool](repeating: false, count: self[i, middle[index % n]].count)
+          : self[i, middle[index % n]].strictlyDominatedPoints(by: self[i, middle[index / n]])
+      }
+    }
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
       let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !right[middle[$0], j].isEmpty }
       var pairs: [(Frontier, Frontier)] = []
@@ -93,7 +102,28 @@ public struct FrontierMatrix: Sendable {
           a != b && coversLeft[i][a * n + b] && coversRight[j][a * n + b]
             && (a < b || !(coversLeft[i][b * n + a] && coversRight[j][b * n + a]))
         }
-        if !dominated { pairs.append((self[i, middle[b]], right[middle[b], j])) }
+        guard !dominated else { continue }
+        // Points of self[i, b] strictly dominated by self[i, a], for an a whose
+        // right operand covers b's, have every sum strictly dominated.
+        let lhs = self[i, middle[b]]
+        var drop: [Bool]?
+        for a in live where a != b && coversRight[j][a * n + b] {
+          let mask = strictlyDominated[i][a * n + b]
+          guard mask.contains(true) else { continue }
+          if drop == nil {
+            drop = mask
+          } else {
+            for index in mask.indices where mask[index] { drop![index] = true }
+          }
+        }
+        if let drop {
+          let kept = lhs.points.indices.filter { !drop[$0] }.map { lhs.points[$0] }
+          if !kept.isEmpty {
+            pairs.append((Frontier(uncheckedPoints: kept), right[middle[b], j]))
+          }
+        } else {
+          pairs.append((lhs, right[middle[b], j]))
+        }
       }
       return Frontier.unionOfSums(pairs)
     }
@@ -129,6 +159,25 @@ public struct FrontierMatrix: Sendable {
 }
 
 extension Frontier {
+  /// Per point of `self`, whether a point of `other` strictly dominates it (at
+  /// least as good in both objectives, better in one).
+  func strictlyDominatedPoints(by other: Frontier) -> [Bool] {
+    var result = [Bool](repeating: false, count: count)
+    var index = -1
+    for (position, point) in points.enumerated() {
+      // The leanest point of `other` no slower than `point`.
+      while index + 1 < other.points.count, other.points[index + 1].cost.time <= point.cost.time {
+        index += 1
+      }
+      guard index >= 0 else { continue }
+      let best = other.points[index].cost
+      result[position] =
+        best.memory < point.cost.memory
+        || (best.memory == point.cost.memory && best.time < point.cost.time)
+    }
+    return result
+  }
+
   /// Whether every point of `self` is weakly dominated by a point of `other`.
   func isCovered(by other: Frontier) -> Bool {
     var index = 0
