@@ -92,6 +92,13 @@ public struct FrontierMatrix: Sendable {
           : self[i, middle[index % n]].strictlyDominatedPoints(by: self[i, middle[index / n]])
       }
     }
+    let strictlyDominatedRight = (0..<other.columns).map { j in
+      (0..<(n * n)).map { index in
+        index / n == index % n
+          ? [Bool](repeating: false, count: other[middle[index % n], j].count)
+          : other[middle[index % n], j].strictlyDominatedPoints(by: other[middle[index / n], j])
+      }
+    }
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
       let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !right[middle[$0], j].isEmpty }
       var pairs: [(Frontier, Frontier)] = []
@@ -104,26 +111,17 @@ public struct FrontierMatrix: Sendable {
         }
         guard !dominated else { continue }
         // Points of self[i, b] strictly dominated by self[i, a], for an a whose
-        // right operand covers b's, have every sum strictly dominated.
-        let lhs = self[i, middle[b]]
-        var drop: [Bool]?
-        for a in live where a != b && coversRight[j][a * n + b] {
-          let mask = strictlyDominated[i][a * n + b]
-          guard mask.contains(true) else { continue }
-          if drop == nil {
-            drop = mask
-          } else {
-            for index in mask.indices where mask[index] { drop![index] = true }
-          }
-        }
-        if let drop {
-          let kept = lhs.points.indices.filter { !drop[$0] }.map { lhs.points[$0] }
-          if !kept.isEmpty {
-            pairs.append((Frontier(uncheckedPoints: kept), right[middle[b], j]))
-          }
-        } else {
-          pairs.append((lhs, right[middle[b], j]))
-        }
+        // right operand covers b's, have every sum strictly dominated; and
+        // symmetrically for the right operand.
+        let lhs = self[i, middle[b]].removing(
+          live.lazy.filter { $0 != b && coversRight[j][$0 * n + b] }.map {
+            strictlyDominated[i][$0 * n + b]
+          })
+        let rhs = right[middle[b], j].removing(
+          live.lazy.filter { $0 != b && coversLeft[i][$0 * n + b] }.map {
+            strictlyDominatedRight[j][$0 * n + b]
+          })
+        if !lhs.isEmpty && !rhs.isEmpty { pairs.append((lhs, rhs)) }
       }
       return Frontier.unionOfSums(pairs)
     }
@@ -176,6 +174,20 @@ extension Frontier {
         || (best.memory == point.cost.memory && best.time < point.cost.time)
     }
     return result
+  }
+
+  /// `self` without the points marked in any of `masks` (one flag per point).
+  func removing(_ masks: some Sequence<[Bool]>) -> Frontier {
+    var drop: [Bool]?
+    for mask in masks where mask.contains(true) {
+      if drop == nil {
+        drop = mask
+      } else {
+        for index in mask.indices where mask[index] { drop![index] = true }
+      }
+    }
+    guard let drop else { return self }
+    return Frontier(uncheckedPoints: points.indices.filter { !drop[$0] }.map { points[$0] })
   }
 
   /// Whether every point of `self` is weakly dominated by a point of `other`.
