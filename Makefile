@@ -3,13 +3,22 @@ SWIFT     ?= swift
 BIN       := .build/release/tensoropt
 DEBS      := libopenblas-dev pkg-config
 
+<<<<<<< HEAD
 .PHONY: help deps build test tsan run bench format clean fuzz-build fuzz fuzz-merge
+=======
+.PHONY: help deps build test python-test run bench format clean fuzz-build fuzz fuzz-merge
+>>>>>>> main
 
 help:
 	@echo "make deps   install system packages (libopenblas-dev) when missing"
 	@echo "make build  release build; binary at $(BIN)"
+<<<<<<< HEAD
 	@echo "make test   run the test suite (debug build)"
 	@echo "make tsan   the executor's and the search's tests under ThreadSanitizer (.build-tsan)"
+=======
+	@echo "make test   run the test suite (debug build), then the Python tests"
+	@echo "make python-test  the Python package's tests (python/tests) only"
+>>>>>>> main
 	@echo "make run    the main job on the embedded default model"
 	@echo "make bench  benchmarks (release build)"
 	@echo "make fuzz   build the libFuzzer targets and run each for FUZZ_TIME seconds (docs/fuzzing.md)"
@@ -32,6 +41,13 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
+	$(MAKE) python-test
+
+# The Python package's tests against the debug binary (built by `swift build`
+# above). pytest exits 5 when it collects nothing; that fails the target too.
+python-test:
+	@test -x .build/debug/tensoropt || $(SWIFT) build --product tensoropt
+	TENSOROPT_BIN=$(CURDIR)/.build/debug/tensoropt python3 -m pytest -q -p no:cacheprovider python/tests
 
 # ThreadSanitizer: the tests of the code that runs threads (the executor's workers and
 # collectives, the parallel search), in a build directory of its own.
@@ -43,7 +59,7 @@ tsan: deps
 	  --sanitize=thread --build-path $(TSAN_BUILD) --filter '$(TSAN_FILTER)'
 
 run: build
-	$(BIN) inspect gpt2
+	$(BIN) plan gpt2 --devices 8 --top 12
 
 # The benchmark suite (Benchmarks/, its own package on ordo-one/package-benchmark; release
 # build): one table on stdout, the result file $(BENCH_RESULTS)/latest.json. Compare two

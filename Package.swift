@@ -32,6 +32,16 @@ let package = Package(
     .target(
       name: "TensorOptSearch", dependencies: ["TensorOptGraph", "TensorOptCost"],
       path: "Sources/Search"),
+    // The planner: outer search, stage partitioning, the final frontier, plan files.
+    .target(
+      name: "TensorOptPlan",
+      dependencies: ["TensorOptGraph", "TensorOptImport", "TensorOptCost", "TensorOptSearch"],
+      path: "Sources/Plan"),
+    // Reports, explanations and training-framework exports of plan files.
+    .target(
+      name: "TensorOptReport",
+      dependencies: ["TensorOptPlan", "TensorOptCost", "TensorOptImport"],
+      path: "Sources/Report"),
     // The in-process executor: CPU worker threads, OpenBLAS kernels, collectives.
     .target(
       name: "TensorOptExecutor", dependencies: ["TensorOptGraph", "TensorOptCost", "COpenBLAS"],
@@ -41,7 +51,7 @@ let package = Package(
       name: "TensorOpt",
       dependencies: [
         "TensorOptGraph", "TensorOptImport", "TensorOptCost", "TensorOptSearch",
-        "TensorOptExecutor",
+        "TensorOptPlan", "TensorOptReport", "TensorOptExecutor",
       ],
       path: "Sources/TensorOpt"
     ),
@@ -53,16 +63,29 @@ let package = Package(
       ],
       path: "Sources/CLI"
     ),
+    // The library example of docs/examples (run by CLITests).
+    .executableTarget(
+      name: "ExampleScript", dependencies: ["TensorOpt"], path: "docs/examples/PlanFromScript"),
     .testTarget(name: "GraphTests", dependencies: ["TensorOptGraph"]),
     .testTarget(name: "ImportTests", dependencies: ["TensorOptImport"]),
     .testTarget(name: "CostTests", dependencies: ["TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "SearchTests", dependencies: ["TensorOptSearch", "TensorOptImport"]),
     .testTarget(
+      name: "PlanTests", dependencies: ["TensorOptPlan", "TensorOptImport", "TensorOptGraph"]),
+    .testTarget(
       name: "ExecutorTests",
       dependencies: ["TensorOptExecutor", "TensorOptCost", "TensorOptImport"]),
-    .testTarget(name: "CLITests", dependencies: ["tensoropt"]),
+    .testTarget(name: "CLITests", dependencies: ["tensoropt", "ExampleScript"]),
     // Replays Tests/FuzzCorpus in process and through the binary (docs/fuzzing.md).
+<<<<<<< HEAD
     .testTarget(
       name: "FuzzReplayTests", dependencies: ["TensorOptImport", "TensorOptCost", "tensoropt"]),
+=======
+    .testTarget(name: "FuzzReplayTests", dependencies: ["TensorOptImport", "tensoropt"]),
+    .testTarget(
+      name: "ReportTests",
+      dependencies: ["TensorOptReport", "TensorOptImport", "TensorOptGraph", "TensorOpt"],
+      exclude: ["Expected"]),
+>>>>>>> main
   ]
 )

@@ -2,147 +2,220 @@ import ArgumentParser
 import Foundation
 import TensorOpt
 
-/// `tensoropt plan`: the Pareto frontier of operator-level strategies for one stage.
+/// `tensoropt plan`: the Pareto frontier of complete parallel strategies.
 struct PlanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "plan",
-    abstract: "Search operator-level parallel strategies and print the (time, memory) frontier.",
+    abstract:
+      "Search parallel strategies and print the (iteration time, memory per device) frontier.",
     discussion: """
-      Runs the search for a single pipeline stage over --devices devices, trying every 1-D and \
-      2-D mesh shape. --search ft uses frontier tracking (exact with --epsilon 0); --search \
-      exhaustive enumerates every strategy and refuses graphs too large to enumerate. Without \
-      --gpu or --cluster the cluster is h100-80g with 8 GPUs per node. See docs/search.md.
+      Searches devices = pipeline stages × data parallel × tensor parallel, micro-batch size, \
+      schedule (gpipe, 1f1b, interleaved), recomputation, sequence parallelism and ZeRO stage; \
+      every point is costed as `evaluate` costs it. Points over the memory limit are listed apart \
+      (--show-infeasible). Without --gpu or --cluster the cluster is h100-80g with 8 GPUs per \
+      node. Plan files: docs/plan-format.md; the search: docs/search.md.
       """)
 
   @Argument(
     help: "A zoo name (see `tensoropt models`), a model.json, or a Hugging Face config.json.")
   var model: String
 
-  @Option(help: "Devices of the stage.")
-  var devices: Int
+  @Option(help: "Devices in total.")
+  var devices: Int?
 
-  @Option(help: "GPU preset: v100-32g, a100-40g, a100-80g, h100-80g, cpu.")
-  var gpu: String?
-
-  @Option(help: "GPUs per node for --gpu.")
-  var gpusPerNode = 8
-
-  @Option(help: "A cluster file (tensoropt-cluster/1).")
-  var cluster: String?
-
-  @Option(help: "Samples per iteration (default: the model's global batch).")
-  var batch: Int?
-
-  @Option(help: "Sequence length (default: the model's).")
-  var seq: Int?
+  @OptionGroup(title: "Hardware (default: h100-80g, 8 per node)") var hardware: ClusterOptions
+  @OptionGroup(title: "Workload") var workload: WorkloadOptions
 
   @Option(help: "fp32, bf16 or fp16; default: the model's, fp32 on devices without it.")
   var dtype: DTypePolicy?
 
-  @Option(help: "Search method: ft or exhaustive.")
+  @Option(help: "adam or sgd (with momentum).")
+  var optimizer: Optimizer = .adam
+
+  @Option(help: "Memory per device in GiB a strategy may use (default: the device's capacity).")
+  var memoryLimit: Double?
+
+  @Option(help: "The largest tensor-parallel degree (operator mesh of a stage).")
+  var maxTp: Int?
+
+  @Option(help: "The most pipeline stages.")
+  var maxPp: Int?
+
+  @Option(help: "Comma-separated device counts, e.g. 8,16,32: one frontier each.")
+  var devicesRange: String?
+
+  @Option(
+    help: "Operator-level search: ft (frontier tracking) or exhaustive (small single-stage cases).")
   var search: SearchMethod = .ft
 
   @Option(
-    help: "Merge frontier points within a factor 1 + ε in both objectives (0 = exact; ft only).")
+    help:
+      "When to search per-operator layouts of single-stage strategies: auto (small graphs), always, never."
+  )
+  var operatorSearch: OperatorSearchPolicy = .automatic
+
+  @Option(help: "Merge points within a factor 1 + ε in both objectives (0 = exact).")
   var epsilon: Double = 0
+
+  @Option(help: "Worker threads (default: every core); the result does not depend on it.")
+  var threads: Int?
+
+  @Option(help: "Show at most K frontier points per device count (the fastest).")
+  var top: Int?
 
   @Option(help: "table or json.")
   var format: OutputFormat = .table
 
+  @Option(help: "Write the plan file (tensoropt-plan/1) here.")
+  var output: String?
+
+  @Option(help: "Write an HTML report of the frontier here (one self-contained file).")
+  var report: String?
+
+  @Flag(help: "Also list the strategies that do not fit in memory.")
+  var showInfeasible = false
+
+  @Flag(help: "Say what the search pruned and why.")
+  var verbose = false
+
+  @Flag(
+    help: "Keep the vocabulary as it is (default: pad it to a multiple of 128·tp like Megatron-LM)."
+  )
+  var noVocabPadding = false
+
   func validate() throws {
     try SizeLimits.check(devices, "--devices", atMost: SizeLimits.devices)
-    try SizeLimits.check(gpusPerNode, "--gpus-per-node", atMost: SizeLimits.devices)
-    try SizeLimits.check(batch, "--batch", atMost: SizeLimits.batch)
-    try SizeLimits.check(seq, "--seq", atMost: SizeLimits.batch)
+    try hardware.checkSizes()
+    try workload.checkSizes()
+    try SizeLimits.check(maxTp, "--max-tp", atMost: SizeLimits.degree)
+    try SizeLimits.check(maxPp, "--max-pp", atMost: SizeLimits.degree)
+    try SizeLimits.check(threads, "--threads", atMost: SizeLimits.workers)
   }
 
   func run() throws {
-    guard devices > 0 else { throw failure("--devices must be positive, got \(devices)") }
-    if let batch, batch <= 0 { throw failure("--batch must be positive") }
-    if let seq, seq <= 0 { throw failure("--seq must be positive") }
+    let counts = try deviceCounts()
+    if let batch = workload.batch, batch <= 0 {
+      throw failure("--batch must be positive, got \(batch)")
+    }
+    if let seq = workload.seq, seq <= 0 { throw failure("--seq must be positive, got \(seq)") }
+    if let memoryLimit, !(memoryLimit > 0 && memoryLimit.isFinite) {
+      throw failure("--memory-limit must be a positive number of GiB")
+    }
+    if let maxTp, maxTp <= 0 { throw failure("--max-tp must be positive, got \(maxTp)") }
+    if let maxPp, maxPp <= 0 { throw failure("--max-pp must be positive, got \(maxPp)") }
+    if let threads, threads <= 0 { throw failure("--threads must be positive, got \(threads)") }
+    if let top, top <= 0 { throw failure("--top must be positive, got \(top)") }
     guard epsilon >= 0, epsilon.isFinite else {
       throw failure("--epsilon must be a non-negative number")
     }
-    let (hardware, defaulted) = try CostCommandSupport.cluster(
-      gpu: gpu, gpusPerNode: gpusPerNode, clusterFile: cluster, devices: devices)
-    let model = try PlanBackend.loadModel(self.model)
-    if seq != nil, model.family != .language {
-      throw failure("\(model.name) has no sequence dimension (--seq)")
+    for (flag, path) in [("--output", output), ("--report", report)] {
+      guard let path else { continue }
+      let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+        isDirectory.boolValue
+      else {
+        throw failure("\(flag): directory \(directory) does not exist")
+      }
     }
-    let built = try reportingUserErrors {
-      try model.graph(batchSize: batch ?? model.defaults.globalBatchSize, sequenceLength: seq)
+    let largest = counts.max() ?? 1
+    let (cluster, defaulted) = try hardware.resolve(devices: largest)
+    let loaded = try reportingUserErrors { try ModelLoader.load(self.model) }
+    if workload.seq != nil, loaded.family != .language {
+      throw failure("\(loaded.name) has no sequence dimension (--seq)")
     }
-    // Like Megatron-LM (and `evaluate`), pad a language model's vocabulary, here to a
-    // multiple of 128 · devices so that every mesh axis may split it.
-    let graph =
-      model.family == .language ? built.paddingVocabulary(toMultipleOf: 128 * devices) : built
     var trainingType: DTypePolicy =
       dtype
-      ?? (model.defaults.dtype == .fp16 ? .fp16 : model.defaults.dtype == .bf16 ? .bf16 : .fp32)
-    if dtype == nil, !hardware.device.supports(trainingType.computePrecision) {
+      ?? (loaded.defaults.dtype == .fp16 ? .fp16 : loaded.defaults.dtype == .bf16 ? .bf16 : .fp32)
+    if dtype == nil, !cluster.device.supports(trainingType.computePrecision) {
       trainingType = .fp32
     }
-    let costModels = PlanBackend.costModels(
-      devices: devices, cluster: hardware, dtype: trainingType)
-    let result: StageFrontier
-    do {
-      result = try StageSearch.frontier(
-        of: graph, costModels: costModels, options: SearchOptions(method: search, epsilon: epsilon))
-    } catch {
-      throw failure(error.message)
+    let request = PlanRequest(
+      model: loaded, modelSource: self.model, cluster: cluster, batch: workload.batch,
+      seq: workload.seq,
+      dtype: trainingType, optimizer: optimizer, padsVocabulary: !noVocabPadding,
+      memoryLimitBytes: memoryLimit.map { $0 * 1024 * 1024 * 1024 }, maxTensorParallel: maxTp,
+      maxPipelineStages: maxPp, epsilon: epsilon,
+      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, search: search,
+      operatorSearch: operatorSearch)
+    let planner = Planner(request)
+    let started = Date()
+    var results: [PlanResult] = []
+    for count in counts {
+      let progress = ProgressLine(label: "planning \(loaded.name) on \(count) devices")
+      do {
+        results.append(try planner.frontier(devices: count, progress: progress.report))
+      } catch {
+        progress.finish()
+        throw failure(error.message)
+      }
+      progress.finish()
     }
-    let report = FrontierReport(
-      model: model.name, devices: devices, search: search, epsilon: epsilon, points: result.points)
+    let elapsed = Date().timeIntervalSince(started)
+    let plan = PlanFile(
+      model: planner.plannedModel,
+      cluster: PlannedCluster(
+        cluster: cluster,
+        preset: hardware.cluster == nil ? (hardware.gpu ?? ClusterPreset.h100.rawValue) : nil,
+        file: hardware.cluster,
+        defaulted: defaulted),
+      settings: PlanSettings(
+        devices: counts, search: search.rawValue, epsilon: epsilon,
+        memoryLimitBytes: request.memoryLimitBytes,
+        maxTp: maxTp, maxPp: maxPp, top: top),
+      results: results)
+    if let output {
+      do {
+        try plan.write(to: output)
+      } catch {
+        throw failure(error.message)
+      }
+    }
+    if let report {
+      do {
+        try HTMLReport.write(HTMLReport.render(plan), to: report)
+      } catch {
+        throw failure(error.message)
+      }
+    }
     switch format {
     case .json:
-      print(try Self.json(report), terminator: "")
+      print(String(decoding: try plan.encoded(), as: UTF8.self), terminator: "")
     case .table:
       if defaulted {
         print("cluster: no --gpu or --cluster given; assuming h100-80g with 8 GPUs per node")
       }
-      print(Self.table(report), terminator: "")
+      print(
+        PlanTable(
+          plan: plan, device: cluster.device, top: top, showInfeasible: showInfeasible,
+          verbose: verbose, elapsed: elapsed
+        ).text,
+        terminator: "")
     }
   }
 
-  /// Deterministic JSON (sorted keys) followed by a newline.
-  static func json(_ report: FrontierReport) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
-  }
-
-  /// The frontier as an aligned table.
-  static func table(_ report: FrontierReport) -> String {
-    var rows = [["#", "time (s)", "memory/device", "strategy"]]
-    for (index, entry) in report.frontier.enumerated() {
-      rows.append([
-        "\(index + 1)", String(format: "%.4g", entry.time_s), formatBytes(entry.memory_bytes),
-        entry.strategy.summary,
-      ])
-    }
-    let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
-    var text = "\(report.model) on \(report.devices) devices, search \(report.search.rawValue)"
-    text += report.epsilon > 0 ? ", epsilon \(report.epsilon)" : ""
-    text += ": \(report.frontier.count) frontier points\n"
-    for row in rows {
-      let cells = row.enumerated().map { column, cell in
-        column == 3 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+  /// `--devices` and `--devices-range` as a sorted list of counts.
+  func deviceCounts() throws -> [Int] {
+    var counts: [Int] = []
+    if let devices { counts.append(devices) }
+    if let devicesRange {
+      for part in devicesRange.split(separator: ",", omittingEmptySubsequences: false) {
+        guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
+          throw failure("--devices-range must be comma-separated integers, got '\(devicesRange)'")
+        }
+        counts.append(value)
       }
-      text += cells.joined(separator: "  ") + "\n"
     }
-    return text
-  }
-
-  static func formatBytes(_ bytes: Double) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    var value = bytes
-    var unit = 0
-    while value >= 1024 && unit < units.count - 1 {
-      value /= 1024
-      unit += 1
+    guard !counts.isEmpty else { throw failure("give --devices N or --devices-range N1,N2,...") }
+    if let bad = counts.first(where: { $0 <= 0 }) {
+      throw failure("device counts must be positive, got \(bad)")
     }
-    return String(format: "%.2f \(units[unit])", value)
+    if let big = counts.first(where: { $0 > SizeLimits.devices }) {
+      throw failure("device count \(big) is too large (at most \(SizeLimits.devices))")
+    }
+    return Array(Set(counts)).sorted()
   }
 }
 
 extension SearchMethod: ExpressibleByArgument {}
+extension OperatorSearchPolicy: ExpressibleByArgument {}

@@ -9,8 +9,9 @@ struct TensorOptCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tensoropt", abstract: "Distributed-training parallelism planner.",
     subcommands: [
-      InspectCommand.self, ModelsCommand.self, EvaluateCommand.self, PlanCommand.self, ProfileCommand.self,
-      ValidateCommand.self,
+      InspectCommand.self, ModelsCommand.self, EvaluateCommand.self, PlanCommand.self,
+      ProfileCommand.self, ValidateCommand.self, ReportCommand.self, ExplainCommand.self,
+      ExportCommand.self,
     ])
 }
 

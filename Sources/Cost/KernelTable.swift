@@ -119,11 +119,20 @@ public struct KernelTable: Hashable, Sendable {
     let lower = points.reduce(SIMD3(repeating: Double.infinity)) { pointwiseMin($0, $1.x) }
     let upper = points.reduce(SIMD3(repeating: -Double.infinity)) { pointwiseMax($0, $1.x) }
     let clamped = pointwiseMin(pointwiseMax(x, lower), upper)
-    let nearest = points.map { point -> (Double, Double) in
+    // The eight nearest by (distance, position): what a stable sort's prefix
+    // gives, found in one pass (this runs for every kernel the planner costs).
+    var nearest: [(distance: Double, value: Double)] = []
+    nearest.reserveCapacity(9)
+    for point in points {
       let d = point.x - clamped
-      return ((d * d).sum(), point.logThroughput)
-    }.sorted { $0.0 < $1.0 }.prefix(8)
-    if let first = nearest.first, first.0 < 1e-12 { return first.1 }
+      let distance = (d * d).sum()
+      if nearest.count == 8, let last = nearest.last, distance >= last.distance { continue }
+      var slot = nearest.count
+      while slot > 0, nearest[slot - 1].distance > distance { slot -= 1 }
+      nearest.insert((distance, point.logThroughput), at: slot)
+      if nearest.count > 8 { nearest.removeLast() }
+    }
+    if let first = nearest.first, first.distance < 1e-12 { return first.value }
     var total = 0.0
     var weights = 0.0
     for (distance, value) in nearest {

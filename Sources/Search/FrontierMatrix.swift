@@ -64,6 +64,8 @@ public struct FrontierMatrix: Sendable {
   /// skipped when another `k′` has, entry-wise, a column `self[·, k′]` and a row
   /// `other[k′, ·]` that weakly dominate `k`'s (ties keep the lower index), since
   /// every path through `k` then has a path through `k′` at most as costly.
+  /// The same test is then made per entry `(i, j)` on `self[i, ·]` and
+  /// `other[·, j]` alone, from cover tables built once per composition.
   public func composed(
     with other: FrontierMatrix, transform: (StrategyTrace) -> StrategyTrace = { $0 }
   ) -> FrontierMatrix {
@@ -72,13 +74,66 @@ public struct FrontierMatrix: Sendable {
       other[$0, $1].mapTraces(transform)
     }
     let middle = usefulMiddles(before: other)
+    // covers[i][a][b]: self[i, middle[b]] is covered by self[i, middle[a]];
+    // coveredRight likewise for the columns of `other`.
+    let n = middle.count
+    let coversLeft = (0..<rows).map { i in
+      coverTable(n) { a, b in self[i, middle[b]].isCovered(by: self[i, middle[a]]) }
+    }
+    let coversRight = (0..<other.columns).map { j in
+      coverTable(n) { a, b in other[middle[b], j].isCovered(by: other[middle[a], j]) }
+    }
+    // strictlyDominated[i][a * n + b]: which points of self[i, b] a point of
+    // self[i, a] strictly dominates.
+    let strictlyDominated = (0..<rows).map { i in
+      (0..<(n * n)).map { index in
+        index / n == index % n
+          ? [Bool](repeating: false, count: self[i, middle[index % n]].count)
+          : self[i, middle[index % n]].strictlyDominatedPoints(by: self[i, middle[index / n]])
+      }
+    }
+    let strictlyDominatedRight = (0..<other.columns).map { j in
+      (0..<(n * n)).map { index in
+        index / n == index % n
+          ? [Bool](repeating: false, count: other[middle[index % n], j].count)
+          : other[middle[index % n], j].strictlyDominatedPoints(by: other[middle[index / n], j])
+      }
+    }
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
+      let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !right[middle[$0], j].isEmpty }
       var pairs: [(Frontier, Frontier)] = []
-      for k in middle where !self[i, k].isEmpty && !right[k, j].isEmpty {
-        pairs.append((self[i, k], right[k, j]))
+      for b in live {
+        // Skip b when another live middle a is at least as good on both sides
+        // for this entry (ties keep the lower index).
+        let dominated = live.contains { a in
+          a != b && coversLeft[i][a * n + b] && coversRight[j][a * n + b]
+            && (a < b || !(coversLeft[i][b * n + a] && coversRight[j][b * n + a]))
+        }
+        guard !dominated else { continue }
+        // Points of self[i, b] strictly dominated by self[i, a], for an a whose
+        // right operand covers b's, have every sum strictly dominated; and
+        // symmetrically for the right operand.
+        let lhs = self[i, middle[b]].removing(
+          live.lazy.filter { $0 != b && coversRight[j][$0 * n + b] }.map {
+            strictlyDominated[i][$0 * n + b]
+          })
+        let rhs = right[middle[b], j].removing(
+          live.lazy.filter { $0 != b && coversLeft[i][$0 * n + b] }.map {
+            strictlyDominatedRight[j][$0 * n + b]
+          })
+        if !lhs.isEmpty && !rhs.isEmpty { pairs.append((lhs, rhs)) }
       }
       return Frontier.unionOfSums(pairs)
     }
+  }
+
+  /// A row-major `n × n` table of `covers(a, b)`, with `true` on the diagonal.
+  private func coverTable(_ n: Int, _ covers: (Int, Int) -> Bool) -> [Bool] {
+    var table = [Bool](repeating: true, count: n * n)
+    for a in 0..<n {
+      for b in 0..<n where a != b { table[a * n + b] = covers(a, b) }
+    }
+    return table
   }
 
   /// The middle configurations of `self · other` not dominated by another one.
@@ -102,6 +157,39 @@ public struct FrontierMatrix: Sendable {
 }
 
 extension Frontier {
+  /// Per point of `self`, whether a point of `other` strictly dominates it (at
+  /// least as good in both objectives, better in one).
+  func strictlyDominatedPoints(by other: Frontier) -> [Bool] {
+    var result = [Bool](repeating: false, count: count)
+    var index = -1
+    for (position, point) in points.enumerated() {
+      // The leanest point of `other` no slower than `point`.
+      while index + 1 < other.points.count, other.points[index + 1].cost.time <= point.cost.time {
+        index += 1
+      }
+      guard index >= 0 else { continue }
+      let best = other.points[index].cost
+      result[position] =
+        best.memory < point.cost.memory
+        || (best.memory == point.cost.memory && best.time < point.cost.time)
+    }
+    return result
+  }
+
+  /// `self` without the points marked in any of `masks` (one flag per point).
+  func removing(_ masks: some Sequence<[Bool]>) -> Frontier {
+    var drop: [Bool]?
+    for mask in masks where mask.contains(true) {
+      if drop == nil {
+        drop = mask
+      } else {
+        for index in mask.indices where mask[index] { drop![index] = true }
+      }
+    }
+    guard let drop else { return self }
+    return Frontier(uncheckedPoints: points.indices.filter { !drop[$0] }.map { points[$0] })
+  }
+
   /// Whether every point of `self` is weakly dominated by a point of `other`.
   func isCovered(by other: Frontier) -> Bool {
     var index = 0

@@ -3,4 +3,6 @@
 @_exported import TensorOptExecutor
 @_exported import TensorOptGraph
 @_exported import TensorOptImport
+@_exported import TensorOptPlan
+@_exported import TensorOptReport
 @_exported import TensorOptSearch

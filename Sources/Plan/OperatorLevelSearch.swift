@@ -1,0 +1,127 @@
+import TensorOptCost
+import TensorOptGraph
+import TensorOptSearch
+
+/// The operator-level part of the plan for single-stage strategies: FT (or
+/// exhaustive search) over every operator's configuration on every 1-D and 2-D
+/// mesh of the devices, one micro-batch of the whole batch, each point re-costed
+/// per operator for its breakdown and transient workspace.
+///
+/// The search space grows quickly with the graph; the planner runs it where it
+/// pays (see ``PlanRequest/operatorSearch``) and relies on the uniform layouts
+/// elsewhere.
+struct OperatorLevelSearch {
+  var request: PlanRequest
+  var cluster: Cluster
+  var devices: Int
+
+  /// The points, or the reason the search was not run.
+  func entries(recomputation: Recomputation, zeroStage: Int) throws(PlanError) -> [PlanEntry] {
+    let multiple = request.padsVocabulary ? 128 * devices : 1
+    let built: Graph
+    do {
+      built = try request.model.graph(batchSize: request.batch, sequenceLength: request.seq)
+    } catch {
+      throw PlanError("cannot build \(request.model.name): \(error)")
+    }
+    let graph =
+      request.model.family == .language ? built.paddingVocabulary(toMultipleOf: multiple) : built
+    let options = TrainingOptions(
+      dtype: request.dtype, optimizer: request.optimizer, zeroStage: zeroStage,
+      recomputation: recomputation)
+    let models = DeviceMesh.shapes(deviceCount: devices).map {
+      AnalyticalStageCost(mesh: $0, cluster: cluster, options: options)
+    }
+    let frontier: StageFrontier
+    do {
+      frontier = try StageSearch.frontier(
+        of: graph, costModels: models,
+        options: SearchOptions(method: request.search, epsilon: request.epsilon))
+    } catch {
+      throw PlanError(error.message)
+    }
+    return frontier.points.compactMap { point in
+      guard let model = models.first(where: { $0.mesh == point.strategy.mesh }) else { return nil }
+      return entry(point, graph: graph, model: model)
+    }
+  }
+
+  /// A plan entry for an FT point: the search's time and memory plus the largest
+  /// transient workspace, with a per-operator breakdown.
+  func entry(_ point: PlanPoint, graph: Graph, model: AnalyticalStageCost) -> PlanEntry {
+    let strategy = point.strategy
+    var tally = StageTally()
+    var configured: [String: String] = [:]
+    var blocks: [String: PlanBlockChoices] = [:]
+    for node in graph.nodes {
+      switch node.content {
+      case .op:
+        guard let config = strategy.operators[node.name] else { continue }
+        configured[node.name] = config.description
+        tally.add(
+          model.breakdown(of: node, in: graph, configuration: config, insideBlock: false),
+          name: node.name)
+      case .block(let block):
+        guard let choices = strategy.blocks[node.name] else { continue }
+        var runs: [String: [PlanRun]] = [:]
+        for bodyNode in block.body.nodes {
+          guard let perRepetition = choices.operators[bodyNode.name] else { continue }
+          runs[bodyNode.name] = PlanRun.runs(perRepetition.map(\.description))
+          var counts: [OpConfiguration: Int] = [:]
+          for config in perRepetition { counts[config, default: 0] += 1 }
+          for (config, count) in counts.sorted(by: { $0.key.description < $1.key.description }) {
+            let cost = model.breakdown(
+              of: bodyNode, in: block.body, configuration: config, insideBlock: true)
+            for _ in 0..<count { tally.add(cost, name: bodyNode.name) }
+          }
+        }
+        blocks[node.name] = PlanBlockChoices(
+          repetitions: [[0, block.repeatCount]], operators: runs,
+          boundaries: PlanRun.runs(choices.boundaries.map(\.description)))
+      }
+    }
+    let opTime =
+      tally.forward + tally.backward + tally.recompute + tally.parameterGather
+      + tally.gradientSyncExposed + tally.optimizerStep
+    let time = point.cost.time
+    let memory = point.cost.memory + tally.workspaceBytes
+    let breakdown = PlanBreakdown(
+      time: PlanTimeBreakdown(
+        forwardS: tally.forward, backwardS: tally.backward, recomputeS: tally.recompute,
+        tensorParallelS: max(time - opTime, 0), parameterGatherS: tally.parameterGather,
+        pipelineTransferS: 0, pipelineBubbleS: 0, dataParallelSyncS: tally.gradientSyncExposed,
+        dataParallelSyncOverlappedS: tally.gradientSync - tally.gradientSyncExposed,
+        optimizerS: tally.optimizerStep),
+      memory: PlanMemoryBreakdown(
+        stage: 0, weightsBytes: tally.weightBytes, gradientsBytes: tally.gradientBytes,
+        optimizerBytes: tally.optimizerBytes, activationsBytes: tally.activationBytes,
+        inFlightMicroBatches: 1, workspaceBytes: tally.workspaceBytes),
+      stages: [
+        PlanStageSummary(
+          stage: 0, microBatchS: time, peakMemoryBytes: memory, inFlightMicroBatches: 1)
+      ])
+    let metrics = graph.totalMetrics(floatBytes: request.dtype.activationBytes)
+    let samples = Double(request.batch) / time
+    let perDevice = (metrics.forwardFLOPs + metrics.backwardFLOPs) / time / Double(devices)
+    let throughput = PlanThroughput(
+      samplesPerS: samples,
+      tokensPerS: request.model.family == .language ? samples * Double(request.seq ?? 1) : samples,
+      modelFlopsPerSPerDevice: perDevice,
+      mfu: perDevice / cluster.device.peak(request.dtype.computePrecision))
+    let mesh = strategy.mesh.shape
+    let planStrategy = PlanStrategy(
+      dp: 1, tp: devices, pp: 1, microbatch: request.batch, microBatches: 1,
+      schedule: .oneForwardOneBackward, recompute: options(of: model).recomputation,
+      zero: options(of: model).zeroStage, stageMesh: mesh, dataAxis: -1, uniformLayout: false,
+      stages: [
+        PlanStage(
+          stage: 0, firstDevice: 0, layers: [[0, graph.layerCount]], operators: configured,
+          tensors: strategy.tensors.mapValues(\.description), blocks: blocks)
+      ])
+    return PlanEntry(
+      timeS: time, memoryBytes: memory, memoryLimitBytes: request.memoryLimit,
+      throughput: throughput, breakdown: breakdown, strategy: planStrategy)
+  }
+
+  private func options(of model: AnalyticalStageCost) -> TrainingOptions { model.options }
+}

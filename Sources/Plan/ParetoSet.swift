@@ -1,0 +1,38 @@
+/// Non-dominated subsets of (time, memory) costs.
+enum ParetoSet {
+  /// The members of `candidates` no other member dominates, by increasing time
+  /// (then memory, then position in `candidates`); of equal costs the first is kept.
+  static func indices(_ candidates: [Int], cost: (Int) -> (Double, Double)) -> [Int] {
+    let order = candidates.enumerated().sorted { a, b in
+      let (ca, cb) = (cost(a.element), cost(b.element))
+      if ca.0 != cb.0 { return ca.0 < cb.0 }
+      if ca.1 != cb.1 { return ca.1 < cb.1 }
+      return a.offset < b.offset
+    }
+    var result: [Int] = []
+    var bestMemory = Double.infinity
+    for (_, index) in order where cost(index).1 < bestMemory {
+      result.append(index)
+      bestMemory = cost(index).1
+    }
+    return result
+  }
+
+  /// The non-dominated entries by increasing time; of equal costs the first is kept.
+  static func entries(_ entries: [PlanEntry]) -> [PlanEntry] {
+    indices(Array(entries.indices)) { (entries[$0].timeS, entries[$0].memoryBytes) }.map {
+      entries[$0]
+    }
+  }
+
+  /// At most `limit` of `candidates`, spread evenly over their order by time.
+  static func sample(_ candidates: [Int], limit: Int, cost: (Int) -> (Double, Double)) -> [Int] {
+    let sorted = candidates.enumerated().sorted { a, b in
+      let (ca, cb) = (cost(a.element), cost(b.element))
+      return (ca.0, ca.1, a.offset) < (cb.0, cb.1, b.offset)
+    }.map(\.element)
+    guard sorted.count > limit else { return sorted }
+    guard limit > 0 else { return [] }
+    return (0..<limit).map { sorted[$0 * sorted.count / limit] }
+  }
+}

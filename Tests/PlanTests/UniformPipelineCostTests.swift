@@ -1,0 +1,43 @@
+import Testing
+
+@testable import TensorOptCost
+@testable import TensorOptImport
+@testable import TensorOptPlan
+
+@Suite("The planner's screening formulas")
+struct UniformPipelineCostTests {
+  @Test(arguments: [
+    ParallelStrategy(dataParallel: 2, tensorParallel: 2, pipelineStages: 2, microBatchSize: 1),
+    ParallelStrategy(
+      dataParallel: 1, tensorParallel: 2, pipelineStages: 4, microBatchSize: 2, schedule: .gpipe,
+      recomputation: .full, zeroStage: 0),
+    ParallelStrategy(
+      dataParallel: 2, tensorParallel: 1, pipelineStages: 2, microBatchSize: 1, interleave: 2,
+      recomputation: .selective, zeroStage: 3),
+    ParallelStrategy(
+      dataParallel: 1, tensorParallel: 4, pipelineStages: 2, microBatchSize: 4,
+      sequenceParallel: true, zeroStage: 2),
+    ParallelStrategy(dataParallel: 8, microBatchSize: 1, zeroStage: 1),
+  ])
+  func screeningAgreesWithTheEvaluator(_ base: ParallelStrategy) throws {
+    var s = base
+    s.dtype = .bf16
+    let model = try ModelLoader.load("gpt-mini")
+    let cluster = ClusterPreset.h100.cluster(devices: 8, devicesPerNode: 4)
+    let batch = 8
+    let m = batch / (s.dataParallel * s.microBatchSize)
+    let graph = try model.graph(batchSize: s.dataParallel * s.microBatchSize, sequenceLength: 128)
+      .paddingVocabulary(toMultipleOf: s.vocabularyMultiple)
+    let evaluation = StrategyEvaluator(cluster: cluster).evaluate(
+      graph: graph, modelName: model.name, family: model.family, globalBatchSize: batch,
+      sequenceLength: 128, microBatches: m, strategy: s)
+    let screen = UniformPipelineCost(cluster: cluster)
+    var layoutCache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
+    let cost = screen.cost(
+      screen.tallies(
+        graph: graph, strategy: s, microBatches: m, interleave: s.interleave, layouts: &layoutCache),
+      schedule: s.schedule, interleave: s.interleave, microBatches: m)
+    #expect(abs(cost.time - evaluation.timeS) <= 1e-9 * evaluation.timeS)
+    #expect(abs(cost.memory - evaluation.memoryBytes) <= 1e-9 * evaluation.memoryBytes)
+  }
+}
