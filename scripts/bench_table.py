@@ -94,6 +94,14 @@ def table(rows):
     return "\n".join([line(head), line(["-" * w for w in widths])] + [line(b) for b in body])
 
 
+TIME_UNITS = {"ns": 1e-9, "μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def in_seconds(row):
+    """The median in seconds for a time metric (the harness picks the unit per run), else as is."""
+    return row["median"] * TIME_UNITS.get(row["unit"], 1.0)
+
+
 def compare(old_path, new_path):
     old, new = (json.load(open(p)) for p in (old_path, new_path))
     before = {(r["name"], r["metric"]): r for r in old["results"]}
@@ -102,9 +110,9 @@ def compare(old_path, new_path):
         o = before.get((r["name"], r["metric"]))
         if not o:
             continue
-        change = (r["median"] / o["median"] - 1) * 100 if o["median"] else 0
-        print(f"{r['name']:44} {r['metric']:24} {fmt(o['median']):>10} {fmt(r['median']):>10} "
-              f"{change:+7.1f}%")
+        change = (in_seconds(r) / in_seconds(o) - 1) * 100 if o["median"] else 0
+        print(f"{r['name']:44} {r['metric']:24} {fmt(o['median']) + ' ' + o['unit']:>10} "
+              f"{fmt(r['median']) + ' ' + r['unit']:>10} {change:+7.1f}%")
 
 
 def main(argv):
