@@ -3,22 +3,14 @@ SWIFT     ?= swift
 BIN       := .build/release/tensoropt
 DEBS      := libopenblas-dev pkg-config
 
-<<<<<<< HEAD
-.PHONY: help deps build test tsan run bench format clean fuzz-build fuzz fuzz-merge
-=======
-.PHONY: help deps build test python-test run bench format clean fuzz-build fuzz fuzz-merge
->>>>>>> main
+.PHONY: help deps build test python-test tsan run bench format clean fuzz-build fuzz fuzz-merge
 
 help:
 	@echo "make deps   install system packages (libopenblas-dev) when missing"
 	@echo "make build  release build; binary at $(BIN)"
-<<<<<<< HEAD
-	@echo "make test   run the test suite (debug build)"
-	@echo "make tsan   the executor's and the search's tests under ThreadSanitizer (.build-tsan)"
-=======
 	@echo "make test   run the test suite (debug build), then the Python tests"
 	@echo "make python-test  the Python package's tests (python/tests) only"
->>>>>>> main
+	@echo "make tsan   the executor's and the search's tests under ThreadSanitizer (.build-tsan)"
 	@echo "make run    the main job on the embedded default model"
 	@echo "make bench  benchmarks (release build)"
 	@echo "make fuzz   build the libFuzzer targets and run each for FUZZ_TIME seconds (docs/fuzzing.md)"

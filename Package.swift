@@ -77,15 +77,11 @@ let package = Package(
       dependencies: ["TensorOptExecutor", "TensorOptCost", "TensorOptImport"]),
     .testTarget(name: "CLITests", dependencies: ["tensoropt", "ExampleScript"]),
     // Replays Tests/FuzzCorpus in process and through the binary (docs/fuzzing.md).
-<<<<<<< HEAD
     .testTarget(
       name: "FuzzReplayTests", dependencies: ["TensorOptImport", "TensorOptCost", "tensoropt"]),
-=======
-    .testTarget(name: "FuzzReplayTests", dependencies: ["TensorOptImport", "tensoropt"]),
     .testTarget(
       name: "ReportTests",
       dependencies: ["TensorOptReport", "TensorOptImport", "TensorOptGraph", "TensorOpt"],
       exclude: ["Expected"]),
->>>>>>> main
   ]
 )
