@@ -42,9 +42,9 @@ python-test:
 	TENSOROPT_BIN=$(CURDIR)/.build/debug/tensoropt python3 -m pytest -q -p no:cacheprovider python/tests
 
 # ThreadSanitizer: the tests of the code that runs threads (the executor's workers and
-# collectives, the parallel search), in a build directory of its own.
+# collectives, the search and the planner's parallel outer search), in a build directory of its own.
 TSAN_BUILD  := .build-tsan
-TSAN_FILTER ?= ExecutorTests|SearchTests
+TSAN_FILTER ?= ExecutorTests|SearchTests|PlanTests
 tsan: deps
 	$(SWIFT) build --build-tests --sanitize=thread --build-path $(TSAN_BUILD)
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build \
