@@ -69,4 +69,61 @@ import Testing
     #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
     #expect(result.standardError.contains("/nonexistent/plan.json"))
   }
+
+  @Test func validatePlanCutsPipelineStagesWhereThePlanDoes() throws {
+    let path = try CLIRunner.temporaryDirectory().appendingPathComponent("plan.json").path
+    // Batch 4 on 8 devices without tensor parallelism leaves only pipelines.
+    let planned = try CLIRunner.run([
+      "plan", "gpt-mini", "--devices", "8", "--gpu", "cpu", "--batch", "4", "--seq", "32",
+      "--max-tp", "1", "--output", path,
+    ])
+    #expect(planned.status == 0, "\(planned.standardError)")
+    let result = try CLIRunner.run(["validate", "--plan", path, "--format", "json"])
+    #expect(result.status == 0, "\(result.standardError)")
+    let run = try #require(try Self.runs(result.standardOutput).first)
+    #expect((run["strategy"] as? String)?.contains("pp2") == true)
+    #expect(run["gradients_match"] as? Bool == true)
+  }
+
+  @Test func validatePlanRefusesAnOperatorWhoseConfigurationVariesByLayer() throws {
+    let directory = try CLIRunner.temporaryDirectory()
+    let path = directory.appendingPathComponent("plan.json").path
+    let planned = try CLIRunner.run([
+      "plan", "gpt-mini", "--devices", "2", "--gpu", "cpu", "--batch", "4", "--seq", "32",
+      "--output", path,
+    ])
+    #expect(planned.status == 0, "\(planned.standardError)")
+    // Give `layers/fc` a different configuration in the first repetition.
+    var plan = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+        as? [String: Any])
+    var results = try #require(plan["results"] as? [[String: Any]])
+    var frontier = try #require(results[results.count - 1]["frontier"] as? [[String: Any]])
+    var strategy = try #require(frontier[0]["strategy"] as? [String: Any])
+    var stages = try #require(strategy["stages"] as? [[String: Any]])
+    var blocks = try #require(stages[0]["blocks"] as? [String: [String: Any]])
+    var layers = try #require(blocks["layers"])
+    var operators = try #require(layers["operators"] as? [String: [[String: Any]]])
+    let run = try #require(operators["fc"]?.first)
+    let count = try #require(run["count"] as? Int)
+    let value = try #require(run["value"] as? String)
+    let replicated = value.split(separator: ",").map { _ in "rep" }.joined(separator: ",")
+    operators["fc"] = [
+      ["count": 1, "value": replicated], ["count": count - 1, "value": value],
+    ]
+    layers["operators"] = operators
+    blocks["layers"] = layers
+    stages[0]["blocks"] = blocks
+    strategy["stages"] = stages
+    strategy["uniform_layout"] = false
+    frontier[0]["strategy"] = strategy
+    results[results.count - 1]["frontier"] = frontier
+    plan["results"] = results
+    try JSONSerialization.data(withJSONObject: plan).write(to: URL(fileURLWithPath: path))
+
+    let result = try CLIRunner.run(["validate", "--plan", path, "--pick", "1"])
+    #expect(result.status == 2)
+    #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+    #expect(result.standardError.contains("layers/fc changes configuration"))
+  }
 }
