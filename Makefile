@@ -3,7 +3,7 @@ SWIFT     ?= swift
 BIN       := .build/release/tensoropt
 DEBS      := libopenblas-dev pkg-config
 
-.PHONY: help deps build test python-test tsan run bench format clean fuzz-build fuzz fuzz-merge
+.PHONY: help deps build test python-test tsan run bench validate format clean fuzz-build fuzz fuzz-merge
 
 help:
 	@echo "make deps   install system packages (libopenblas-dev) when missing"
@@ -13,6 +13,7 @@ help:
 	@echo "make tsan   the executor's and the search's tests under ThreadSanitizer (.build-tsan)"
 	@echo "make run    the main job on the embedded default model"
 	@echo "make bench  benchmarks (release build)"
+	@echo "make validate  run every frontier point of cpu plans on the executor; writes docs/validation.md"
 	@echo "make fuzz   build the libFuzzer targets and run each for FUZZ_TIME seconds (docs/fuzzing.md)"
 
 deps:
@@ -65,6 +66,24 @@ bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory \
 	  benchmark --format histogramSamples --path $(CURDIR)/$(BENCH_RESULTS)/samples --no-progress $(BENCH_FLAGS)
 	python3 scripts/bench_table.py $(BENCH_RESULTS)/samples $(BENCH_RESULTS)/latest.json
+
+# Cost-model accuracy: every frontier point of a `--gpu cpu` plan for mlp on 8 devices and
+# gpt-mini on 4 runs on the executor (validate --plan --all); scripts/validation-table.py
+# writes the error and rank-correlation table. VALIDATE_BIN=.build/debug/tensoropt skips the
+# release build (the note in the table says which build measured).
+VALIDATE_BIN ?= $(BIN)
+VALIDATE_DIR := .build/validation
+
+validate: $(if $(filter $(BIN),$(VALIDATE_BIN)),build,)
+	@mkdir -p $(VALIDATE_DIR)
+	$(VALIDATE_BIN) plan mlp --devices 8 --gpu cpu --output $(VALIDATE_DIR)/mlp-8.json > /dev/null
+	$(VALIDATE_BIN) plan gpt-mini --devices 4 --gpu cpu --output $(VALIDATE_DIR)/gpt-mini-4.json > /dev/null
+	$(VALIDATE_BIN) validate --plan $(VALIDATE_DIR)/mlp-8.json --all --format json > $(VALIDATE_DIR)/mlp-8.runs.json
+	$(VALIDATE_BIN) validate --plan $(VALIDATE_DIR)/gpt-mini-4.json --all --format json > $(VALIDATE_DIR)/gpt-mini-4.runs.json
+	python3 scripts/validation-table.py docs/validation.md \
+	  "$(notdir $(patsubst %/tensoropt,%,$(VALIDATE_BIN))) build, $$(nproc) cores" \
+	  "mlp, 8 devices=$(VALIDATE_DIR)/mlp-8.runs.json" \
+	  "gpt-mini, 4 devices=$(VALIDATE_DIR)/gpt-mini-4.runs.json"
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

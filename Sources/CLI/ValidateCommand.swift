@@ -14,13 +14,27 @@ struct ValidateCommand: ParsableCommand {
       Reported: the iteration time N truly parallel devices would see (measured kernel and \
       transfer durations replayed on the schedule), wall time, each worker's peak memory, and \
       whether the loss and every gradient match one worker (relative error ≤ 1e-4).
+
+      With --plan, the strategies come from a plan file instead (frontier point --pick, or \
+      every point with --all); plan with `--gpu cpu` so the predictions describe this machine.
       """)
 
   @Argument(help: "A zoo name, a model.json path, or a Hugging Face config.json path.")
   var model: String?
 
-  @Option(help: "Devices in total (worker threads).")
-  var devices: Int = 1
+  @Option(
+    help: "Devices in total (worker threads); with --plan, which result (default: the largest).")
+  var devices: Int?
+
+  @Option(help: "Validate strategies of this plan file (tensoropt-plan/1) instead of a MODEL.")
+  var plan: String?
+
+  @Option(
+    help: "With --plan: the frontier point, 1 = fastest (as numbered by `plan` and `report`).")
+  var pick = 1
+
+  @Flag(help: "With --plan: validate every frontier point.")
+  var all = false
 
   @Flag(
     help: "Instead of a model, measure this machine's GEMM efficiency and all-reduce bandwidth.")
@@ -46,7 +60,13 @@ struct ValidateCommand: ParsableCommand {
   var format: OutputFormat = .table
 
   func validate() throws {
-    guard benchmark || model != nil else { throw ValidationError("give a MODEL (or --benchmark)") }
+    guard benchmark || (model != nil) != (plan != nil) else {
+      throw ValidationError("give a MODEL or --plan FILE (or --benchmark)")
+    }
+    guard plan != nil || (pick == 1 && !all) else {
+      throw ValidationError("--pick and --all need --plan")
+    }
+    guard !(all && pick != 1) else { throw ValidationError("give --pick or --all, not both") }
     try SizeLimits.check(devices, "--devices", atMost: SizeLimits.workers)
     try SizeLimits.check(steps, "--steps", atMost: SizeLimits.degree)
     try hardware.checkSizes()
@@ -60,6 +80,8 @@ struct ValidateCommand: ParsableCommand {
 
   func run() throws {
     if benchmark { return try runBenchmark() }
+    if let plan { return try runPlan(plan) }
+    let devices = self.devices ?? 1
     let run = try reportingUserErrors { () throws -> ValidationRun in
       let dataParallel = try strategy.dataParallel(devices: devices)
       let model = try ModelLoader.load(self.model ?? "")
@@ -87,7 +109,7 @@ struct ValidateCommand: ParsableCommand {
         sequenceParallel: strategy.sequenceParallel)
       execution.chunksPerStage = strategy.interleave
       let prediction = try? predict(
-        model, globalBatch: global, micro: micro, dataParallel: dataParallel)
+        model, devices: devices, globalBatch: global, micro: micro, dataParallel: dataParallel)
       let label = strategy.label(
         dataParallel: dataParallel, microBatch: micro, microBatches: options.microBatches)
       do {
@@ -101,18 +123,13 @@ struct ValidateCommand: ParsableCommand {
         throw failure(error.description)
       }
     }
-    switch format {
-    case .json:
-      struct Report: Encodable { var runs: [ValidationRun] }
-      print(try jsonText(Report(runs: [run])), terminator: "")
-    case .table:
-      print(Self.table([run]), terminator: "")
-    }
-    if !run.gradientsMatch { throw ExitCode(1) }
+    try emit([run])
   }
 
   /// The cost model's figures for the same strategy (fp32, Adam, no vocabulary padding: the model the executor runs).
-  private func predict(_ model: Model, globalBatch: Int, micro: Int, dataParallel: Int) throws
+  private func predict(
+    _ model: Model, devices: Int, globalBatch: Int, micro: Int, dataParallel: Int
+  ) throws
     -> Evaluation
   {
     let (cluster, _) = try hardware.resolve(devices: devices, defaultPreset: "cpu")
