@@ -43,6 +43,29 @@ public struct StageTally: Hashable, Sendable {
 
   /// Adds one operator's cost.
   public mutating func add(_ cost: NodeCost, name: String) {
+    accumulate(cost)
+    var buffers = [Evaluation.Buffer(name: name, bytes: cost.outputBytes)]
+    if cost.activationBytes > cost.outputBytes {
+      buffers.append(Evaluation.Buffer(name: name + " (saved)", bytes: cost.activationBytes))
+    }
+    mergeBuffers(buffers)
+  }
+
+  /// Adds another tally (sums, and maxima for workspace and buffers).
+  public mutating func add(_ other: StageTally) {
+    accumulate(other)
+    mergeBuffers(other.largestBuffers)
+  }
+
+  mutating func mergeBuffers(_ buffers: [Evaluation.Buffer]) {
+    var merged = largestBuffers
+    for buffer in buffers where !merged.contains(buffer) { merged.append(buffer) }
+    largestBuffers = Array(merged.sorted { ($0.bytes, $1.name) > ($1.bytes, $0.name) }.prefix(3))
+  }
+
+  /// Adds one operator's cost without the largest-buffer bookkeeping (the
+  /// planner's screening pass, which never reports buffers).
+  public mutating func accumulate(_ cost: NodeCost) {
     forward += cost.forward
     backward += cost.backward
     recompute += cost.recompute
@@ -55,15 +78,10 @@ public struct StageTally: Hashable, Sendable {
     optimizerBytes += cost.optimizerBytes
     activationBytes += cost.activationBytes
     workspaceBytes = max(workspaceBytes, cost.workspaceBytes)
-    var buffers = [Evaluation.Buffer(name: name, bytes: cost.outputBytes)]
-    if cost.activationBytes > cost.outputBytes {
-      buffers.append(Evaluation.Buffer(name: name + " (saved)", bytes: cost.activationBytes))
-    }
-    mergeBuffers(buffers)
   }
 
-  /// Adds another tally (sums, and maxima for workspace and buffers).
-  public mutating func add(_ other: StageTally) {
+  /// Adds another tally's sums and maxima without the largest-buffer bookkeeping.
+  public mutating func accumulate(_ other: StageTally) {
     forward += other.forward
     backward += other.backward
     recompute += other.recompute
@@ -77,12 +95,5 @@ public struct StageTally: Hashable, Sendable {
     optimizerBytes += other.optimizerBytes
     activationBytes += other.activationBytes
     workspaceBytes = max(workspaceBytes, other.workspaceBytes)
-    mergeBuffers(other.largestBuffers)
-  }
-
-  mutating func mergeBuffers(_ buffers: [Evaluation.Buffer]) {
-    var merged = largestBuffers
-    for buffer in buffers where !merged.contains(buffer) { merged.append(buffer) }
-    largestBuffers = Array(merged.sorted { ($0.bytes, $1.name) > ($1.bytes, $0.name) }.prefix(3))
   }
 }

@@ -252,41 +252,6 @@ struct UniformPipelineCost {
   }
 }
 
-extension StageTally {
-  /// Adds one operator's cost, without the largest-buffer bookkeeping (screening only).
-  mutating func accumulate(_ cost: NodeCost) {
-    forward += cost.forward
-    backward += cost.backward
-    recompute += cost.recompute
-    parameterGather += cost.parameterGatherExposed
-    gradientSyncExposed += cost.gradientSyncExposed
-    gradientSync += cost.gradientSync
-    optimizerStep += cost.optimizerStep
-    weightBytes += cost.weightBytes
-    gradientBytes += cost.gradientBytes
-    optimizerBytes += cost.optimizerBytes
-    activationBytes += cost.activationBytes
-    workspaceBytes = max(workspaceBytes, cost.workspaceBytes)
-  }
-
-  /// Adds another tally, without the largest-buffer bookkeeping (screening only).
-  mutating func accumulate(_ other: StageTally) {
-    forward += other.forward
-    backward += other.backward
-    recompute += other.recompute
-    tensorParallel += other.tensorParallel
-    parameterGather += other.parameterGather
-    gradientSyncExposed += other.gradientSyncExposed
-    gradientSync += other.gradientSync
-    optimizerStep += other.optimizerStep
-    weightBytes += other.weightBytes
-    gradientBytes += other.gradientBytes
-    optimizerBytes += other.optimizerBytes
-    activationBytes += other.activationBytes
-    workspaceBytes = max(workspaceBytes, other.workspaceBytes)
-  }
-}
-
 extension UniformPipelineCost {
   /// The screened costs of a family's combinations, by increasing micro-batch
   /// size, stopping after the first size at which nothing fits.
