@@ -45,14 +45,24 @@ struct PlanCommand: ParsableCommand {
   var devicesRange: String?
 
   @Option(
-    help: "Operator-level search: ft (frontier tracking) or exhaustive (small single-stage cases).")
-  var search: SearchMethod = .ft
+    help:
+      "Operator-level search: ft (frontier tracking) or exhaustive (small single-stage cases). Naming one runs it on any graph unless --operator-search says otherwise. (default: ft)"
+  )
+  var search: SearchMethod?
 
   @Option(
     help:
-      "When to search per-operator layouts of single-stage strategies: auto (small graphs), always, never."
+      "When to search per-operator layouts of single-stage strategies: auto (small graphs), always, never. (default: auto, or always with --search)"
   )
-  var operatorSearch: OperatorSearchPolicy = .automatic
+  var operatorSearch: OperatorSearchPolicy?
+
+  /// The operator-level search method.
+  var searchMethod: SearchMethod { search ?? .ft }
+
+  /// When it runs: as asked, else always when a method was named, else for small graphs.
+  var operatorSearchPolicy: OperatorSearchPolicy {
+    operatorSearch ?? (search == nil ? .automatic : .always)
+  }
 
   @Option(help: "Merge points within a factor 1 + ε in both objectives (0 = exact).")
   var epsilon: Double = 0
@@ -136,8 +146,8 @@ struct PlanCommand: ParsableCommand {
       dtype: trainingType, optimizer: optimizer, padsVocabulary: !noVocabPadding,
       memoryLimitBytes: memoryLimit.map { $0 * 1024 * 1024 * 1024 }, maxTensorParallel: maxTp,
       maxPipelineStages: maxPp, epsilon: epsilon,
-      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, search: search,
-      operatorSearch: operatorSearch)
+      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, search: searchMethod,
+      operatorSearch: operatorSearchPolicy)
     let planner = Planner(request)
     let started = Date()
     var results: [PlanResult] = []
@@ -160,7 +170,7 @@ struct PlanCommand: ParsableCommand {
         file: hardware.cluster,
         defaulted: defaulted),
       settings: PlanSettings(
-        devices: counts, search: search.rawValue, epsilon: epsilon,
+        devices: counts, search: searchMethod.rawValue, epsilon: epsilon,
         memoryLimitBytes: request.memoryLimitBytes,
         maxTp: maxTp, maxPp: maxPp, top: top),
       results: results)
