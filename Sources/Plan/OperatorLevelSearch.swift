@@ -4,8 +4,9 @@ import TensorOptSearch
 
 /// The operator-level part of the plan for single-stage strategies: FT (or
 /// exhaustive search) over every operator's configuration on every 1-D and 2-D
-/// mesh of the devices, one micro-batch of the whole batch, each point re-costed
-/// per operator for its breakdown and transient workspace.
+/// mesh of the devices, for no or selective recomputation, ZeRO 0–3 and a few
+/// micro-batch counts (gradient accumulation; ``microBatchCounts(batch:)``),
+/// each point re-costed per operator for its breakdown and transient workspace.
 ///
 /// The search space grows quickly with the graph; the planner runs it where it
 /// pays (see ``PlanRequest/operatorSearch``) and relies on the uniform layouts
@@ -15,12 +16,44 @@ struct OperatorLevelSearch {
   var cluster: Cluster
   var devices: Int
 
-  /// The points, or the reason the search was not run.
-  func entries(recomputation: Recomputation, zeroStage: Int) throws(PlanError) -> [PlanEntry] {
+  /// The micro-batch counts searched: those of 1, 2, 4 and 8 that divide the
+  /// global batch (the same for FT and its brute-force reference).
+  static func microBatchCounts(batch: Int) -> [Int] {
+    [1, 2, 4, 8].filter { $0 <= batch && batch % $0 == 0 }
+  }
+
+  /// Every point of every (micro-batch count, recomputation, ZeRO stage) search,
+  /// the searches run on ``PlanRequest/threads`` tasks and gathered in order, and
+  /// the number of searches.
+  func allEntries() async throws(PlanError) -> (entries: [PlanEntry], searches: Int) {
+    var jobs: [(recomputation: Recomputation, zero: Int, microBatches: Int)] = []
+    for microBatches in Self.microBatchCounts(batch: request.batch) {
+      for recomputation in [Recomputation.none, .selective] {
+        for zero in 0...3 { jobs.append((recomputation, zero, microBatches)) }
+      }
+    }
+    let search = self
+    let work = jobs
+    let results = await ParallelMap.map(count: work.count, threads: request.threads) { index in
+      Result { () throws(PlanError) -> [PlanEntry] in
+        try search.entries(
+          recomputation: work[index].recomputation, zeroStage: work[index].zero,
+          microBatches: work[index].microBatches)
+      }
+    }
+    var entries: [PlanEntry] = []
+    for result in results { entries += try result.get() }
+    return (entries, work.count)
+  }
+
+  /// The points of one search, or the reason it could not run.
+  func entries(recomputation: Recomputation, zeroStage: Int, microBatches m: Int = 1)
+    throws(PlanError) -> [PlanEntry]
+  {
     let multiple = request.padsVocabulary ? 128 * devices : 1
     let built: Graph
     do {
-      built = try request.model.graph(batchSize: request.batch, sequenceLength: request.seq)
+      built = try request.model.graph(batchSize: request.batch / m, sequenceLength: request.seq)
     } catch {
       throw PlanError("cannot build \(request.model.name): \(error)")
     }
@@ -28,7 +61,7 @@ struct OperatorLevelSearch {
       request.model.family == .language ? built.paddingVocabulary(toMultipleOf: multiple) : built
     let options = TrainingOptions(
       dtype: request.dtype, optimizer: request.optimizer, zeroStage: zeroStage,
-      recomputation: recomputation)
+      recomputation: recomputation, microBatchCount: m)
     let models = DeviceMesh.shapes(deviceCount: devices).map {
       AnalyticalStageCost(mesh: $0, cluster: cluster, options: options)
     }
@@ -93,15 +126,18 @@ struct OperatorLevelSearch {
       tally.weightBytes += copy * state.weights / (state.weights + state.gradients)
       tally.gradientBytes += copy * state.gradients / (state.weights + state.gradients)
     }
+    // Per-micro-batch work happens m times; synchronisation and the optimizer once.
+    let m = Double(model.options.microBatchCount)
     let opTime =
-      tally.forward + tally.backward + tally.recompute + tally.parameterGather
+      m * (tally.forward + tally.backward + tally.recompute + tally.parameterGather)
       + tally.gradientSyncExposed + tally.optimizerStep
     let time = point.cost.time
     let memory = point.cost.memory + tally.workspaceBytes
     let breakdown = PlanBreakdown(
       time: PlanTimeBreakdown(
-        forwardS: tally.forward, backwardS: tally.backward, recomputeS: tally.recompute,
-        tensorParallelS: max(time - opTime, 0), parameterGatherS: tally.parameterGather,
+        forwardS: m * tally.forward, backwardS: m * tally.backward,
+        recomputeS: m * tally.recompute,
+        tensorParallelS: max(time - opTime, 0), parameterGatherS: m * tally.parameterGather,
         pipelineTransferS: 0, pipelineBubbleS: 0, dataParallelSyncS: tally.gradientSyncExposed,
         dataParallelSyncOverlappedS: tally.gradientSync - tally.gradientSyncExposed,
         optimizerS: tally.optimizerStep),
@@ -111,11 +147,12 @@ struct OperatorLevelSearch {
         inFlightMicroBatches: 1, workspaceBytes: tally.workspaceBytes),
       stages: [
         PlanStageSummary(
-          stage: 0, microBatchS: time, peakMemoryBytes: memory, inFlightMicroBatches: 1)
+          stage: 0, microBatchS: (time - tally.gradientSyncExposed - tally.optimizerStep) / m,
+          peakMemoryBytes: memory, inFlightMicroBatches: 1)
       ])
     let metrics = graph.totalMetrics(floatBytes: request.dtype.activationBytes)
     let samples = Double(request.batch) / time
-    let perDevice = (metrics.forwardFLOPs + metrics.backwardFLOPs) / time / Double(devices)
+    let perDevice = m * (metrics.forwardFLOPs + metrics.backwardFLOPs) / time / Double(devices)
     let throughput = PlanThroughput(
       samplesPerS: samples,
       tokensPerS: request.model.family == .language ? samples * Double(request.seq ?? 1) : samples,
@@ -123,7 +160,8 @@ struct OperatorLevelSearch {
       mfu: perDevice / cluster.device.peak(request.dtype.computePrecision))
     let mesh = strategy.mesh.shape
     let planStrategy = PlanStrategy(
-      dp: 1, tp: devices, pp: 1, microbatch: request.batch, microBatches: 1,
+      dp: 1, tp: devices, pp: 1, microbatch: request.batch / model.options.microBatchCount,
+      microBatches: model.options.microBatchCount,
       schedule: .oneForwardOneBackward, recompute: options(of: model).recomputation,
       zero: options(of: model).zeroStage, stageMesh: mesh, dataAxis: -1, uniformLayout: false,
       stages: [

@@ -40,13 +40,9 @@ public struct Planner: Sendable {
     var stageSearches = 0
     let ranOperatorSearch = runsOperatorSearch(graph: base, devices: devices)
     if ranOperatorSearch {
-      let search = OperatorLevelSearch(request: request, cluster: cluster, devices: devices)
-      for recomputation in [Recomputation.none, .selective] {
-        for zero in 0...3 {
-          operatorLevel += try search.entries(recomputation: recomputation, zeroStage: zero)
-          stageSearches += 1
-        }
-      }
+      (operatorLevel, stageSearches) = try await OperatorLevelSearch(
+        request: request, cluster: cluster, devices: devices
+      ).allEntries()
     }
     let request = self.request
     let families = space.families
