@@ -54,7 +54,7 @@ tsan: deps
 run: build
 	$(BIN) plan gpt2 --devices 8 --top 12
 
-# The benchmark suite (Benchmarks/, its own package on ordo-one/package-benchmark; release
+# The benchmark suite (Benchmarks/, its own package on ordo-one/benchmark; release
 # build): one table on stdout, the result file $(BENCH_RESULTS)/latest.json. Compare two
 # runs with `python3 scripts/bench_table.py --compare OLD.json NEW.json`; the figures of
 # docs/performance.md are in $(BENCH_RESULTS)/baseline.json. BENCH_FLAGS=--filter REGEX
