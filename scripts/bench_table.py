@@ -108,13 +108,16 @@ TARGETS = {
 
 
 def targets(rows):
-    """Each planner target with the measured median, in seconds, and whether it is met."""
+    """Each planner target with the measured wall-clock (and CPU) median in seconds, and
+    whether the wall-clock median meets it."""
     found = []
     for r in rows:
-        if r["name"] in TARGETS and r["unit"] in TIME_UNITS:
+        if r["name"] in TARGETS and r["metric"] == "Time (wall clock)":
             seconds = in_seconds(r)
-            found.append({"name": r["name"], "median_s": seconds, "target_s": TARGETS[r["name"]],
-                          "met": seconds < TARGETS[r["name"]]})
+            cpu = next((in_seconds(c) for c in rows
+                        if c["name"] == r["name"] and c["metric"] == "Time (total CPU)"), None)
+            found.append({"name": r["name"], "median_s": seconds, "cpu_s": cpu,
+                          "target_s": TARGETS[r["name"]], "met": seconds < TARGETS[r["name"]]})
     return found
 
 
@@ -155,8 +158,9 @@ def main(argv):
     if result["targets"]:
         print("\nplanner targets (issue #5):")
         for t in result["targets"]:
-            print(f"  {t['name']:44} {fmt(t['median_s'])} s  (target < {fmt(t['target_s'])} s)  "
-                  f"{'met' if t['met'] else 'NOT met'}")
+            cpu = f", CPU {fmt(t['cpu_s'])} s" if t["cpu_s"] is not None else ""
+            print(f"  {t['name']:44} {fmt(t['median_s'])} s{cpu}  (target < {fmt(t['target_s'])} s)"
+                  f"  {'met' if t['met'] else 'NOT met'}")
     print(f"\nload average {result['machine'].get('load_average')}; results in {argv[2]}")
     return 0
 
