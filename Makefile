@@ -54,7 +54,7 @@ tsan: deps
 run: build
 	$(BIN) plan gpt2 --devices 8 --top 12
 
-# The benchmark suite (Benchmarks/, its own package on ordo-one/package-benchmark; release
+# The benchmark suite (Benchmarks/, its own package on ordo-one/benchmark; release
 # build): one table on stdout, the result file $(BENCH_RESULTS)/latest.json. Compare two
 # runs with `python3 scripts/bench_table.py --compare OLD.json NEW.json`; the figures of
 # docs/performance.md are in $(BENCH_RESULTS)/baseline.json. BENCH_FLAGS=--filter REGEX
@@ -94,11 +94,15 @@ clean:
 # --- Fuzzing (docs/fuzzing.md); not part of `make test`, which only replays Tests/FuzzCorpus. ---
 # A target NAME is Fuzz/NAME.swift (defining LLVMFuzzerTestOneInput); its corpus is
 # Tests/FuzzCorpus/NAME/, its optional dictionary Fuzz/Dictionaries/NAME.dict.
-FUZZ_TARGETS := model-json hf-config cluster-file
+FUZZ_TARGETS := model-json hf-config cluster-file plan-file
 FUZZ_BUILD   := .build-fuzz
 FUZZ_TIME    ?= 300
 FUZZ_FLAGS   ?= -jobs=1 -workers=1 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=8192
 FUZZ_SEEDS_model-json := Models
+# Plan files are larger than the importers' inputs (the seeds, trimmed plans, are 8-37 KB):
+# a larger input limit for running and merging, so that no plan is cut short.
+FUZZ_FLAGS_plan-file := -max_len=131072
+FUZZ_MERGE_LEN_plan-file := 65536
 FUZZ_SANITIZE := -sanitize=fuzzer,address
 SWIFTC       ?= swiftc
 # Every library module's objects (the executable and test bundles are left out).
@@ -123,7 +127,7 @@ fuzz: fuzz-build
 fuzz-run-%:
 	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/artifacts/$* $(FUZZ_BUILD)/logs/$* Tests/FuzzCorpus/$*
 	cd $(FUZZ_BUILD)/logs/$* && SWIFT_BACKTRACE=enable=no $(CURDIR)/$(FUZZ_BUILD)/fuzz-$* \
-	  $(FUZZ_FLAGS) -max_total_time=$(FUZZ_TIME) \
+	  $(FUZZ_FLAGS) $(FUZZ_FLAGS_$*) -max_total_time=$(FUZZ_TIME) \
 	  $(if $(wildcard Fuzz/Dictionaries/$*.dict),-dict=$(CURDIR)/Fuzz/Dictionaries/$*.dict) \
 	  -artifact_prefix=$(CURDIR)/$(FUZZ_BUILD)/artifacts/$*/ \
 	  $(addprefix $(CURDIR)/,$(FUZZ_BUILD)/corpus/$* Tests/FuzzCorpus/$* $(FUZZ_SEEDS_$*))
@@ -136,5 +140,6 @@ fuzz-merge:
 	@du -sh Tests/FuzzCorpus
 
 fuzz-merge-%:
-	SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/fuzz-$* -merge=1 -max_len=2048 -timeout=10 -rss_limit_mb=2048 \
+	SWIFT_BACKTRACE=enable=no $(FUZZ_BUILD)/fuzz-$* -merge=1 -max_len=$(or $(FUZZ_MERGE_LEN_$*),2048) \
+	  -timeout=10 -rss_limit_mb=2048 \
 	  Tests/FuzzCorpus/$* $(FUZZ_BUILD)/corpus/$*

@@ -78,7 +78,10 @@ let package = Package(
     .testTarget(name: "CLITests", dependencies: ["tensoropt", "ExampleScript"]),
     // Replays Tests/FuzzCorpus in process and through the binary (docs/fuzzing.md).
     .testTarget(
-      name: "FuzzReplayTests", dependencies: ["TensorOptImport", "TensorOptCost", "tensoropt"]),
+      name: "FuzzReplayTests",
+      dependencies: [
+        "TensorOptImport", "TensorOptCost", "TensorOptPlan", "TensorOptReport", "tensoropt",
+      ]),
     .testTarget(
       name: "ReportTests",
       dependencies: ["TensorOptReport", "TensorOptImport", "TensorOptGraph", "TensorOpt"],

@@ -10,7 +10,7 @@ let package = Package(
   dependencies: [
     .package(name: "TensorOpt", path: ".."),
     .package(
-      url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1",
+      url: "https://github.com/ordo-one/benchmark", from: "1.38.1",
       traits: ["MallocInterposer"]),
   ],
   targets: [
@@ -18,10 +18,10 @@ let package = Package(
       name: "TensorOptBenchmarks",
       dependencies: [
         .product(name: "TensorOpt", package: "TensorOpt"),
-        .product(name: "Benchmark", package: "package-benchmark"),
+        .product(name: "Benchmark", package: "benchmark"),
       ],
       path: "Benchmarks/TensorOptBenchmarks",
-      plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     )
   ]
 )

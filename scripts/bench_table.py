@@ -67,12 +67,14 @@ def read_samples(directory):
             "name": name, "metric": metric, "unit": unit, "median": statistics.median(values),
             "min": min(values), "max": max(values), "runs": len(values),
         })
-    groups = ["evaluate", "search ft", "search exhaustive", "search layers", "search devices",
-              "devices", "layers", "executor"]
+    groups = ["plan", "plan ft", "plan exhaustive", "plan devices", "plan layers", "evaluate",
+              "search ft", "search exhaustive", "search layers", "search devices", "devices",
+              "layers", "executor"]
     def key(row):
         words = row["name"].split()
-        group = next((i for i, g in enumerate(groups) if row["name"].startswith(g + " ")),
-                     len(groups))
+        # The longest group name the benchmark's name starts with ("plan devices" over "plan").
+        matching = [i for i, g in enumerate(groups) if row["name"].startswith(g + " ")]
+        group = max(matching, key=lambda i: len(groups[i])) if matching else len(groups)
         scaling = groups[group].endswith(("layers", "devices")) if group < len(groups) else False
         number = next((int(w) for w in words if w.isdigit()), 0)
         model = [w for w in words if not w.isdigit()]
@@ -95,6 +97,28 @@ def table(rows):
 
 
 TIME_UNITS = {"ns": 1e-9, "μs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+# The planner issue's (#5) targets: seconds for the full frontier, release build, 2 cores.
+TARGETS = {
+    "plan gpt3-175b 1024×a100-80g": 5.0,
+    "plan llama2-70b 256×h100-80g": 3.0,
+    "plan gpt2 8×h100-80g operator-search": 1.0,
+    "plan resnet50 64×h100-80g": 2.0,
+}
+
+
+def targets(rows):
+    """Each planner target with the measured wall-clock (and CPU) median in seconds, and
+    whether the wall-clock median meets it."""
+    found = []
+    for r in rows:
+        if r["name"] in TARGETS and r["metric"] == "Time (wall clock)":
+            seconds = in_seconds(r)
+            cpu = next((in_seconds(c) for c in rows
+                        if c["name"] == r["name"] and c["metric"] == "Time (total CPU)"), None)
+            found.append({"name": r["name"], "median_s": seconds, "cpu_s": cpu,
+                          "target_s": TARGETS[r["name"]], "met": seconds < TARGETS[r["name"]]})
+    return found
 
 
 def in_seconds(row):
@@ -126,11 +150,17 @@ def main(argv):
         print(f"no samples in {argv[1]}", file=sys.stderr)
         return 1
     result = {"format": "tensoropt-bench/1", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "machine": machine(), "results": rows}
+              "machine": machine(), "results": rows, "targets": targets(rows)}
     with open(argv[2], "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
     print(table(rows))
+    if result["targets"]:
+        print("\nplanner targets (issue #5):")
+        for t in result["targets"]:
+            cpu = f", CPU {fmt(t['cpu_s'])} s" if t["cpu_s"] is not None else ""
+            print(f"  {t['name']:44} {fmt(t['median_s'])} s{cpu}  (target < {fmt(t['target_s'])} s)"
+                  f"  {'met' if t['met'] else 'NOT met'}")
     print(f"\nload average {result['machine'].get('load_average')}; results in {argv[2]}")
     return 0
 

@@ -4,7 +4,8 @@ import TensorOptImport
 
 /// What every fuzz target checks: one input through an importer ends in a
 /// result or in one clean, one-line error of the importer's type
-/// (``ModelLoadError`` for models, `ClusterFileError` for cluster files) —
+/// (``ModelLoadError`` for models, `ClusterFileError` for cluster files,
+/// `PlanFileError` for plan files) —
 /// never a crash, a different error type, or a result the command line cannot print.
 ///
 /// A broken contract becomes a `fatalError`, which libFuzzer reports as a crash

@@ -42,7 +42,8 @@ public struct PlanFile: Codable, Hashable, Sendable {
 
   /// Reads a plan file.
   ///
-  /// - Throws: ``PlanFileError`` for malformed JSON, a missing field, or another format.
+  /// - Throws: ``PlanFileError`` for malformed JSON, a missing field, another
+  ///   format, or a value outside ``checkLimits()``.
   public static func decode(_ data: Data) throws(PlanFileError) -> PlanFile {
     struct Header: Decodable { var format: String? }
     let decoder = JSONDecoder()
@@ -54,13 +55,16 @@ public struct PlanFile: Codable, Hashable, Sendable {
       throw PlanFileError(
         "expected format \"\(currentFormat)\", got \(header.format.map { "\"\($0)\"" } ?? "none")")
     }
+    let plan: PlanFile
     do {
-      return try decoder.decode(PlanFile.self, from: data)
+      plan = try decoder.decode(PlanFile.self, from: data)
     } catch let error as DecodingError {
       throw PlanFileError(Self.describe(error))
     } catch {
       throw PlanFileError("cannot be decoded: \(error)")
     }
+    try plan.checkLimits()
+    return plan
   }
 
   /// Reads the plan file at `path`.

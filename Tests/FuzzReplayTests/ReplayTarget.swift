@@ -2,6 +2,8 @@ import Foundation
 import TensorOptCost
 import TensorOptGraph
 import TensorOptImport
+import TensorOptPlan
+import TensorOptReport
 
 /// How the corpus of one fuzz target (`Tests/FuzzCorpus/NAME/`, fuzzed by
 /// `Fuzz/NAME.swift`) is replayed: in process, and through the command line.
@@ -35,6 +37,14 @@ struct ReplayTarget: Sendable {
       },
       arguments: { ["evaluate", "mlp", "--devices", "1", "--cluster", $0, "--format", "json"] },
       describe: { ($0 as? ClusterFileError)?.description }),
+    ReplayTarget(
+      name: "plan-file",
+      load: { try PlanReplay.use(PlanFile.decode($0)) },
+      // The HTML report draws every part of the plan (frontier, breakdowns, layout).
+      arguments: { ["report", $0] },
+      describe: {
+        ($0 as? PlanFileError)?.description ?? ($0 as? ReportError)?.description
+      }),
   ]
 
   /// What `tensoropt inspect --format json` does with a loaded model.

@@ -1,9 +1,9 @@
 import Benchmark
 import TensorOpt
 
-/// The planner cases of the planner issue. Until `tensoropt plan` lands on
-/// main they time the cost model's evaluation of one Megatron-style strategy,
-/// the unit of work the search repeats.
+/// The cost model's evaluation of one Megatron-style strategy for each planner
+/// case of the planner issue: the unit of work the planner repeats (the
+/// planner itself is timed by ``PlanCases``).
 enum PlannerCases {
   static func register() {
     let cases:
