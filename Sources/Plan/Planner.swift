@@ -75,14 +75,20 @@ public struct Planner: Sendable {
     }
     let unitResults = await ParallelMap.map(
       count: workUnits.count, threads: request.threads, progress: finished
-    ) { unit -> [(Int, [(ParallelStrategy, Cost)])] in
+    ) { unit -> [(Int, [(ParallelStrategy, Cost)], Int)] in
       var cache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
       return workUnits[unit].map { index in
-        (index, screen.screen(families[index], graphs: graphs, request: request, cache: &cache))
+        let screened = screen.screen(
+          families[index], graphs: graphs, request: request, cache: &cache)
+        return (index, screened.results, screened.combinations)
       }
     }
     var byFamily = [[(ParallelStrategy, Cost)]](repeating: [], count: families.count)
-    for (index, results) in unitResults.joined() { byFamily[index] = results }
+    var costedCombinations = 0
+    for (index, results, combinations) in unitResults.joined() {
+      byFamily[index] = results
+      costedCombinations += combinations
+    }
     let flat = byFamily.flatMap { $0 }
     let strategies = flat.map(\.0)
     let screened = flat.map(\.1)
@@ -126,7 +132,7 @@ public struct Planner: Sendable {
         summary: PlanStrategy.summary(of: strategies[index], microBatches: evaluation.microBatches))
     }
     var pruned = space.pruned
-    let skipped = space.enumerated - screened.count
+    let skipped = space.enumerated - costedCombinations
     if skipped > 0 {
       pruned["larger micro-batches cannot fit (or the graph cannot be built)", default: 0] +=
         skipped
@@ -145,7 +151,7 @@ public struct Planner: Sendable {
       candidates: candidates,
       statistics: PlanStatistics(
         combinations: space.enumerated + space.pruned.values.reduce(0, +),
-        evaluated: screened.count - unbuilt, pruned: pruned, stageSearches: stageSearches))
+        evaluated: costedCombinations - unbuilt, pruned: pruned, stageSearches: stageSearches))
   }
 
   /// Whether the operator-level search runs on `devices` devices.

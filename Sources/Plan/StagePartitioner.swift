@@ -1,0 +1,184 @@
+import TensorOptCost
+
+/// The Pareto-optimal partitions of a model's layers into `pp` contiguous
+/// pipeline stages (interleave 1), by a frontier-valued dynamic programme over
+/// (layers placed, stages used).
+///
+/// Stage `s` running layers `[a, b)` costs, per ``LayerCosts``: a time per
+/// micro-batch `t_s`, a tail `a_s` (exposed gradient synchronisation and the
+/// optimizer step) and a peak memory `m_s` = states + activations × in-flight(s)
+/// + workspace. A partition's iteration time is `pipelineTime(max t_s) + max a_s`
+/// and its memory `max m_s`, both increasing in the three maxima, so the partitions
+/// on the (time, memory) frontier are among those whose (max t, max a, max m) is
+/// Pareto-optimal; maxima of dominated triples stay dominated, so keeping a 3-D
+/// frontier per state (stage, layers placed) is exact.
+///
+/// Ties (`tied_to`) must attach to the first or last layer (an embedding before
+/// the blocks, a head after them): their stages are then 0 and `pp − 1` whatever
+/// the partition.
+struct StagePartitioner {
+  /// One partition on the frontier.
+  struct Point {
+    var layers: [Int]
+    var time: Double
+    var memory: Double
+  }
+
+  private struct Entry {
+    var time: Double
+    var tail: Double
+    var memory: Double
+    var start: Int
+    var previous: Int
+  }
+
+  let costs: LayerCosts
+
+  /// The (time, memory)-Pareto-optimal partitions under `schedule` with `m`
+  /// micro-batches, by increasing time; `nil` when the partitioner does not apply
+  /// (one stage, fewer layers than stages, a tie in the middle of the model).
+  func frontier(schedule: PipelineSchedule, microBatches m: Int) -> [Point]? {
+    let p = costs.stages
+    let layers = costs.layers
+    guard p > 1, layers >= p else { return nil }
+    var tieStages: [(owner: Int, tied: Int)] = []
+    for tie in costs.ties {
+      func stage(_ before: Int) -> Int? {
+        let attach = max(before - 1, 0)
+        return attach == 0 ? 0 : attach == layers - 1 ? p - 1 : nil
+      }
+      guard let owner = stage(tie.ownerLayersBefore), let tied = stage(tie.tiedLayersBefore)
+      else { return nil }
+      tieStages.append((owner, tied))
+    }
+    let prefix = Prefix(costs)
+    // What ties add to the stages they touch: constant for any partition.
+    var extras = [StageTally?](repeating: nil, count: p)
+    for stage in Set(tieStages.flatMap { [$0.owner, $0.tied] }) {
+      let empty = Array(repeating: StageTally(), count: costs.units.count)
+      var bare = costs
+      bare.units = empty.map { [$0] }
+      extras[stage] = bare.tally(stage: stage, ranges: [0..<1], tieStages: tieStages)
+    }
+    let p2p = costs.p2p(interleave: 1)
+    let inFlight = (0..<p).map {
+      schedule.inFlightMicroBatches(stage: $0, stages: p, microBatches: m)
+    }
+
+    // frontiers[s][b]: stages 0...s hold layers [0, b).
+    var frontiers = [[[Entry]]](
+      repeating: [[Entry]](repeating: [], count: layers + 1), count: p)
+    for stage in 0..<p {
+      let placement = costs.placementOf[stage]
+      let ends = stage == p - 1 ? layers...layers : (stage + 1)...(layers - (p - 1 - stage))
+      for end in ends {
+        var candidates: [Entry] = []
+        var workspace = 0.0
+        let lowest = stage == 0 ? 0 : stage
+        var start = end - 1
+        while start >= lowest {
+          workspace = max(workspace, prefix.workspace[placement][start])
+          if stage == 0, start > 0 {
+            start -= 1
+            continue
+          }
+          var t = prefix.time[placement][end] - prefix.time[placement][start] + p2p
+          var tail = prefix.tail[placement][end] - prefix.tail[placement][start]
+          var states = prefix.states[placement][end] - prefix.states[placement][start]
+          var activations =
+            prefix.activations[placement][end] - prefix.activations[placement][start]
+          var w = workspace
+          if let extra = extras[stage] {
+            t += extra.microBatchTime
+            tail += extra.gradientSyncExposed + extra.optimizerStep
+            states += extra.stateBytes
+            activations += extra.activationBytes
+            w = max(w, extra.workspaceBytes)
+          }
+          let memory = states + activations * inFlight[stage] + w
+          if stage == 0 {
+            candidates.append(
+              Entry(time: t, tail: tail, memory: memory, start: 0, previous: -1))
+          } else {
+            for (index, before) in frontiers[stage - 1][start].enumerated() {
+              candidates.append(
+                Entry(
+                  time: max(t, before.time), tail: max(tail, before.tail),
+                  memory: max(memory, before.memory), start: start, previous: index))
+            }
+          }
+          start -= 1
+        }
+        frontiers[stage][end] = Self.pareto(candidates)
+      }
+    }
+    // Final objectives, then the 2-D frontier, then the layers by back-pointers.
+    let finals = frontiers[p - 1][layers].enumerated().map { index, entry in
+      (
+        index,
+        schedule.pipelineTime(stageTime: entry.time, stages: p, microBatches: m) + entry.tail,
+        entry.memory
+      )
+    }
+    .sorted { ($0.1, $0.2, $0.0) < ($1.1, $1.2, $1.0) }
+    var points: [Point] = []
+    var best = Double.infinity
+    for (index, time, memory) in finals where memory < best {
+      best = memory
+      var split: [Int] = []
+      var end = layers
+      var position = index
+      for stage in stride(from: p - 1, through: 0, by: -1) {
+        let entry = frontiers[stage][end][position]
+        split.append(end - entry.start)
+        end = entry.start
+        position = entry.previous
+      }
+      points.append(Point(layers: split.reversed(), time: time, memory: memory))
+    }
+    return points
+  }
+
+  /// The non-dominated entries in (time, tail, memory), in a fixed order.
+  private static func pareto(_ candidates: [Entry]) -> [Entry] {
+    let sorted = candidates.sorted {
+      ($0.time, $0.tail, $0.memory, $0.start, $0.previous)
+        < ($1.time, $1.tail, $1.memory, $1.start, $1.previous)
+    }
+    var kept: [Entry] = []
+    for entry in sorted
+    where !kept.contains(where: { $0.tail <= entry.tail && $0.memory <= entry.memory }) {
+      kept.append(entry)
+    }
+    return kept
+  }
+
+  /// Prefix sums of the layer units per placement (index `l`: layers `[0, l)`).
+  private struct Prefix {
+    var time: [[Double]] = []
+    var tail: [[Double]] = []
+    var states: [[Double]] = []
+    var activations: [[Double]] = []
+    var workspace: [[Double]] = []
+
+    init(_ costs: LayerCosts) {
+      for units in costs.units {
+        var time = [0.0]
+        var tail = [0.0]
+        var states = [0.0]
+        var activations = [0.0]
+        for unit in units {
+          time.append(time[time.count - 1] + unit.microBatchTime)
+          tail.append(tail[tail.count - 1] + unit.gradientSyncExposed + unit.optimizerStep)
+          states.append(states[states.count - 1] + unit.stateBytes)
+          activations.append(activations[activations.count - 1] + unit.activationBytes)
+        }
+        self.time.append(time)
+        self.tail.append(tail)
+        self.states.append(states)
+        self.activations.append(activations)
+        workspace.append(units.map(\.workspaceBytes))
+      }
+    }
+  }
+}
