@@ -34,10 +34,18 @@ struct StagePartitioner {
 
   let costs: LayerCosts
 
-  /// The (time, memory)-Pareto-optimal partitions under `schedule` with `m`
-  /// micro-batches, by increasing time; `nil` when the partitioner does not apply
-  /// (one stage, fewer layers than stages, a tie in the middle of the model).
-  func frontier(schedule: PipelineSchedule, microBatches m: Int) -> [Point]? {
+  /// What the partitioner needs for one schedule: prefix sums, per-stage extras
+  /// of ties, in-flight counts.
+  private struct Setup {
+    var prefix: Prefix
+    var extras: [StageTally?]
+    var p2p: Double
+    var inFlight: [Double]
+  }
+
+  /// The setup, or `nil` when the partitioner does not apply (one stage, fewer
+  /// layers than stages, a tie in the middle of the model).
+  private func setup(schedule: PipelineSchedule, microBatches m: Int) -> Setup? {
     let p = costs.stages
     let layers = costs.layers
     guard p > 1, layers >= p else { return nil }
@@ -51,20 +59,94 @@ struct StagePartitioner {
       else { return nil }
       tieStages.append((owner, tied))
     }
-    let prefix = Prefix(costs)
     // What ties add to the stages they touch: constant for any partition.
     var extras = [StageTally?](repeating: nil, count: p)
     for stage in Set(tieStages.flatMap { [$0.owner, $0.tied] }) {
-      let empty = Array(repeating: StageTally(), count: costs.units.count)
       var bare = costs
-      bare.units = empty.map { [$0] }
+      bare.units = costs.units.map { _ in [StageTally()] }
       extras[stage] = bare.tally(stage: stage, ranges: [0..<1], tieStages: tieStages)
     }
-    let p2p = costs.p2p(interleave: 1)
-    let inFlight = (0..<p).map {
-      schedule.inFlightMicroBatches(stage: $0, stages: p, microBatches: m)
-    }
+    return Setup(
+      prefix: Prefix(costs), extras: extras, p2p: costs.p2p(interleave: 1),
+      inFlight: (0..<p).map {
+        schedule.inFlightMicroBatches(stage: $0, stages: p, microBatches: m)
+      })
+  }
 
+  /// (time per micro-batch, tail, memory) of `stage` running `[start, end)` whose
+  /// largest workspace is `workspace`.
+  private func stageCost(
+    _ setup: Setup, stage: Int, start: Int, end: Int, workspace: Double
+  ) -> (time: Double, tail: Double, memory: Double) {
+    let placement = costs.placementOf[stage]
+    let prefix = setup.prefix
+    var t = prefix.time[placement][end] - prefix.time[placement][start] + setup.p2p
+    var tail = prefix.tail[placement][end] - prefix.tail[placement][start]
+    var states = prefix.states[placement][end] - prefix.states[placement][start]
+    var activations = prefix.activations[placement][end] - prefix.activations[placement][start]
+    var w = workspace
+    if let extra = setup.extras[stage] {
+      t += extra.microBatchTime
+      tail += extra.gradientSyncExposed + extra.optimizerStep
+      states += extra.stateBytes
+      activations += extra.activationBytes
+      w = max(w, extra.workspaceBytes)
+    }
+    return (t, tail, states + activations * setup.inFlight[stage] + w)
+  }
+
+  /// A lower bound on (time, memory) of every partition under `schedule`, or
+  /// `nil` when the partitioner does not apply. Stage costs grow with their
+  /// ranges, stage 0 runs layer 0 and stage `pp − 1` the last layer, and the
+  /// stages' sums are at least the layers' cheapest placements' sums.
+  func lowerBound(schedule: PipelineSchedule, microBatches m: Int) -> (
+    time: Double, memory: Double
+  )? {
+    guard let setup = setup(schedule: schedule, microBatches: m) else { return nil }
+    let p = costs.stages
+    let layers = costs.layers
+    let first = stageCost(
+      setup, stage: 0, start: 0, end: 1,
+      workspace: setup.prefix.workspace[costs.placementOf[0]][0])
+    let last = stageCost(
+      setup, stage: p - 1, start: layers - 1, end: layers,
+      workspace: setup.prefix.workspace[costs.placementOf[p - 1]][layers - 1])
+    let fewest = setup.inFlight.min() ?? 1
+    var time = 0.0
+    var tail = 0.0
+    var memory = 0.0
+    for layer in 0..<layers {
+      let units = costs.units.map { $0[layer] }
+      time += units.map(\.microBatchTime).min() ?? 0
+      tail += units.map { $0.gradientSyncExposed + $0.optimizerStep }.min() ?? 0
+      memory += units.map { $0.stateBytes + $0.activationBytes * fewest }.min() ?? 0
+    }
+    let stageTime = max(time / Double(p) + setup.p2p, first.time, last.time)
+    let stageTail = max(tail / Double(p), first.tail, last.tail)
+    return (
+      schedule.pipelineTime(stageTime: stageTime, stages: p, microBatches: m) + stageTail,
+      max(memory / Double(p), first.memory, last.memory)
+    )
+  }
+
+  /// The (time, memory)-Pareto-optimal partitions under `schedule` with `m`
+  /// micro-batches, by increasing time; `nil` when the partitioner does not apply
+  /// (one stage, fewer layers than stages, a tie in the middle of the model).
+  /// With `incumbent`, partial partitions it dominates (their time and memory
+  /// can only grow) are dropped, so partitions it dominates may be missing.
+  func frontier(
+    schedule: PipelineSchedule, microBatches m: Int, incumbent: Staircase? = nil
+  ) -> [Point]? {
+    guard let setup = setup(schedule: schedule, microBatches: m) else { return nil }
+    let p = costs.stages
+    let layers = costs.layers
+    func hopeless(_ entry: Entry) -> Bool {
+      guard let incumbent else { return false }
+      return incumbent.dominates(
+        time: schedule.pipelineTime(stageTime: entry.time, stages: p, microBatches: m)
+          + entry.tail,
+        memory: entry.memory)
+    }
     // frontiers[s][b]: stages 0...s hold layers [0, b).
     var frontiers = [[[Entry]]](
       repeating: [[Entry]](repeating: [], count: layers + 1), count: p)
@@ -77,34 +159,22 @@ struct StagePartitioner {
         let lowest = stage == 0 ? 0 : stage
         var start = end - 1
         while start >= lowest {
-          workspace = max(workspace, prefix.workspace[placement][start])
+          workspace = max(workspace, setup.prefix.workspace[placement][start])
           if stage == 0, start > 0 {
             start -= 1
             continue
           }
-          var t = prefix.time[placement][end] - prefix.time[placement][start] + p2p
-          var tail = prefix.tail[placement][end] - prefix.tail[placement][start]
-          var states = prefix.states[placement][end] - prefix.states[placement][start]
-          var activations =
-            prefix.activations[placement][end] - prefix.activations[placement][start]
-          var w = workspace
-          if let extra = extras[stage] {
-            t += extra.microBatchTime
-            tail += extra.gradientSyncExposed + extra.optimizerStep
-            states += extra.stateBytes
-            activations += extra.activationBytes
-            w = max(w, extra.workspaceBytes)
-          }
-          let memory = states + activations * inFlight[stage] + w
+          let cost = stageCost(setup, stage: stage, start: start, end: end, workspace: workspace)
           if stage == 0 {
-            candidates.append(
-              Entry(time: t, tail: tail, memory: memory, start: 0, previous: -1))
+            let entry = Entry(
+              time: cost.time, tail: cost.tail, memory: cost.memory, start: 0, previous: -1)
+            if !hopeless(entry) { candidates.append(entry) }
           } else {
             for (index, before) in frontiers[stage - 1][start].enumerated() {
-              candidates.append(
-                Entry(
-                  time: max(t, before.time), tail: max(tail, before.tail),
-                  memory: max(memory, before.memory), start: start, previous: index))
+              let entry = Entry(
+                time: max(cost.time, before.time), tail: max(cost.tail, before.tail),
+                memory: max(cost.memory, before.memory), start: start, previous: index)
+              if !hopeless(entry) { candidates.append(entry) }
             }
           }
           start -= 1
