@@ -76,6 +76,29 @@ public struct AnalyticalStageCost: StageCostModel {
     return time
   }
 
+  /// The per-iteration cost of a tied weight used in another layout (see
+  /// ``StageCostModel/tiedWeightCost(of:stored:used:gradient:)``): the user's
+  /// copy (weights and gradients, in its layout, accumulated over the
+  /// micro-batches) is re-laid from the owner's weight once per iteration and
+  /// its gradient returned once; with equal layouts only the remaining partial
+  /// sums are reduced.
+  public func tiedWeightCost(
+    of weight: Tensor, stored: TensorLayout, used: TensorLayout, gradient: TensorLayout
+  ) -> CostVector {
+    let copies = stored != used
+    guard copies || gradient.isPartial.contains(true) else { return .zero }
+    let elements = weight.shape.elementCountAsDouble
+    let state = options.stateBytes
+    var time = stepsTime(
+      gradient.relayout(to: stored, totalBytes: elements * state.gradients, mesh: mesh))
+    var memory = 0.0
+    if copies {
+      time += stepsTime(stored.relayout(to: used, totalBytes: elements * state.weights, mesh: mesh))
+      memory = used.localBytes(elements * (state.weights + state.gradients), mesh: mesh)
+    }
+    return CostVector(time: time, memory: memory)
+  }
+
   /// Seconds of a sequence of re-layout steps: each a collective over its mesh
   /// axis's group (a slice is a local copy at memory bandwidth).
   public func stepsTime(_ steps: [RelayoutStep]) -> Double {

@@ -54,4 +54,14 @@ public protocol StageCostModel: Sendable {
     of tensor: Tensor, from producer: TensorLayout, to consumer: TensorLayout,
     gradientFrom consumerGradient: TensorLayout, gradientTo producerGradient: TensorLayout
   ) -> CostVector
+
+  /// The extra cost of a second operator using a weight another one owns (tied
+  /// embeddings): `weight` is stored in layout `stored`; the user wants it in
+  /// layout `used` and returns its gradient contribution in layout `gradient`
+  /// (`used`, partial along the axes still to be reduced). Zero when `used`
+  /// equals `stored` and `gradient` holds no partial sums; otherwise the copy's
+  /// memory and the re-layouts of the weight and of its gradient.
+  func tiedWeightCost(
+    of weight: Tensor, stored: TensorLayout, used: TensorLayout, gradient: TensorLayout
+  ) -> CostVector
 }

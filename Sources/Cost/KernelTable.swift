@@ -14,11 +14,27 @@ public struct KernelTable: Hashable, Sendable {
   /// The measurements, in any order.
   public let measurements: [GEMMMeasurement]
   private let grids: [ComputePrecision: Grid]
-  private let scattered: [ComputePrecision: [Point]]
+  private let scattered: [ComputePrecision: Scattered]
+  /// Interpolated throughputs already computed: the planner asks for the same
+  /// few hundred shapes hundreds of thousands of times.
+  private let memo = ThroughputMemo()
 
   struct Point: Hashable, Sendable {
     var x: SIMD3<Double>
     var logThroughput: Double
+  }
+
+  /// Measurements off a grid, with the box they span (queries are clamped to it).
+  struct Scattered: Hashable, Sendable {
+    var points: [Point]
+    var lower: SIMD3<Double>
+    var upper: SIMD3<Double>
+
+    init(_ points: [Point]) {
+      self.points = points
+      lower = points.reduce(SIMD3(repeating: Double.infinity)) { pointwiseMin($0, $1.x) }
+      upper = points.reduce(SIMD3(repeating: -Double.infinity)) { pointwiseMax($0, $1.x) }
+    }
   }
 
   struct Grid: Hashable, Sendable {
@@ -35,13 +51,14 @@ public struct KernelTable: Hashable, Sendable {
     let valid = measurements.filter { $0.m > 0 && $0.n > 0 && $0.k > 0 && $0.seconds > 0 }
     self.measurements = valid
     var grids: [ComputePrecision: Grid] = [:]
-    var scattered: [ComputePrecision: [Point]] = [:]
+    var scattered: [ComputePrecision: Scattered] = [:]
     for precision in ComputePrecision.allCases {
       let rows = valid.filter { $0.precision == precision }
       guard !rows.isEmpty else { continue }
-      scattered[precision] = rows.map {
-        Point(x: Self.coordinates($0.m, $0.n, $0.k), logThroughput: log($0.throughput))
-      }
+      scattered[precision] = Scattered(
+        rows.map {
+          Point(x: Self.coordinates($0.m, $0.n, $0.k), logThroughput: log($0.throughput))
+        })
       if let grid = Self.grid(rows) { grids[precision] = grid }
     }
     self.grids = grids
@@ -60,11 +77,24 @@ public struct KernelTable: Hashable, Sendable {
 
   /// The predicted FLOP/s of a product of this shape.
   public func throughput(m: Int, n: Int, k: Int, precision: ComputePrecision) -> Double? {
+    let key = ThroughputMemo.Key(m: m, n: n, k: k, precision: precision)
+    if let known = memo[key] { return known }
     let x = Self.coordinates(max(m, 1), max(n, 1), max(k, 1))
-    if let grid = grids[precision] { return exp(Self.trilinear(grid, x)) }
-    guard let points = scattered[precision] else { return nil }
-    return exp(Self.inverseDistance(points, x))
+    let value: Double
+    if let grid = grids[precision] {
+      value = exp(Self.trilinear(grid, x))
+    } else if let points = scattered[precision] {
+      value = exp(Self.inverseDistance(points, x))
+    } else {
+      return nil
+    }
+    memo[key] = value
+    return value
   }
+
+  public static func == (lhs: Self, rhs: Self) -> Bool { lhs.measurements == rhs.measurements }
+
+  public func hash(into hasher: inout Hasher) { hasher.combine(measurements) }
 
   static func coordinates(_ m: Int, _ n: Int, _ k: Int) -> SIMD3<Double> {
     SIMD3(log2(Double(m)), log2(Double(n)), log2(Double(k)))
@@ -115,30 +145,62 @@ public struct KernelTable: Hashable, Sendable {
     return result
   }
 
-  static func inverseDistance(_ points: [Point], _ x: SIMD3<Double>) -> Double {
-    let lower = points.reduce(SIMD3(repeating: Double.infinity)) { pointwiseMin($0, $1.x) }
-    let upper = points.reduce(SIMD3(repeating: -Double.infinity)) { pointwiseMax($0, $1.x) }
-    let clamped = pointwiseMin(pointwiseMax(x, lower), upper)
+  static func inverseDistance(_ table: Scattered, _ x: SIMD3<Double>) -> Double {
+    let points = table.points
+    let clamped = pointwiseMin(pointwiseMax(x, table.lower), table.upper)
     // The eight nearest by (distance, position): what a stable sort's prefix
-    // gives, found in one pass (this runs for every kernel the planner costs).
-    var nearest: [(distance: Double, value: Double)] = []
-    nearest.reserveCapacity(9)
+    // gives, found in one pass without allocating (this runs for every kernel
+    // the planner costs).
+    var distances = SIMD8<Double>(repeating: .infinity)
+    var values = SIMD8<Double>(repeating: 0)
+    var count = 0
     for point in points {
       let d = point.x - clamped
       let distance = (d * d).sum()
-      if nearest.count == 8, let last = nearest.last, distance >= last.distance { continue }
-      var slot = nearest.count
-      while slot > 0, nearest[slot - 1].distance > distance { slot -= 1 }
-      nearest.insert((distance, point.logThroughput), at: slot)
-      if nearest.count > 8 { nearest.removeLast() }
+      if count == 8, distance >= distances[7] { continue }
+      var slot = min(count, 7)
+      while slot > 0, distances[slot - 1] > distance {
+        distances[slot] = distances[slot - 1]
+        values[slot] = values[slot - 1]
+        slot -= 1
+      }
+      distances[slot] = distance
+      values[slot] = point.logThroughput
+      count = min(count + 1, 8)
     }
-    if let first = nearest.first, first.distance < 1e-12 { return first.value }
+    if count > 0, distances[0] < 1e-12 { return values[0] }
     var total = 0.0
     var weights = 0.0
-    for (distance, value) in nearest {
-      total += value / distance
-      weights += 1 / distance
+    for index in 0..<count {
+      total += values[index] / distances[index]
+      weights += 1 / distances[index]
     }
     return total / weights
+  }
+}
+
+/// A thread-safe memo of interpolated throughputs, shared by copies of one
+/// ``KernelTable`` (a pure function of the table, so sharing cannot change a
+/// result). Bounded: it is cleared when it reaches ``capacity`` entries.
+final class ThroughputMemo: @unchecked Sendable {
+  struct Key: Hashable {
+    var m: Int
+    var n: Int
+    var k: Int
+    var precision: ComputePrecision
+  }
+
+  static let capacity = 1 << 16
+  private let lock = NSLock()
+  private var values: [Key: Double] = [:]
+
+  subscript(key: Key) -> Double? {
+    get { lock.withLock { values[key] } }
+    set {
+      lock.withLock {
+        if values.count >= Self.capacity { values.removeAll(keepingCapacity: true) }
+        values[key] = newValue
+      }
+    }
   }
 }

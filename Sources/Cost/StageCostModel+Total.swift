@@ -4,7 +4,9 @@ extension StageCostModel {
   /// The total cost of `graph` under `configuration` on this stage: the sum of
   /// every operator's ``cost(of:in:configuration:)`` and every edge's
   /// ``relayoutCost(of:from:to:gradientFrom:gradientTo:)``, block bodies costed
-  /// once and multiplied by their repeat count.
+  /// once and multiplied by their repeat count, plus the cost of every top-level
+  /// tied weight used in another layout than its owner's
+  /// (``tiedWeightCost(owner:configuration:tied:configuration:in:)``).
   ///
   /// This is exactly what a search summing node and edge vectors finds for the
   /// same strategy, and what `tensoropt evaluate` reports for one pipeline stage
@@ -47,6 +49,14 @@ extension StageCostModel {
       default:
         continue
       }
+    }
+    for pair in graph.tiedPairs {
+      guard case .op(let stored)? = configuration.nodes[safe: pair.owner],
+        case .op(let used)? = configuration.nodes[safe: pair.tied]
+      else { continue }
+      total += tiedWeightCost(
+        owner: graph.nodes[pair.owner], configuration: stored, tied: graph.nodes[pair.tied],
+        configuration: used, in: graph)
     }
     return total
   }

@@ -41,18 +41,21 @@ public enum DimensionKind: String, Codable, Sendable, CaseIterable, Hashable {
 /// One named dimension of a tensor shape.
 public struct Dimension: Hashable, Sendable, CustomStringConvertible {
   /// The label, e.g. `"batch"`, `"hidden"`, `"channels"`; may be empty.
-  public var label: String
+  public var label: String {
+    didSet { kind = DimensionKind(label: label) }
+  }
   /// The extent; always positive in a validated graph.
   public var size: Int
+  /// The partitioning role derived from the label (kept with it: the cost
+  /// model asks for it in its innermost loops).
+  public private(set) var kind: DimensionKind
 
   /// Creates a dimension.
   public init(_ label: String, _ size: Int) {
     self.label = label
     self.size = size
+    self.kind = DimensionKind(label: label)
   }
-
-  /// The partitioning role derived from the label.
-  public var kind: DimensionKind { DimensionKind(label: label) }
 
   public var description: String { label.isEmpty ? "\(size)" : "\(label)=\(size)" }
 }

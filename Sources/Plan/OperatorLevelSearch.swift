@@ -80,6 +80,19 @@ struct OperatorLevelSearch {
           boundaries: PlanRun.runs(choices.boundaries.map(\.description)))
       }
     }
+    // A tied weight used in another layout than its owner's keeps a copy of the
+    // weight and its gradient (see StageCostModel.tiedWeightCost).
+    for pair in graph.tiedPairs {
+      let (owner, tied) = (graph.nodes[pair.owner], graph.nodes[pair.tied])
+      guard let stored = strategy.operators[owner.name], let used = strategy.operators[tied.name]
+      else { continue }
+      let copy = model.tiedWeightCost(
+        owner: owner, configuration: stored, tied: tied, configuration: used, in: graph
+      ).memory
+      let state = model.options.stateBytes
+      tally.weightBytes += copy * state.weights / (state.weights + state.gradients)
+      tally.gradientBytes += copy * state.gradients / (state.weights + state.gradients)
+    }
     let opTime =
       tally.forward + tally.backward + tally.recompute + tally.parameterGather
       + tally.gradientSyncExposed + tally.optimizerStep

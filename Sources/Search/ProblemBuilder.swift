@@ -19,6 +19,10 @@ struct ProblemBuilder {
 
   let costModel: any StageCostModel
   let pruning: Bool
+  /// Top-level operator nodes (stage-graph indices) whose configurations are
+  /// all kept: those sharing a tied weight, whose edge cost depends on more
+  /// than their layouts.
+  var keepsEveryConfiguration: Set<Int> = []
   var graph = ConfigurationGraph()
   var nodes: [ProblemNode] = []
 
@@ -130,7 +134,7 @@ struct ProblemBuilder {
     var costs = configurations.map {
       Self.quantized(costModel.cost(of: node, in: subgraph, configuration: $0))
     }
-    if pruning {
+    if pruning, location.block != nil || !keepsEveryConfiguration.contains(index) {
       let kept = Self.undominatedConfigurations(costs: costs, placements: placements)
       configurations = kept.map { configurations[$0] }
       placements = kept.map { placements[$0] }
@@ -249,5 +253,32 @@ extension ProblemBuilder {
         output: isLast ? .outer(output.0, output.1) : .inner(1))
     }
     return current
+  }
+}
+
+extension ProblemBuilder {
+  /// Joins every top-level tied operator to the owner of its weight by an edge
+  /// costing ``StageCostModel/tiedWeightCost(owner:configuration:tied:configuration:in:)``
+  /// per configuration pair (a second edge where one exists merges by ⊕).
+  mutating func addTiedWeights(of model: Graph) {
+    var ids: [Int: Int] = [:]
+    for (id, node) in nodes.enumerated() where node.location.block == nil {
+      if case .op(let index, _, _) = node.content { ids[index] = id }
+    }
+    for pair in model.tiedPairs {
+      guard let u = ids[pair.owner], let v = ids[pair.tied],
+        case .op(_, let stored, _) = nodes[u].content,
+        case .op(_, let used, _) = nodes[v].content
+      else { continue }
+      let costModel = costModel
+      let owner = model.nodes[pair.owner]
+      let tied = model.nodes[pair.tied]
+      graph.addEdge(from: u, to: v) { cu, cv in
+        Self.quantized(
+          costModel.tiedWeightCost(
+            owner: owner, configuration: stored[cu], tied: tied, configuration: used[cv],
+            in: model))
+      }
+    }
   }
 }

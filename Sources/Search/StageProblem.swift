@@ -90,6 +90,7 @@ public struct StageProblem: Sendable {
     self.graph = graph
     self.mesh = costModel.mesh
     var builder = ProblemBuilder(costModel: costModel, pruning: pruning)
+    builder.keepsEveryConfiguration = Set(graph.tiedPairs.flatMap { [$0.owner, $0.tied] })
     var sources: [TensorID: ProblemBuilder.Source] = [:]
     for input in graph.inputs { sources[input] = .graphInput }
     try builder.add(graph, sources: &sources, location: .init(block: nil, repetition: 0)) {
@@ -111,6 +112,7 @@ public struct StageProblem: Sendable {
           output: body.output, outerInput: input, outerOutput: output))
       return output
     }
+    builder.addTiedWeights(of: graph)
     configurationGraph = builder.graph
     nodes = builder.nodes
   }

@@ -3,11 +3,11 @@ import TensorOptGraph
 /// Small graphs built with GraphBuilder for the cost tests.
 enum TestModels {
   /// A GPT: token and position embeddings, `layers` pre-norm blocks, final norm,
-  /// untied head and cross-entropy.
+  /// head (tied to `wte` when `tied`) and cross-entropy.
   static func gpt(
     batch: Int, sequence: Int, hidden: Int = 64, heads: Int = 4, ffn: Int = 256, vocab: Int = 512,
     layers: Int = 2,
-    dtype: DType = .fp32, dropout: Bool = false
+    dtype: DType = .fp32, dropout: Bool = false, tied: Bool = false
   ) throws -> Graph {
     let x: Shape = [
       Dimension("batch", batch), Dimension("seq", sequence), Dimension("hidden", hidden),
@@ -66,6 +66,7 @@ enum TestModels {
     let lnf = try g.add("ln_f", Operator(.layerNorm), inputs: [blocks], output: "ln_f", shape: x)
     var head = OperatorAttributes()
     head.bias = false
+    head.tiedTo = tied ? "wte" : nil
     let logits = try g.add(
       "lm_head", Operator(.linear, attributes: head), inputs: [lnf], output: "lm_head",
       shape: shape("vocab", vocab))

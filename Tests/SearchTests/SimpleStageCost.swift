@@ -56,6 +56,19 @@ struct SimpleStageCost: StageCostModel {
     return CostVector(time: (time * 1e9).rounded(), memory: 0)
   }
 
+  /// A tied weight used in another layout: a copy (weights and gradients) plus
+  /// the re-layout of the weight and of its gradient.
+  func tiedWeightCost(
+    of weight: Tensor, stored: TensorLayout, used: TensorLayout, gradient: TensorLayout
+  ) -> CostVector {
+    guard stored != used || gradient.isPartial.contains(true) else { return .zero }
+    let bytes = weight.byteCount(floatBytes: floatBytes)
+    var cost = relayoutCost(
+      of: weight, from: stored, to: used, gradientFrom: gradient, gradientTo: stored)
+    if stored != used { cost.memory = (2 * used.localBytes(bytes, mesh: mesh)).rounded() }
+    return cost
+  }
+
   private func stepsTime(_ steps: [RelayoutStep]) -> Double {
     steps.reduce(0) { total, step in
       let k = Double(mesh.shape[step.meshAxis])

@@ -55,6 +55,45 @@ struct BlockSearchTests {
   }
 
   @Test(
+    "with a tied LM head, FT equals exhaustive search and every strategy pays for the tie",
+    arguments: [[2], [4]])
+  func tiedHeadAgreesWithBruteForce(mesh: [Int]) throws {
+    let graph = try TestModels.gpt(
+      layers: 1, batch: 4, sequence: 64, hidden: 64, heads: 4, vocab: 256, tied: true)
+    let costModels: [any StageCostModel] = [SimpleStageCost(mesh: DeviceMesh(mesh))]
+    let ft = try StageSearch.frontier(of: graph, costModels: costModels)
+    let exhaustive = try StageSearch.frontier(
+      of: graph, costModels: costModels, options: SearchOptions(method: .exhaustive))
+    #expect(ft.points.map(\.cost) == exhaustive.points.map(\.cost))
+    let model = SimpleStageCost(mesh: DeviceMesh(mesh))
+    let owner = try #require(graph.nodes.first { $0.name == "wte" })
+    let head = try #require(graph.nodes.first { $0.name == "lm_head" })
+    var untied = graph
+    if let index = untied.nodes.firstIndex(where: { $0.name == "lm_head" }),
+      case .op(var op) = untied.nodes[index].content
+    {
+      op.attributes.tiedTo = "no_such_operator"
+      untied.nodes[index].content = .op(op)
+    }
+    #expect(untied.tiedPairs.isEmpty)
+    var paidTies = 0
+    for point in ft.points {
+      #expect(try point.strategy.cost(in: graph, costModel: model) == point.cost)
+      let stored = try #require(point.strategy.operators["wte"])
+      let used = try #require(point.strategy.operators["lm_head"])
+      // The same graph with the head tied to no operator of the graph (still
+      // parameter-free) costs exactly the tie less.
+      let tie = ProblemBuilder.quantized(
+        model.tiedWeightCost(
+          owner: owner, configuration: stored, tied: head, configuration: used, in: graph))
+      let loose = try point.strategy.cost(in: untied, costModel: model)
+      #expect(loose + tie == point.cost)
+      if tie != .zero { paidTies += 1 }
+    }
+    print("tied head on \(mesh): \(ft.points.count) points, \(paidTies) with a paid tie")
+  }
+
+  @Test(
     "blocks composed by doubling equal FT over the unrolled graph",
     arguments: [(2, [4]), (3, [4]), (5, [4]), (6, [4]), (3, [2, 2])])
   func doublingEqualsUnrolled(layers: Int, mesh: [Int]) throws {

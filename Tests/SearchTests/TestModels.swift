@@ -21,10 +21,10 @@ enum TestModels {
   }
 
   /// A GPT-style transformer: embeddings, `layers` pre-LN blocks (stored once),
-  /// final norm, LM head, loss.
+  /// final norm, LM head (tied to the embedding when `tied`), loss.
   static func gpt(
     layers: Int = 12, batch: Int = 8, sequence: Int = 1024, hidden: Int = 768, heads: Int = 12,
-    vocab: Int = 50_304
+    vocab: Int = 50_304, tied: Bool = false
   ) throws -> Graph {
     let activation: Shape = [
       Dimension("batch", batch), Dimension("seq", sequence), Dimension("hidden", hidden),
@@ -76,6 +76,7 @@ enum TestModels {
       "ln_f", Operator(.layerNorm), inputs: [layersOut], output: "ln_f", shape: activation)
     var head = OperatorAttributes()
     head.bias = false
+    head.tiedTo = tied ? "wte" : nil
     let logits = try builder.add(
       "lm_head", Operator(.linear, attributes: head), inputs: [lnF], output: "lm_head",
       shape: [Dimension("batch", batch), Dimension("seq", sequence), Dimension("vocab", vocab)])

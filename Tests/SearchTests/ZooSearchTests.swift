@@ -99,17 +99,20 @@ extension ZooSearchTests {
   /// runs when `TENSOROPT_SLOW_TESTS` is set (`swift test -c release` is faster).
   @Test(
     "gpt2 over 8 devices: uniform DP and Megatron strategies cost what totalCost says and are on or behind the frontier; mixed points exist",
-    .enabled(if: ProcessInfo.processInfo.environment["TENSOROPT_SLOW_TESTS"] != nil))
-  func gpt2FrontierHoldsKnownStrategies() throws {
+    .enabled(if: ProcessInfo.processInfo.environment["TENSOROPT_SLOW_TESTS"] != nil),
+    arguments: [8, 64])
+  func gpt2FrontierHoldsKnownStrategies(batch: Int) throws {
     let model = try zoo.load("gpt2")
-    let graph = try model.graph(batchSize: 8).paddingVocabulary(toMultipleOf: 128 * 8)
+    let graph = try model.graph(batchSize: batch).paddingVocabulary(toMultipleOf: 128 * 8)
     let costModels = productionModels(devices: 8, dtype: .bf16)
     let clock = ContinuousClock()
     var frontier: StageFrontier!
     let elapsed = try clock.measure {
       frontier = try StageSearch.frontier(of: graph, costModels: costModels)
     }
-    print("gpt2/8: \(frontier.points.count) points in \(elapsed); \(frontier.statistics)")
+    print(
+      "gpt2/8 batch \(batch): \(frontier.points.count) points in \(elapsed); \(frontier.statistics)"
+    )
     var uniform: [(name: String, mesh: DeviceMesh, configuration: GraphConfiguration)] = []
     for costModel in costModels {
       let mesh = costModel.mesh
@@ -124,11 +127,22 @@ extension ZooSearchTests {
             "tp8", mesh,
             UniformLayout.megatron(graph: graph, mesh: mesh, dataAxis: nil, tensorAxis: 0)
           ))
+        uniform.append(
+          (
+            "tp8 sp", mesh,
+            UniformLayout.megatron(
+              graph: graph, mesh: mesh, dataAxis: nil, tensorAxis: 0, sequenceParallel: true)
+          ))
       } else {
         uniform.append(
           (
             "dp\(mesh.shape[0])×tp\(mesh.shape[1])", mesh,
             UniformLayout.megatron(graph: graph, mesh: mesh)
+          ))
+        uniform.append(
+          (
+            "dp\(mesh.shape[0])×tp\(mesh.shape[1]) sp", mesh,
+            UniformLayout.megatron(graph: graph, mesh: mesh, sequenceParallel: true)
           ))
       }
     }

@@ -8,7 +8,7 @@ import Testing
 /// A weight tied across pipeline stages (GPT-2's LM head tied to `wte`) keeps a
 /// replica on the head's stage and all-reduces its gradient between the stages.
 @Suite("Tied weights across pipeline stages")
-struct TiedWeightCostTests {
+struct PipelineTiedWeightTests {
   static let link = LinkSpec(bandwidth: 100e9, latency: 2e-6)
   static let cluster = Cluster(
     name: "test", deviceCount: 4, devicesPerNode: 8,
