@@ -78,12 +78,12 @@ struct StagePartitioner {
   private func stageCost(
     _ setup: Setup, stage: Int, start: Int, end: Int, workspace: Double
   ) -> (time: Double, tail: Double, memory: Double) {
-    let placement = costs.placementOf[stage]
-    let prefix = setup.prefix
-    var t = prefix.time[placement][end] - prefix.time[placement][start] + setup.p2p
-    var tail = prefix.tail[placement][end] - prefix.tail[placement][start]
-    var states = prefix.states[placement][end] - prefix.states[placement][start]
-    var activations = prefix.activations[placement][end] - prefix.activations[placement][start]
+    let base = costs.placementOf[stage] * setup.prefix.stride
+    let (a, b) = (base + start, base + end)
+    var t = setup.prefix.time[b] - setup.prefix.time[a] + setup.p2p
+    var tail = setup.prefix.tail[b] - setup.prefix.tail[a]
+    var states = setup.prefix.states[b] - setup.prefix.states[a]
+    var activations = setup.prefix.activations[b] - setup.prefix.activations[a]
     var w = workspace
     if let extra = setup.extras[stage] {
       t += extra.microBatchTime
@@ -107,10 +107,10 @@ struct StagePartitioner {
     let layers = costs.layers
     let first = stageCost(
       setup, stage: 0, start: 0, end: 1,
-      workspace: setup.prefix.workspace[costs.placementOf[0]][0])
+      workspace: setup.prefix.workspace[costs.placementOf[0] * layers])
     let last = stageCost(
       setup, stage: p - 1, start: layers - 1, end: layers,
-      workspace: setup.prefix.workspace[costs.placementOf[p - 1]][layers - 1])
+      workspace: setup.prefix.workspace[costs.placementOf[p - 1] * layers + layers - 1])
     let fewest = setup.inFlight.min() ?? 1
     var time = 0.0
     var tail = 0.0
@@ -152,6 +152,8 @@ struct StagePartitioner {
       repeating: [[Entry]](repeating: [], count: layers + 1), count: p)
     for stage in 0..<p {
       let placement = costs.placementOf[stage]
+      let workspaceBase = placement * layers
+      let previous = stage > 0 ? frontiers[stage - 1] : []
       let ends = stage == p - 1 ? layers...layers : (stage + 1)...(layers - (p - 1 - stage))
       for end in ends {
         var candidates: [Entry] = []
@@ -159,18 +161,20 @@ struct StagePartitioner {
         let lowest = stage == 0 ? 0 : stage
         var start = end - 1
         while start >= lowest {
-          workspace = max(workspace, setup.prefix.workspace[placement][start])
+          workspace = max(workspace, setup.prefix.workspace[workspaceBase + start])
           if stage == 0, start > 0 {
             start -= 1
             continue
           }
           let cost = stageCost(setup, stage: stage, start: start, end: end, workspace: workspace)
+          let alone = Entry(
+            time: cost.time, tail: cost.tail, memory: cost.memory, start: start, previous: -1)
+          // Longer ranges (smaller starts) only cost more: stop once this one is beaten.
+          if hopeless(alone) { break }
           if stage == 0 {
-            let entry = Entry(
-              time: cost.time, tail: cost.tail, memory: cost.memory, start: 0, previous: -1)
-            if !hopeless(entry) { candidates.append(entry) }
+            candidates.append(alone)
           } else {
-            for (index, before) in frontiers[stage - 1][start].enumerated() {
+            for (index, before) in previous[start].enumerated() {
               let entry = Entry(
                 time: max(cost.time, before.time), tail: max(cost.tail, before.tail),
                 memory: max(cost.memory, before.memory), start: start, previous: index)
@@ -223,31 +227,39 @@ struct StagePartitioner {
     return kept
   }
 
-  /// Prefix sums of the layer units per placement (index `l`: layers `[0, l)`).
+  /// Prefix sums of the layer units per placement, flat: index
+  /// `placement · (layers + 1) + l` sums layers `[0, l)`.
   private struct Prefix {
-    var time: [[Double]] = []
-    var tail: [[Double]] = []
-    var states: [[Double]] = []
-    var activations: [[Double]] = []
-    var workspace: [[Double]] = []
+    var stride: Int
+    var time: [Double] = []
+    var tail: [Double] = []
+    var states: [Double] = []
+    var activations: [Double] = []
+    /// Per placement, per layer (`placement · layers + l`).
+    var workspace: [Double] = []
 
     init(_ costs: LayerCosts) {
+      stride = (costs.units.first?.count ?? 0) + 1
       for units in costs.units {
-        var time = [0.0]
-        var tail = [0.0]
-        var states = [0.0]
-        var activations = [0.0]
+        var time = 0.0
+        var tail = 0.0
+        var states = 0.0
+        var activations = 0.0
+        self.time.append(0)
+        self.tail.append(0)
+        self.states.append(0)
+        self.activations.append(0)
         for unit in units {
-          time.append(time[time.count - 1] + unit.microBatchTime)
-          tail.append(tail[tail.count - 1] + unit.gradientSyncExposed + unit.optimizerStep)
-          states.append(states[states.count - 1] + unit.stateBytes)
-          activations.append(activations[activations.count - 1] + unit.activationBytes)
+          time += unit.microBatchTime
+          tail += unit.gradientSyncExposed + unit.optimizerStep
+          states += unit.stateBytes
+          activations += unit.activationBytes
+          self.time.append(time)
+          self.tail.append(tail)
+          self.states.append(states)
+          self.activations.append(activations)
+          workspace.append(unit.workspaceBytes)
         }
-        self.time.append(time)
-        self.tail.append(tail)
-        self.states.append(states)
-        self.activations.append(activations)
-        workspace.append(units.map(\.workspaceBytes))
       }
     }
   }
