@@ -31,6 +31,13 @@ struct EvaluateCommand: ParsableCommand {
 
   @OptionGroup(title: "Strategy") var strategy: StrategyOptions
 
+  @Option(
+    help: ArgumentHelp(
+      "Layers per pipeline stage, e.g. 2,4,4,2 (--pp counts summing to the model's layers; "
+        + "interleave 1). Default: even, larger stages first when --pp does not divide them.",
+      valueName: "counts"))
+  var stageLayers: String?
+
   @Flag(
     help: "Keep the vocabulary as it is (default: pad it to a multiple of 128·tp like Megatron-LM)."
   )
@@ -63,9 +70,10 @@ struct EvaluateCommand: ParsableCommand {
       trainingType = .fp32
     }
     let micro = strategy.microBatch(globalBatch: globalBatch, dataParallel: dataParallel)
-    let parallel = strategy.strategy(
+    var parallel = strategy.strategy(
       dataParallel: dataParallel, microBatch: micro, dtype: trainingType,
       padsVocabulary: !noVocabPadding)
+    parallel.stageLayers = try stageLayers.map(Self.parseStageLayers)
     let evaluation: Evaluation
     do {
       evaluation = try StrategyEvaluator(cluster: cluster).evaluate(
@@ -83,6 +91,19 @@ struct EvaluateCommand: ParsableCommand {
       }
       print(EvaluationTable(evaluation, device: cluster.device).text, terminator: "")
     }
+  }
+}
+
+extension EvaluateCommand {
+  /// The counts of `--stage-layers` (`"2,4,4,2"`); range checks are the evaluator's.
+  static func parseStageLayers(_ text: String) throws -> [Int] {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+    let counts = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, counts.count == parts.count else {
+      throw failure(
+        "--stage-layers must be comma-separated layer counts (e.g. 2,4,4,2), got '\(text)'")
+    }
+    return counts
   }
 }
 

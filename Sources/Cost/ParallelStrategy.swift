@@ -26,6 +26,10 @@ public struct ParallelStrategy: Hashable, Sendable, Codable {
   /// Whether a language model's vocabulary is padded to a multiple of 128·tp (Megatron-LM's
   /// default) so that embedding, head and loss split across tensor-parallel ranks.
   public var padsVocabulary: Bool
+  /// Layers per pipeline stage (`[2, 4, 4, 2]`), summing to the model's layer
+  /// count; `nil` deals them evenly (``LayerPartition/balanced(layers:chunks:)``).
+  /// Only with ``interleave`` 1: interleaved chunks are always balanced.
+  public var stageLayers: [Int]?
 
   /// Creates a strategy; only the degrees and micro-batch size are required.
   public init(
@@ -34,7 +38,7 @@ public struct ParallelStrategy: Hashable, Sendable, Codable {
     recomputation: Recomputation = .none,
     sequenceParallel: Bool = false, zeroStage: Int = 0, dtype: DTypePolicy = .bf16,
     optimizer: Optimizer = .adam,
-    padsVocabulary: Bool = true
+    padsVocabulary: Bool = true, stageLayers: [Int]? = nil
   ) {
     self.dataParallel = dataParallel
     self.tensorParallel = tensorParallel
@@ -48,6 +52,7 @@ public struct ParallelStrategy: Hashable, Sendable, Codable {
     self.dtype = dtype
     self.optimizer = optimizer
     self.padsVocabulary = padsVocabulary
+    self.stageLayers = stageLayers
   }
 
   /// The multiple the vocabulary is padded to: 128 · tp, or 1 when not padding.

@@ -6,34 +6,59 @@ extension StrategyEvaluator {
   /// activation crossing pipeline stages and whether the tensor-parallel ranks
   /// hold identical copies of it (mesh axis 1 replicated).
   ///
-  /// Layers of repeated blocks are dealt to `chunks` model chunks in order;
+  /// Layers of repeated blocks are dealt to chunks as `partition` says;
   /// operators before the first layer go to chunk 0, others to the chunk of the
   /// preceding layer. Each block body is costed once per pipeline stage and added
-  /// once per layer it has in a chunk (never expanded).
+  /// once per layer it has in a chunk (never expanded). A tied operator on
+  /// another stage than its owner costs as the owner of a replica
+  /// (``TiedWeight``), and both stages pay the tied gradient's all-reduce.
   func chunkTallies(
-    graph: Graph, configuration: GraphConfiguration, models: [AnalyticalStageCost], chunks: Int,
-    notes: inout [String]
+    graph: Graph, configuration: GraphConfiguration, models: [AnalyticalStageCost],
+    partition: LayerPartition, notes: inout [String]
   ) -> (tallies: [StageTally], boundaryBytes: Double, boundaryReplicated: Bool) {
     let stages = models.count
+    let chunks = partition.chunks
     let mesh = models[0].mesh
     let layouts = UniformLayout.producedLayouts(
       graph: graph, configuration: configuration, mesh: mesh)
-    let totalLayers = graph.layerCount
-    let perChunk = max(totalLayers / max(chunks, 1), 1)
-    func chunk(ofLayer layer: Int) -> Int { min(layer / perChunk, chunks - 1) }
     var tallies = Array(repeating: StageTally(), count: chunks)
+    var replicas: [Int: TiedWeight] = [:]
+    if stages > 1 {
+      for tie in TiedWeight.ties(in: graph)
+      where partition.chunk(afterLayers: tie.tiedLayersBefore) % stages
+        != partition.chunk(afterLayers: tie.ownerLayersBefore) % stages
+      {
+        replicas[tie.tied] = tie
+      }
+    }
     var layer = 0
     var boundaryBytes = 0.0
     var boundaryReplicated = false
     let fb = models[0].options.dtype.activationBytes
     for (index, node) in graph.nodes.enumerated() {
-      let current = layer == 0 ? 0 : chunk(ofLayer: layer - 1)
+      let current = partition.chunk(afterLayers: layer)
       switch (node.content, configuration.nodes[safe: index]) {
       case (.op, .op(let config)?):
         let model = models[current % stages]
-        tallies[current].add(
-          opTally(
-            node, graph: graph, config: config, layouts: layouts, model: model, insideBlock: false))
+        guard let tie = replicas[index] else {
+          tallies[current].add(
+            opTally(
+              node, graph: graph, config: config, layouts: layouts, model: model,
+              insideBlock: false))
+          continue
+        }
+        let replica = opTallyAndParameters(
+          TiedWeight.replica(of: node), graph: graph, config: config, layouts: layouts,
+          model: model, insideBlock: false)
+        tallies[current].add(replica.tally)
+        let ownerChunk = partition.chunk(afterLayers: tie.ownerLayersBefore)
+        let allReduce = model.tiedGradientAllReduce(
+          parameters: replica.parameters,
+          partnerFirstDevice: models[ownerChunk % stages].firstDevice)
+        for chunk in [current, ownerChunk] {
+          tallies[chunk].gradientSync += allReduce
+          tallies[chunk].gradientSyncExposed += allReduce
+        }
       case (.block(let block), .block(let bodyConfig)?):
         let steady = layouts[node.output] ?? .replicated(meshAxes: mesh.shape.count)
         let outer = layouts[node.inputs[0]] ?? steady
@@ -71,11 +96,11 @@ extension StrategyEvaluator {
           }
           perStage.append(body)
         }
-        let entry = chunk(ofLayer: layer)
+        let entry = partition.chunk(ofLayer: layer)
         tallies[entry].tensorParallel += models[entry % stages].relayoutTime(
           of: input, from: outer, to: steady, gradientFrom: steady, gradientTo: outer)
         for offset in 0..<block.repeatCount {
-          let target = chunk(ofLayer: layer + offset)
+          let target = partition.chunk(ofLayer: layer + offset)
           tallies[target].add(perStage[target % stages])
         }
         layer += block.repeatCount
@@ -92,15 +117,26 @@ extension StrategyEvaluator {
     model: AnalyticalStageCost,
     insideBlock: Bool
   ) -> StageTally {
+    opTallyAndParameters(
+      node, graph: graph, config: config, layouts: layouts, model: model, insideBlock: insideBlock
+    ).tally
+  }
+
+  /// One operator's cost plus the re-layouts of its inputs, and its local parameters.
+  func opTallyAndParameters(
+    _ node: Node, graph: Graph, config: OpConfiguration, layouts: [TensorID: TensorLayout],
+    model: AnalyticalStageCost,
+    insideBlock: Bool
+  ) -> (tally: StageTally, parameters: Double) {
     var tally = StageTally()
-    guard let op = node.op else { return tally }
-    tally.add(
-      model.breakdown(of: node, in: graph, configuration: config, insideBlock: insideBlock),
-      name: node.name)
+    guard let op = node.op else { return (tally, 0) }
+    let cost = model.breakdown(
+      of: node, in: graph, configuration: config, insideBlock: insideBlock)
+    tally.add(cost, name: node.name)
     let inputs = graph.inputTensors(of: node)
     let dims = op.parallelDimensions(
       inputs: inputs.map(\.shape), output: graph.outputTensor(of: node).shape)
-    guard config.isValid(for: dims, on: model.mesh) else { return tally }
+    guard config.isValid(for: dims, on: model.mesh) else { return (tally, cost.parameters) }
     let placement = config.placement(dimensions: dims, inputCount: inputs.count, on: model.mesh)
     for (position, id) in node.inputs.enumerated() {
       guard let produced = layouts[id] else { continue }  // graph inputs arrive as wanted
@@ -108,6 +144,6 @@ extension StrategyEvaluator {
         of: graph.tensors[id], from: produced, to: placement.inputs[position],
         gradientFrom: placement.inputGradients[position], gradientTo: produced)
     }
-    return tally
+    return (tally, cost.parameters)
   }
 }

@@ -41,25 +41,63 @@ public struct StrategyEvaluator: Sendable {
     let graph =
       model.family == .language
       ? built.paddingVocabulary(toMultipleOf: s.vocabularyMultiple) : built
-    let chunks = s.pipelineStages * s.interleave
-    guard s.pipelineStages == 1 || graph.layerCount > 0 else {
-      throw StrategyError(
-        "\(model.name) has no repeated layers to split into \(s.pipelineStages) pipeline stages")
-    }
-    guard s.pipelineStages == 1 || graph.layerCount % chunks == 0 else {
-      throw StrategyError(
-        "\(model.name)'s \(graph.layerCount) layers do not divide into pp·interleave = \(chunks) pipeline chunks"
-      )
-    }
+    try validatePartition(s, layers: graph.layerCount, modelName: model.name)
     var evaluation = evaluate(
       graph: graph, modelName: model.name, family: model.family, globalBatchSize: globalBatchSize,
       sequenceLength: sequenceLength ?? model.defaults.sequenceLength, microBatches: microBatches,
       strategy: s)
+    if s.stageLayers == nil, s.pipelineStages > 1, graph.layerCount % s.pipelineStages != 0 {
+      let split = s.partition(layers: graph.layerCount).chunkLayers
+      evaluation.notes.insert(
+        "pp \(s.pipelineStages) does not divide \(graph.layerCount) layers: stages run "
+          + "\(split.map(String.init).joined(separator: ",")) layers (larger stages first)",
+        at: 0)
+    }
     if let before = built.vocabularySize, let after = graph.vocabularySize, before != after {
       evaluation.notes.insert(
         "vocabulary padded \(before) → \(after) (multiple of 128·tp, as Megatron-LM)", at: 0)
     }
     return evaluation
+  }
+
+  /// Checks that the model's `layers` can be dealt to the strategy's stages:
+  /// an explicit ``ParallelStrategy/stageLayers`` (interleave 1, one count of at
+  /// least 1 per stage, summing to `layers`), otherwise at least one layer per
+  /// stage, and with interleaving `pp · v` dividing `layers`.
+  func validatePartition(_ s: ParallelStrategy, layers: Int, modelName: String)
+    throws(StrategyError)
+  {
+    let p = s.pipelineStages
+    if let split = s.stageLayers {
+      let text = split.map(String.init).joined(separator: ",")
+      guard s.interleave == 1 else {
+        throw StrategyError("--stage-layers needs --interleave 1 (interleaved chunks are balanced)")
+      }
+      guard split.count == p else {
+        throw StrategyError("--stage-layers \(text) has \(split.count) counts; --pp is \(p)")
+      }
+      guard split.allSatisfy({ $0 >= 1 }) else {
+        throw StrategyError("--stage-layers \(text): every stage needs at least 1 layer")
+      }
+      guard split.reduce(0, +) == layers else {
+        throw StrategyError(
+          "--stage-layers \(text) sums to \(split.reduce(0, +)); \(modelName) has \(layers) layers")
+      }
+      return
+    }
+    guard p > 1 else { return }
+    guard layers > 0 else {
+      throw StrategyError("\(modelName) has no repeated layers to split into \(p) pipeline stages")
+    }
+    guard layers >= p else {
+      throw StrategyError("\(modelName) has \(layers) layers, fewer than --pp \(p) stages")
+    }
+    let chunks = p * s.interleave
+    guard s.interleave == 1 || layers % chunks == 0 else {
+      throw StrategyError(
+        "\(modelName)'s \(layers) layers do not divide into pp·interleave = \(chunks) pipeline chunks"
+      )
+    }
   }
 
   func validate(_ s: ParallelStrategy, globalBatchSize: Int) throws(StrategyError) {
@@ -116,7 +154,8 @@ public struct StrategyEvaluator: Sendable {
         mesh: mesh, cluster: cluster, firstDevice: $0 * stageSize, options: options)
     }
     let (chunkTallies, boundaryBytes, boundaryReplicated) = chunkTallies(
-      graph: graph, configuration: configuration, models: models, chunks: p * v, notes: &notes)
+      graph: graph, configuration: configuration, models: models,
+      partition: s.partition(layers: graph.layerCount), notes: &notes)
     var stages = Array(repeating: StageTally(), count: p)
     for (index, tally) in chunkTallies.enumerated() { stages[index % p].add(tally) }
 

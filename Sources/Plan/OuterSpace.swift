@@ -39,8 +39,8 @@ struct OuterSpace {
         skip("pp above --max-pp")
         continue
       }
-      if pp > 1, layers == 0 || layers % pp != 0 {
-        skip("layers do not divide into pp stages")
+      if pp > 1, layers < pp {
+        skip("fewer layers than pp stages")
         continue
       }
       for tp in Self.divisors(of: devices / pp) {

@@ -36,3 +36,36 @@ enum ParetoSet {
     return (0..<limit).map { sorted[$0 * sorted.count / limit] }
   }
 }
+
+/// A (time, memory) frontier to test candidates against: does one of its points
+/// beat a candidate by more than rounding in both objectives?
+struct Staircase: Sendable {
+  /// Times, increasing, and the least memory among points up to each.
+  private var times: [Double] = []
+  private var memories: [Double] = []
+
+  /// The staircase of `points` (any order; dominated points are harmless).
+  init(_ points: [(time: Double, memory: Double)]) {
+    var best = Double.infinity
+    for point in points.sorted(by: { ($0.time, $0.memory) < ($1.time, $1.memory) })
+    where point.time.isFinite && point.memory < best {
+      best = point.memory
+      times.append(point.time)
+      memories.append(point.memory)
+    }
+  }
+
+  /// Whether a point is faster than `time` and smaller than `memory`, each by
+  /// more than a factor `1 − 1e-9`; such a candidate cannot reach the frontier.
+  func dominates(time: Double, memory: Double) -> Bool {
+    let margin = 1 - 1e-9
+    // The last point with time below the bound has the least memory of those.
+    var low = 0
+    var high = times.count
+    while low < high {
+      let middle = (low + high) / 2
+      if times[middle] < time * margin { low = middle + 1 } else { high = middle }
+    }
+    return low > 0 && memories[low - 1] < memory * margin
+  }
+}

@@ -76,9 +76,9 @@ public struct PlanStrategy: Codable, Hashable, Sendable {
     self.summary = Self.summary(of: self)
   }
 
-  /// The `evaluate` strategy with the same outer choices; exact for a
-  /// ``uniformLayout`` strategy (the per-op configurations are then the ones
-  /// `evaluate` derives).
+  /// The `evaluate` strategy with the same outer choices and layers per stage
+  /// (`--stage-layers` when uneven); exact for a ``uniformLayout`` strategy (the
+  /// per-op configurations are then the ones `evaluate` derives).
   public func parallelStrategy(dtype: DTypePolicy, optimizer: Optimizer, padsVocabulary: Bool)
     -> ParallelStrategy
   {
@@ -86,7 +86,7 @@ public struct PlanStrategy: Codable, Hashable, Sendable {
       dataParallel: dp, tensorParallel: tp, pipelineStages: pp, microBatchSize: microbatch,
       schedule: schedule, interleave: interleave, recomputation: recompute,
       sequenceParallel: sequenceParallel, zeroStage: zero, dtype: dtype, optimizer: optimizer,
-      padsVocabulary: padsVocabulary)
+      padsVocabulary: padsVocabulary, stageLayers: unevenStageLayers)
   }
 
   /// The one-line description of a uniform strategy (see ``summary(of:)``).
@@ -97,11 +97,24 @@ public struct PlanStrategy: Codable, Hashable, Sendable {
         microbatch: s.microBatchSize,
         microBatches: microBatches, schedule: s.schedule, interleave: s.interleave,
         recompute: s.recomputation, zero: s.zeroStage, sequenceParallel: s.sequenceParallel,
-        stageMesh: [s.dataParallel, s.tensorParallel], uniformLayout: true, stages: []))
+        stageMesh: [s.dataParallel, s.tensorParallel], uniformLayout: true,
+        stages: (s.stageLayers ?? []).enumerated().map { stage, count in
+          PlanStage(stage: stage, firstDevice: 0, layers: [[0, count]], operators: [:])
+        }))
+  }
+
+  /// Layers per stage when the stages run different numbers of layers
+  /// (interleave 1), else `nil`.
+  public var unevenStageLayers: [Int]? {
+    guard pp > 1, interleave == 1, stages.count == pp else { return nil }
+    let counts = stages.map { stage in
+      stage.layers.reduce(0) { $0 + max(($1.last ?? 0) - ($1.first ?? 0), 0) }
+    }
+    return Set(counts).count > 1 ? counts : nil
   }
 
   /// The one-line description: `dp4 tp2 pp1 mb2 1f1b recompute=sel zero1`, with
-  /// `sp` for sequence parallelism, `v2` for interleaving, the operator mesh when
+  /// the layers per stage when they differ (`pp4[2,4,4,2]`), `sp` for sequence parallelism, `v2` for interleaving, the operator mesh when
   /// it has two axes (`tp8[2x4]`) and `*` when operators deviate from the
   /// uniform layout.
   public static func summary(of s: PlanStrategy) -> String {
@@ -110,7 +123,10 @@ public struct PlanStrategy: Codable, Hashable, Sendable {
       s.operatorMesh.count > 1
       ? "[" + s.operatorMesh.map(String.init).joined(separator: "x") + "]" : ""
     parts.append("tp\(s.tp)\(mesh)")
-    parts.append("pp\(s.pp)")
+    parts.append(
+      "pp\(s.pp)"
+        + (s.unevenStageLayers.map { "[" + $0.map(String.init).joined(separator: ",") + "]" } ?? "")
+    )
     parts.append("mb\(s.microbatch)")
     parts.append(
       s.schedule == .gpipe ? "gpipe" : s.interleave > 1 ? "1f1b-v\(s.interleave)" : "1f1b")

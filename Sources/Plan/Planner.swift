@@ -71,15 +71,47 @@ public struct Planner: Sendable {
     }
     let unitResults = await ParallelMap.map(
       count: workUnits.count, threads: request.threads, progress: finished
-    ) { unit -> [(Int, [(ParallelStrategy, Cost)])] in
+    ) { unit -> [(Int, [ScreenedCombination])] in
       var cache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
       return workUnits[unit].map { index in
         (index, screen.screen(families[index], graphs: graphs, request: request, cache: &cache))
       }
     }
-    var byFamily = [[(ParallelStrategy, Cost)]](repeating: [], count: families.count)
+    var byFamily = [[ScreenedCombination]](repeating: [], count: families.count)
     for (index, results) in unitResults.joined() { byFamily[index] = results }
-    let flat = byFamily.flatMap { $0 }
+    let combinations = byFamily.flatMap { $0 }
+    // Second pass: uneven stage splits, for the combinations whose bound on every
+    // split is not beaten by a fitting point of the first pass.
+    let incumbent = Staircase(
+      combinations.filter { $0.cost.memory <= limit }.map { ($0.cost.time, $0.cost.memory) })
+    let hopeful = combinations.indices.filter { index in
+      guard let bound = combinations[index].bound else { return false }
+      return !incumbent.dominates(time: bound.time, memory: bound.memory)
+    }
+    var hopefulUnits: [[Int]] = []
+    var unitOfKey: [[Int]: Int] = [:]
+    for index in hopeful {
+      let s = combinations[index].strategy
+      let key = [s.pipelineStages, s.tensorParallel, s.sequenceParallel ? 1 : 0]
+      if let unit = unitOfKey[key] {
+        hopefulUnits[unit].append(index)
+      } else {
+        unitOfKey[key] = hopefulUnits.count
+        hopefulUnits.append([index])
+      }
+    }
+    let splitUnits = hopefulUnits
+    let splitResults = await ParallelMap.map(count: splitUnits.count, threads: request.threads) {
+      unit -> [[(ParallelStrategy, Cost)]] in
+      var cache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
+      return splitUnits[unit].map { index in
+        screen.splits(
+          of: combinations[index].strategy, graphs: graphs, request: request,
+          incumbent: incumbent, cache: &cache)
+      }
+    }
+    let flat =
+      combinations.map { ($0.strategy, $0.cost) } + splitResults.joined().joined()
     let strategies = flat.map(\.0)
     let screened = flat.map(\.1)
     let selection = Self.select(screened, limit: limit, candidateLimit: request.candidateLimit)
@@ -122,12 +154,17 @@ public struct Planner: Sendable {
         summary: PlanStrategy.summary(of: strategies[index], microBatches: evaluation.microBatches))
     }
     var pruned = space.pruned
-    let skipped = space.enumerated - screened.count
+    let skipped = space.enumerated - combinations.count
     if skipped > 0 {
       pruned["larger micro-batches cannot fit (or the graph cannot be built)", default: 0] +=
         skipped
     }
-    let unbuilt = screened.filter { !$0.time.isFinite }.count
+    let unbuilt = combinations.filter { !$0.cost.time.isFinite }.count
+    let withBound = combinations.filter { $0.bound != nil }.count
+    if withBound > hopeful.count {
+      pruned["uneven stage splits cannot win (a bound on every split is beaten)", default: 0] +=
+        withBound - hopeful.count
+    }
     let frontEntries = ParetoSet.entries(front.compactMap(entry) + operatorLevel.filter(\.fits))
     let infeasibleEntries = ParetoSet.entries(
       infeasible.compactMap(entry) + operatorLevel.filter { !$0.fits })
@@ -141,7 +178,7 @@ public struct Planner: Sendable {
       candidates: candidates,
       statistics: PlanStatistics(
         combinations: space.enumerated + space.pruned.values.reduce(0, +),
-        evaluated: screened.count - unbuilt, pruned: pruned, stageSearches: stageSearches))
+        evaluated: combinations.count - unbuilt, pruned: pruned, stageSearches: stageSearches))
   }
 
   /// Whether the operator-level search runs on `devices` devices.

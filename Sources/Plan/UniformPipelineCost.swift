@@ -5,22 +5,14 @@ import TensorOptGraph
 /// `StrategyEvaluator.evaluate(graph:...)`, with the work shared where the
 /// result cannot differ: operator and layer tallies are computed once per
 /// distinct stage placement (a stage's first device modulo the node size decides
-/// every group it communicates in), and once for all schedules and interleave
-/// factors of one (dp, tp, pp, micro-batch, recomputation, sequence
-/// parallelism, ZeRO) combination.
+/// every group it communicates in), once per layer (``LayerCosts``, from which
+/// any partition of the layers into stages is priced), and once for all
+/// schedules and interleave factors of one (dp, tp, pp, micro-batch,
+/// recomputation, sequence parallelism, ZeRO) combination.
 ///
 /// Sums run in a different order than the evaluator's, so figures agree to
 /// rounding; the planner re-costs every point it reports with the evaluator.
 struct UniformPipelineCost {
-  /// The per-stage tallies of one combination, for any schedule.
-  struct Tallies {
-    var stages: [StageTally]
-    var boundaryBytes: Double
-    var boundaryReplicated: Bool
-    var maxSend: Double
-    var gather: Double
-  }
-
   let cluster: Cluster
 
   /// What the layouts of a uniform strategy depend on.
@@ -59,13 +51,12 @@ struct UniformPipelineCost {
     return Layouts(configuration: configuration, produced: produced, bodies: bodies)
   }
 
-  /// The tallies of `s` (its schedule and interleave ignored: with layers
-  /// dividing into `pp · v` chunks, every stage runs `layers / pp` layers and the
-  /// operators around them on the same stages) on `graph`, `m` micro-batches.
-  func tallies(
-    graph: Graph, strategy s: ParallelStrategy, microBatches m: Int, interleave v: Int,
+  /// The per-layer costs of `s` (its schedule, interleave and stage layers
+  /// ignored) on `graph`, `m` micro-batches, on every distinct stage placement.
+  func layerCosts(
+    graph: Graph, strategy s: ParallelStrategy, microBatches m: Int,
     layouts cache: inout [LayoutKey: Layouts]
-  ) -> Tallies {
+  ) -> LayerCosts {
     let p = s.pipelineStages
     let size = s.dataParallel * s.tensorParallel
     let mesh = DeviceMesh([s.dataParallel, s.tensorParallel])
@@ -97,8 +88,12 @@ struct UniformPipelineCost {
       }
     }
     let layouts = shared.produced
-    let layout = StageLayout(totalLayers: graph.layerCount, chunks: p * v)
-    var stages = Array(repeating: StageTally(), count: p)
+    let units = max(graph.layerCount, 1)
+    var unit = Array(
+      repeating: Array(repeating: StageTally(), count: units), count: models.count)
+    let tiedNodes = Dictionary(
+      TiedWeight.ties(in: graph).map { ($0.tied, $0) }, uniquingKeysWith: { first, _ in first })
+    var ties: [LayerCosts.Tie] = []
     var layer = 0
     var boundaryBytes = 0.0
     var boundaryReplicated = false
@@ -106,11 +101,28 @@ struct UniformPipelineCost {
     for (index, node) in graph.nodes.enumerated() {
       switch (node.content, configuration.nodes[safe: index]) {
       case (.op, .op(let config)?):
-        let stage = (layer == 0 ? 0 : layout.chunk(ofLayer: layer - 1)) % p
-        stages[stage].accumulate(
-          Self.opTally(
-            node, graph: graph, config: config, layouts: layouts,
-            model: models[placementOf[stage]], insideBlock: false))
+        let attach = min(max(layer - 1, 0), units - 1)
+        var tie = tiedNodes[index].map {
+          LayerCosts.Tie(
+            ownerLayersBefore: $0.ownerLayersBefore, tiedLayersBefore: $0.tiedLayersBefore)
+        }
+        for (placement, model) in models.enumerated() {
+          let tally = Self.opTally(
+            node, graph: graph, config: config, layouts: layouts, model: model,
+            insideBlock: false)
+          unit[placement][attach].accumulate(tally)
+          guard tie != nil else { continue }
+          let replica = TiedWeight.replica(of: node)
+          tie?.tied.append(tally)
+          tie?.replica.append(
+            Self.opTally(
+              replica, graph: graph, config: config, layouts: layouts, model: model,
+              insideBlock: false))
+          tie?.parameters =
+            model.breakdown(of: replica, in: graph, configuration: config, insideBlock: false)
+            .parameters
+        }
+        if let tie { ties.append(tie) }
       case (.block(let block), .block(let bodyConfig)?):
         let steady = layouts[node.output] ?? .replicated(meshAxes: mesh.shape.count)
         let outer = layouts[node.inputs[0]] ?? steady
@@ -120,18 +132,13 @@ struct UniformPipelineCost {
         boundaryReplicated =
           mesh.shape.count > 1 && steady.splitAxis[1] == nil && !steady.isPartial[1]
         let bodyLayouts = shared.bodies[index] ?? [:]
-        let perPlacement = models.map { model in
-          Self.bodyTally(block, config: bodyConfig, layouts: bodyLayouts, model: model)
-        }
-        let entry = layout.chunk(ofLayer: layer) % p
-        stages[entry].tensorParallel += models[placementOf[entry]].relayoutTime(
-          of: input, from: outer, to: steady, gradientFrom: steady, gradientTo: outer)
-        var counts = Array(repeating: 0, count: p)
-        for offset in 0..<block.repeatCount {
-          counts[layout.chunk(ofLayer: layer + offset) % p] += 1
-        }
-        for stage in 0..<p where counts[stage] > 0 {
-          stages[stage].accumulate(Self.scaled(perPlacement[placementOf[stage]], by: counts[stage]))
+        for (placement, model) in models.enumerated() {
+          let body = Self.bodyTally(block, config: bodyConfig, layouts: bodyLayouts, model: model)
+          unit[placement][min(layer, units - 1)].tensorParallel += model.relayoutTime(
+            of: input, from: outer, to: steady, gradientFrom: steady, gradientTo: outer)
+          for offset in 0..<block.repeatCount {
+            unit[placement][layer + offset].accumulate(body)
+          }
         }
         layer += block.repeatCount
       default:
@@ -156,29 +163,9 @@ struct UniformPipelineCost {
             .sendReceive, bytes: boundaryBytes / Double(scatter ? t : 1), group: pair))
       }
     }
-    return Tallies(
-      stages: stages, boundaryBytes: boundaryBytes, boundaryReplicated: boundaryReplicated,
-      maxSend: maxSend, gather: gather)
-  }
-
-  /// (seconds per iteration, peak bytes per device) of the tallies under a schedule.
-  func cost(
-    _ tallies: Tallies, schedule: PipelineSchedule, interleave v: Int, microBatches m: Int
-  ) -> (time: Double, memory: Double) {
-    let p = tallies.stages.count
-    let p2p = p > 1 ? 2 * Double(v) * (tallies.maxSend + tallies.gather) : 0
-    let stageTime = tallies.stages.map { $0.microBatchTime + p2p }.max() ?? 0
-    let pipeline = schedule.pipelineTime(
-      stageTime: stageTime, stages: p, microBatches: m, chunks: v)
-    let tail = tallies.stages.map { $0.gradientSyncExposed + $0.optimizerStep }.max() ?? 0
-    let peak =
-      tallies.stages.indices.map { stage in
-        let t = tallies.stages[stage]
-        return t.stateBytes + t.activationBytes
-          * schedule.inFlightMicroBatches(stage: stage, stages: p, microBatches: m, chunks: v)
-          + t.workspaceBytes
-      }.max() ?? 0
-    return (pipeline + tail, peak)
+    return LayerCosts(
+      layers: graph.layerCount, stageSize: size, placementOf: placementOf, models: models,
+      units: unit, ties: ties, maxSend: maxSend, gather: gather)
   }
 
   /// One layer's tally on `model` (full recomputation adds the rematerialised
@@ -209,25 +196,6 @@ struct UniformPipelineCost {
     return body
   }
 
-  /// `count` layers of one tally (sums scaled, maxima kept).
-  static func scaled(_ tally: StageTally, by count: Int) -> StageTally {
-    var result = tally
-    let c = Double(count)
-    result.forward *= c
-    result.backward *= c
-    result.recompute *= c
-    result.tensorParallel *= c
-    result.parameterGather *= c
-    result.gradientSyncExposed *= c
-    result.gradientSync *= c
-    result.optimizerStep *= c
-    result.weightBytes *= c
-    result.gradientBytes *= c
-    result.optimizerBytes *= c
-    result.activationBytes *= c
-    return result
-  }
-
   /// One operator's cost plus the re-layouts of its inputs (as the evaluator's).
   static func opTally(
     _ node: Node, graph: Graph, config: OpConfiguration, layouts: [TensorID: TensorLayout],
@@ -249,34 +217,5 @@ struct UniformPipelineCost {
         gradientFrom: placement.inputGradients[position], gradientTo: produced)
     }
     return tally
-  }
-}
-
-extension UniformPipelineCost {
-  /// The screened costs of a family's combinations, by increasing micro-batch
-  /// size, stopping after the first size at which nothing fits.
-  func screen(
-    _ family: OuterSpace.Family, graphs: GraphCache, request: PlanRequest,
-    cache: inout [LayoutKey: Layouts]
-  ) -> [(ParallelStrategy, Planner.Cost)] {
-    var results: [(ParallelStrategy, Planner.Cost)] = []
-    for group in family.groups {
-      guard let graph = graphs.graph(for: group.base) else { continue }
-      let m = request.batch / (group.base.dataParallel * group.base.microBatchSize)
-      var byInterleave: [Int: Tallies] = [:]
-      var anyFits = false
-      for s in group.strategies {
-        let tallies =
-          byInterleave[s.interleave]
-          ?? tallies(
-            graph: graph, strategy: s, microBatches: m, interleave: s.interleave, layouts: &cache)
-        byInterleave[s.interleave] = tallies
-        let cost = cost(tallies, schedule: s.schedule, interleave: s.interleave, microBatches: m)
-        anyFits = anyFits || cost.memory <= request.memoryLimit
-        results.append((s, Planner.Cost(time: cost.time, memory: cost.memory)))
-      }
-      if !anyFits { break }
-    }
-    return results
   }
 }

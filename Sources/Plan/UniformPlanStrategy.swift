@@ -6,8 +6,9 @@ extension PlanStrategy {
   /// (built for one micro-batch of every replica, vocabulary padded as
   /// `evaluate` pads it): the Megatron layout on the stage mesh `[dp, tp]`, and
   /// layers dealt to `pp · interleave` chunks as `StrategyEvaluator` deals them
-  /// (operators before the first layer in chunk 0, others in the chunk of the
-  /// preceding layer; chunk `c` on stage `c mod pp`).
+  /// (``ParallelStrategy/partition(layers:)``: the strategy's stage layers, else
+  /// balanced; operators before the first layer in chunk 0, others in the chunk
+  /// of the preceding layer; chunk `c` on stage `c mod pp`).
   public static func uniform(
     _ s: ParallelStrategy, graph: Graph, microBatches: Int
   ) -> PlanStrategy {
@@ -15,8 +16,7 @@ extension PlanStrategy {
     let configuration = UniformLayout.megatron(
       graph: graph, mesh: mesh, dataAxis: 0, tensorAxis: 1, sequenceParallel: s.sequenceParallel)
     let p = s.pipelineStages
-    let chunks = p * s.interleave
-    let layout = StageLayout(totalLayers: graph.layerCount, chunks: chunks)
+    let layout = s.partition(layers: graph.layerCount)
     var stages = (0..<p).map { stage in
       PlanStage(
         stage: stage, firstDevice: stage * mesh.deviceCount,
@@ -58,27 +58,6 @@ extension PlanStrategy {
       microBatches: microBatches, schedule: s.schedule, interleave: s.interleave,
       recompute: s.recomputation, zero: s.zeroStage, sequenceParallel: s.sequenceParallel,
       stageMesh: mesh.shape, uniformLayout: true, stages: stages)
-  }
-}
-
-/// How `StrategyEvaluator` deals `totalLayers` layers to `chunks` model chunks:
-/// `totalLayers / chunks` each, the last chunk taking any remainder.
-struct StageLayout: Hashable, Sendable {
-  var totalLayers: Int
-  var chunks: Int
-
-  var perChunk: Int { max(totalLayers / max(chunks, 1), 1) }
-
-  func chunk(ofLayer layer: Int) -> Int { min(layer / perChunk, chunks - 1) }
-
-  /// The half-open layer ranges of the chunks stage `stage` of `stages` runs.
-  func ranges(ofStage stage: Int, stages: Int) -> [[Int]] {
-    guard totalLayers > 0 else { return stage == 0 ? [[0, 0]] : [] }
-    return stride(from: stage, to: chunks, by: max(stages, 1)).compactMap { chunk in
-      let start = chunk * perChunk
-      let end = chunk == chunks - 1 ? totalLayers : min((chunk + 1) * perChunk, totalLayers)
-      return start < end ? [start, end] : nil
-    }
   }
 }
 

@@ -18,6 +18,10 @@ enum DeepSpeedExport {
           instead: "ZeRO-1")
         s.zero = 1
       }
+      s.dropStageLayers(
+        because:
+          "DeepSpeed's PipelineModule partition_method balances layers (uniform), parameters or matching layers; it takes no explicit counts"
+      )
       s.notes.append(
         "pipeline parallelism (\(s.pp) stages) comes from the model code: wrap the model in deepspeed.pipe.PipelineModule(num_stages=\(s.pp))"
       )

@@ -20,6 +20,8 @@ struct ExportedStrategy: Hashable, Sendable {
   var dtype: DTypePolicy
   var optimizer: Optimizer
   var padsVocabulary: Bool
+  /// Layers per pipeline stage when they differ between stages, else `nil`.
+  var stageLayers: [Int]?
   var limitations: [String] = []
   var notes: [String] = []
 
@@ -43,6 +45,7 @@ struct ExportedStrategy: Hashable, Sendable {
     dtype = plan.model.dtype
     optimizer = plan.model.optimizer
     padsVocabulary = plan.model.padsVocabulary
+    stageLayers = s.unevenStageLayers
     if !s.uniformLayout {
       let names = s.deviations.isEmpty ? "some operators" : s.deviations.joined(separator: ", ")
       limitations.append(
@@ -63,16 +66,26 @@ struct ExportedStrategy: Hashable, Sendable {
       dataParallel: dp, tensorParallel: tp, pipelineStages: pp, microBatchSize: microbatch,
       schedule: schedule, interleave: interleave, recomputation: recompute,
       sequenceParallel: sequenceParallel, zeroStage: zero, dtype: dtype, optimizer: optimizer,
-      padsVocabulary: padsVocabulary)
+      padsVocabulary: padsVocabulary, stageLayers: stageLayers)
   }
 
   /// The one-line summary, as a plan file writes it.
   var summary: String {
-    PlanStrategy(
-      dp: dp, tp: tp, pp: pp, microbatch: microbatch, microBatches: microBatches,
-      schedule: schedule, interleave: interleave, recompute: recompute, zero: zero,
-      sequenceParallel: sequenceParallel, stageMesh: [dp, tp], uniformLayout: true, stages: []
-    ).summary
+    PlanStrategy.summary(of: parallelStrategy, microBatches: microBatches)
+  }
+
+  /// The split as text, e.g. `[2,4,4,2]`.
+  var stageLayersText: String {
+    "[" + (stageLayers ?? []).map(String.init).joined(separator: ",") + "]"
+  }
+
+  /// Records that the uneven split cannot be expressed; the configuration is balanced.
+  mutating func dropStageLayers(because reason: String) {
+    guard stageLayers != nil else { return }
+    limit(
+      "layers per stage \(stageLayersText): \(reason)",
+      instead: "the balanced split (\(layers) layers over \(pp) stages)")
+    stageLayers = nil
   }
 
   /// Records that `what` cannot be expressed and the configuration uses `instead`.

@@ -15,6 +15,12 @@ enum MegatronExport {
     if s.sequenceParallel, s.tp == 1 {
       s.sequenceParallel = false
     }
+    if let split = s.stageLayers, split.count > 2, Set(split.dropFirst().dropLast()).count > 1 {
+      s.dropStageLayers(
+        because:
+          "Megatron-LM sets only the first and last stages' layers (--decoder-first/last-pipeline-num-layers) and splits the rest evenly"
+      )
+    }
     if s.dp > 1 {
       s.notes.append(
         "Megatron-LM derives the data-parallel size \(s.dp) from the world size \(s.dp * s.tp * s.pp) / (tp \(s.tp) · pp \(s.pp))"
@@ -30,6 +36,12 @@ enum MegatronExport {
     ]
     if s.interleave > 1 {
       args.append("--num-layers-per-virtual-pipeline-stage \(s.layers / (s.pp * s.interleave))")
+    }
+    if let split = s.stageLayers, let first = split.first, let last = split.last {
+      args += [
+        "--decoder-first-pipeline-num-layers \(first)",
+        "--decoder-last-pipeline-num-layers \(last)",
+      ]
     }
     args += ["--micro-batch-size \(s.microbatch)", "--global-batch-size \(s.batch)"]
     if let seq = s.seq { args.append("--seq-length \(seq)") }

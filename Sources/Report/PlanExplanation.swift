@@ -61,7 +61,8 @@ public struct PlanExplanation: Sendable {
       let summary = entry.breakdown.stages.first { $0.stage == stage.stage }
       rows.append([
         "\(stage.stage)", "\(stage.firstDevice)–\(stage.firstDevice + size - 1)",
-        stage.layers.map { "[\($0.first ?? 0), \($0.last ?? 0))" }.joined(separator: " "),
+        stage.layers.map { "[\($0.first ?? 0), \($0.last ?? 0))" }.joined(separator: " ")
+          + " (\(stage.layers.reduce(0) { $0 + max(($1.last ?? 0) - ($1.first ?? 0), 0) }))",
         summary.map { ReportFormatting.seconds($0.microBatchS) } ?? "-",
         summary.map { ReportFormatting.bytes($0.peakMemoryBytes) } ?? "-",
         summary.map { String(format: "%g", $0.inFlightMicroBatches) } ?? "-",

@@ -41,6 +41,12 @@ enum TorchtitanExport {
       if s.interleave > 1 {
         lines.append("pipeline_parallel_layers_per_stage = \(s.layers / (s.pp * s.interleave))")
       }
+      if let split = s.stageLayers {
+        // Each later stage starts at a module name: "layers.<first layer>".
+        let starts = split.dropLast().reduce(into: [Int]()) { $0.append(($0.last ?? 0) + $1) }
+        let names = starts.map { "\"layers.\($0)\"" }.joined(separator: ", ")
+        lines.append("pipeline_parallel_split_points = [\(names)]")
+      }
     }
     lines.append("")
     lines.append("[training]")

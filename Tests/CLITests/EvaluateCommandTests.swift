@@ -36,6 +36,32 @@ struct EvaluateCommandTests {
     #expect(result.standardOutput.contains("\"fits\" : false"))
   }
 
+  @Test(
+    "bad --stage-layers exit 2 with one line naming the flag",
+    arguments: ["3,3,3", "4,4,4,0", "4,4,4,4", "3,x,3,3", ""])
+  func badStageLayers(split: String) throws {
+    let result = try CLIRunner.run([
+      "evaluate", "gpt2", "--devices", "8", "--pp", "4", "--batch", "64", "--stage-layers", split,
+    ])
+    #expect(result.status == 2)
+    #expect(result.standardError.contains("--stage-layers"), "\(result.standardError)")
+    #expect(result.standardError.split(separator: "\n").count == 1)
+  }
+
+  @Test("--stage-layers prices the given split")
+  func stageLayers() throws {
+    func time(_ extra: [String]) throws -> String {
+      let result = try CLIRunner.run(
+        ["evaluate", "gpt2", "--devices", "8", "--pp", "4", "--batch", "64", "--format", "json"]
+          + extra)
+      #expect(result.status == 0, "\(result.standardError)")
+      let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
+      return "\((object as? [String: Any])?["time_s"] ?? "")"
+    }
+    #expect(try time(["--stage-layers", "3,3,3,3"]) == time([]))
+    #expect(try time(["--stage-layers", "4,3,3,2"]) != time([]))
+  }
+
   @Test("impossible strategies exit 2 with one line")
   func impossibleStrategy() throws {
     for arguments in [

@@ -85,6 +85,32 @@ import Testing
     #expect(run["gradients_match"] as? Bool == true)
   }
 
+  @Test func validatePlanRunsANonUniformStageSplit() throws {
+    let path = try CLIRunner.temporaryDirectory().appendingPathComponent("plan.json").path
+    // 4 layers on 3 pipeline stages (batch 4 does not split over 3 replicas).
+    let planned = try CLIRunner.run([
+      "plan", "gpt-mini", "--devices", "3", "--gpu", "cpu", "--batch", "4", "--seq", "32",
+      "--max-tp", "1", "--output", path,
+    ])
+    #expect(planned.status == 0, "\(planned.standardError)")
+    let plan = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+        as? [String: Any])
+    let results = try #require(plan["results"] as? [[String: Any]])
+    let entry = try #require((results.last?["frontier"] as? [[String: Any]])?.first)
+    let strategy = try #require(entry["strategy"] as? [String: Any])
+    let stages = try #require(strategy["stages"] as? [[String: Any]])
+    let layers = stages.compactMap { ($0["layers"] as? [[Int]])?.first }
+    #expect(layers.count == 3)
+    #expect(Set(layers.map { $0[1] - $0[0] }).count > 1, "\(layers)")
+    let result = try CLIRunner.run(["validate", "--plan", path, "--pick", "1", "--format", "json"])
+    #expect(result.status == 0, "\(result.standardError)")
+    let run = try #require(try Self.runs(result.standardOutput).first)
+    #expect((run["strategy"] as? String)?.contains("pp3[") == true)
+    #expect(run["gradients_match"] as? Bool == true)
+    #expect(run["predicted_time_s"] as? Double == entry["time_s"] as? Double)
+  }
+
   @Test func validatePlanRefusesAnOperatorWhoseConfigurationVariesByLayer() throws {
     let directory = try CLIRunner.temporaryDirectory()
     let path = directory.appendingPathComponent("plan.json").path

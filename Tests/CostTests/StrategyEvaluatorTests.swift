@@ -70,6 +70,31 @@ struct StrategyEvaluatorTests {
     #expect(zero3.breakdown.time.parameterGatherS >= 0)
   }
 
+  @Test func stagesThatDoNotDivideTheLayersTakeTheLargerShareFirst() throws {
+    let uneven = try evaluate(
+      ParallelStrategy(dataParallel: 1, pipelineStages: 3, microBatchSize: 1))
+    let explicit = try evaluate(
+      ParallelStrategy(
+        dataParallel: 1, pipelineStages: 3, microBatchSize: 1, stageLayers: [2, 1, 1]))
+    #expect(uneven.timeS == explicit.timeS)
+    #expect(uneven.memoryBytes == explicit.memoryBytes)
+    #expect(uneven.notes.first?.contains("2,1,1") == true)
+  }
+
+  @Test func explicitStageLayersMoveWorkBetweenStages() throws {
+    let strategy = { (split: [Int]) in
+      ParallelStrategy(dataParallel: 1, pipelineStages: 2, microBatchSize: 1, stageLayers: split)
+    }
+    let even = try evaluate(strategy([2, 2])).breakdown.stages
+    let front = try evaluate(strategy([3, 1])).breakdown.stages
+    #expect(front[0].microBatchS > even[0].microBatchS)
+    #expect(front[1].microBatchS < even[1].microBatchS)
+    let balanced = try evaluate(
+      ParallelStrategy(dataParallel: 1, pipelineStages: 2, microBatchSize: 1))
+    #expect(try evaluate(strategy([2, 2])).timeS == balanced.timeS)
+    #expect(try evaluate(strategy([2, 2])).memoryBytes == balanced.memoryBytes)
+  }
+
   @Test func aStrategyThatDoesNotFitIsAResultNotAnError() throws {
     let e = try evaluate(ParallelStrategy(dataParallel: 1, microBatchSize: 32), memory: 1e6)
     #expect(!e.fits)
@@ -80,8 +105,20 @@ struct StrategyEvaluatorTests {
     #expect(throws: StrategyError.self) {
       try evaluate(ParallelStrategy(dataParallel: 3, microBatchSize: 1))
     }
-    #expect(throws: StrategyError.self) {
-      try evaluate(ParallelStrategy(dataParallel: 1, pipelineStages: 3, microBatchSize: 1))
+    #expect(throws: StrategyError.self) {  // more stages than the 4 layers
+      try evaluate(ParallelStrategy(dataParallel: 1, pipelineStages: 5, microBatchSize: 1))
+    }
+    #expect(throws: StrategyError.self) {  // 4 layers do not interleave into 3 × 2 chunks
+      try evaluate(
+        ParallelStrategy(dataParallel: 1, pipelineStages: 3, microBatchSize: 1, interleave: 2),
+        batch: 33)
+    }
+    for split in [[2, 1], [2, 1, 0], [3, 1, 1], [2, 2, 1]] {
+      #expect(throws: StrategyError.self) {
+        try evaluate(
+          ParallelStrategy(
+            dataParallel: 1, pipelineStages: 3, microBatchSize: 1, stageLayers: split))
+      }
     }
     #expect(throws: StrategyError.self) {
       try evaluate(

@@ -65,6 +65,31 @@ struct PlannerTests {
     }
   }
 
+  @Test func unevenStageSplitsReplayThroughEvaluateAndAreDeterministic() async throws {
+    // gpt-mini's 4 layers on 3 pipeline stages: batch 4 does not split over 3 replicas.
+    func plan(threads: Int) async throws -> (PlanRequest, PlanResult) {
+      let request = try Self.request(devices: 3, batch: 4, seq: 32, threads: threads)
+      return (request, try await Planner(request).result(devices: 3))
+    }
+    let (request, result) = try await plan(threads: 1)
+    let uneven = result.frontier.filter { $0.strategy.unevenStageLayers != nil }
+    #expect(!uneven.isEmpty)
+    let evaluator = StrategyEvaluator(cluster: request.cluster)
+    for entry in uneven {
+      #expect(entry.strategy.summary.contains("pp3["))
+      let strategy = entry.strategy.parallelStrategy(
+        dtype: request.dtype, optimizer: request.optimizer, padsVocabulary: true)
+      #expect(strategy.stageLayers?.reduce(0, +) == 4)
+      let again = try evaluator.evaluate(
+        model: request.model, globalBatchSize: request.batch, sequenceLength: request.seq,
+        strategy: strategy)
+      #expect(again.timeS == entry.timeS)
+      #expect(again.memoryBytes == entry.memoryBytes)
+    }
+    let (_, twoThreads) = try await plan(threads: 2)
+    #expect(twoThreads.frontier == result.frontier)
+  }
+
   @Test func severalDeviceCountsGiveOneResultEach() async throws {
     let planner = Planner(try Self.request())
     let results = try await planner.results(deviceCounts: [4, 2])

@@ -18,6 +18,12 @@ struct UniformPipelineCostTests {
       dataParallel: 1, tensorParallel: 4, pipelineStages: 2, microBatchSize: 4,
       sequenceParallel: true, zeroStage: 2),
     ParallelStrategy(dataParallel: 8, microBatchSize: 1, zeroStage: 1),
+    ParallelStrategy(
+      dataParallel: 2, tensorParallel: 1, pipelineStages: 4, microBatchSize: 1, zeroStage: 1,
+      stageLayers: [1, 1, 1, 1]),
+    ParallelStrategy(
+      dataParallel: 1, tensorParallel: 2, pipelineStages: 3, microBatchSize: 2, schedule: .gpipe,
+      recomputation: .full, zeroStage: 3, stageLayers: [2, 1, 1]),
   ])
   func screeningAgreesWithTheEvaluator(_ base: ParallelStrategy) throws {
     var s = base
@@ -33,10 +39,11 @@ struct UniformPipelineCostTests {
       sequenceLength: 128, microBatches: m, strategy: s)
     let screen = UniformPipelineCost(cluster: cluster)
     var layoutCache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
-    let cost = screen.cost(
-      screen.tallies(
-        graph: graph, strategy: s, microBatches: m, interleave: s.interleave, layouts: &layoutCache),
-      schedule: s.schedule, interleave: s.interleave, microBatches: m)
+    let costs = screen.layerCosts(
+      graph: graph, strategy: s, microBatches: m, layouts: &layoutCache)
+    let cost = costs.cost(
+      costs.stageTallies(s.partition(layers: graph.layerCount)), schedule: s.schedule,
+      interleave: s.interleave, microBatches: m)
     #expect(abs(cost.time - evaluation.timeS) <= 1e-9 * evaluation.timeS)
     #expect(abs(cost.memory - evaluation.memoryBytes) <= 1e-9 * evaluation.memoryBytes)
   }

@@ -108,4 +108,53 @@ struct ExportTests {
     let deepspeed = try Self.export(plan, .deepspeed)
     #expect(deepspeed.nearest?.strategy.interleave == 1)
   }
+
+  /// A gpt-mini plan whose one entry runs `split` layers per stage on 4 devices.
+  static func unevenPlan(_ split: [Int]) throws -> PlanFile {
+    try UniformPlanFixture.plan(
+      source: "gpt-mini", preset: .h100, batch: 8, seq: 128,
+      strategies: [
+        split.count: [
+          ParallelStrategy(
+            dataParallel: 1, pipelineStages: split.count, microBatchSize: 1, dtype: .bf16,
+            stageLayers: split)
+        ]
+      ])
+  }
+
+  @Test func unevenStagesExportAsFirstAndLastStageLayersOrSplitPoints() throws {
+    let plan = try Self.unevenPlan([1, 2, 1])
+    #expect(try plan.entry(pick: 1).strategy.summary.contains("pp3[1,2,1]"))
+    let megatron = try Self.export(plan, .megatron)
+    #expect(megatron.text.contains("--decoder-first-pipeline-num-layers 1"))
+    #expect(megatron.text.contains("--decoder-last-pipeline-num-layers 1"))
+    #expect(megatron.isExact)
+    let titan = try Self.export(plan, .torchtitan)
+    #expect(titan.text.contains("pipeline_parallel_split_points = [\"layers.1\", \"layers.3\"]"))
+    let deepspeed = try Self.export(plan, .deepspeed)
+    #expect(deepspeed.limitations.contains { $0.contains("[1,2,1]") })
+    let nearest = try #require(deepspeed.nearest)
+    #expect(nearest.strategy.stageLayers == nil)
+    #expect(nearest.timeS != nil)
+  }
+
+  @Test func megatronFallsBackWhenMiddleStagesDiffer() throws {
+    let plan = try UniformPlanFixture.plan(
+      source: "gpt2", preset: .h100, batch: 8, seq: 128,
+      strategies: [
+        4: [
+          ParallelStrategy(
+            dataParallel: 1, pipelineStages: 4, microBatchSize: 1, dtype: .bf16,
+            stageLayers: [3, 2, 4, 3])
+        ]
+      ])
+    let megatron = try Self.export(plan, .megatron)
+    #expect(!megatron.text.contains("--decoder-first-pipeline-num-layers"))
+    #expect(megatron.limitations.contains { $0.contains("[3,2,4,3]") })
+    #expect(megatron.nearest?.strategy.stageLayers == nil)
+    let titan = try Self.export(plan, .torchtitan)
+    #expect(titan.text.contains("[\"layers.3\", \"layers.5\", \"layers.9\"]"))
+    let threeStages = try Self.export(try Self.unevenPlan([1, 1, 2]), .megatron)
+    #expect(threeStages.text.contains("--decoder-last-pipeline-num-layers 2"))
+  }
 }
