@@ -378,8 +378,10 @@ struct PipelineWorker {
         throw .invalidArgument("\(step.name): nothing stashed for backward")
       }
       state.stash[index] = nil
+      let existingSums = parameterGradients.sums[index]
       let (inputGradients, weightGradients) = try runner(index).backward(
-        saved, outputGradient: outputGradient.local, tiedWeight: try tiedView(index))
+        saved, outputGradient: outputGradient.local, tiedWeight: try tiedView(index),
+        accumulating: existingSums)
       for (k, input) in step.inputs.enumerated() {
         guard let local = inputGradients[k], program.values[input].producer != nil else { continue }
         let produced = ShardedTensor(
@@ -388,20 +390,31 @@ struct PipelineWorker {
         gradients[input] = accumulate(
           gradients[input], try engine.relayout(produced, to: plan.gradientLayout(of: input)))
       }
-      if let existing = parameterGradients.sums[index] {
-        for (sum, addition) in zip(existing, weightGradients) {
+      if var existing = existingSums {
+        // A fused backward returned the sums themselves: nothing left to add. A
+        // ZeRO-2/3 slot emptied by the last reduce-scatter takes the new gradient.
+        for (slot, addition) in weightGradients.enumerated() where slot < existing.count {
+          let sum = existing[slot]
+          if sum === addition { continue }
+          if sum.count != addition.count {
+            existing[slot] = addition
+            continue
+          }
           worker.trace.timed("gradient-accumulate") {
             Vector.add(addition.pointer, into: sum.pointer, count: sum.count)
           }
         }
+        parameterGradients.sums[index] = existing
       } else {
         parameterGradients.sums[index] = weightGradients
       }
       parameterGradients.passes[index, default: 0] += 1
-      if parameterGradients.passes[index] == microBatches {
-        if options.zeroStage >= 2, options.adam != nil {
-          try shardEarly(index, &parameterGradients)
-        } else if !options.zeroStage1 {
+      if options.zeroStage >= 2, options.adam != nil {
+        // ZeRO-2/3 hold only their chunk of a gradient: every micro-batch's is
+        // reduce-scattered into it as soon as it is complete.
+        try shardEarly(index, &parameterGradients)
+      } else if parameterGradients.passes[index] == microBatches {
+        if !options.zeroStage1 {
           try synchroniseEarly(index, parameterGradients.sums[index] ?? [])
           parameterGradients.synchronised.insert(index)
         }
@@ -456,8 +469,9 @@ struct PipelineWorker {
     var chunks: [Int: [Int: DeviceTensor]] = [:]
   }
 
-  /// ZeRO-2: reduce-scatters a step's finished gradients over their sync groups right
-  /// after its last backward pass (recorded as overlapped) and keeps only the chunks.
+  /// ZeRO-2/3: reduce-scatters a step's gradients of one micro-batch over their sync
+  /// groups right after its backward pass (recorded as overlapped), adds them to
+  /// this worker's chunks and releases the whole gradients.
   private func shardEarly(_ index: Int, _ state: inout GradientSums) throws(ExecutorError) {
     guard var gradients = state.sums[index] else { return }
     let offset = plan.steps[index].tie == nil ? 0 : 1
@@ -468,9 +482,16 @@ struct PipelineWorker {
       let group = view.group(alongAxes: spec.syncAxes)
       let position = group.firstIndex(of: worker.rank) ?? 0
       let range = Communicator.chunk(position, of: group.count, length: gradient.count)
+      guard gradient.count > 0 else { continue }  // nothing new since the last shard
       let chunk = DeviceTensor(shape: [range.count], allocator: worker.allocator)
       try worker.communicator.reduceScatter(gradient.storage, into: chunk.storage, group: group)
-      state.chunks[index, default: [:]][j] = chunk
+      if let sum = state.chunks[index]?[j] {
+        worker.trace.timed("gradient-accumulate") {
+          Vector.add(chunk.pointer, into: sum.pointer, count: sum.count)
+        }
+      } else {
+        state.chunks[index, default: [:]][j] = chunk
+      }
       gradients[offset + j] = DeviceTensor(shape: [0], allocator: worker.allocator)
     }
     state.sums[index] = gradients
