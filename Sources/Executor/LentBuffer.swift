@@ -6,7 +6,7 @@ import Foundation
 ///
 /// State changes hold `condition`'s lock. The receiver reads `values` only
 /// between a successful ``claim()`` and ``finish()``, while the lender is blocked
-/// in ``waitUntilRead(owner:reader:what:timeout:abortCause:)``, so the memory is
+/// in ``waitUntilRead(owner:reader:what:timeout:blocked:abortCause:)``, so the memory is
 /// never read and written at once.
 final class LentBuffer: @unchecked Sendable {
   private enum State { case posted, taken, done, withdrawn }
@@ -44,12 +44,14 @@ final class LentBuffer: @unchecked Sendable {
     while state == .taken { condition.wait() }
   }
 
-  /// Blocks until the receiver has read the buffer.
+  /// Blocks until the receiver has read the buffer; the CPU seconds spent blocked
+  /// are added to `blocked`.
   ///
   /// A buffer nobody has started reading is withdrawn when the run is aborted or
   /// the timeout passes; one being read is always waited for (the read is a copy).
   func waitUntilRead(
-    owner: Int, reader: Int, what: String, timeout: Double, abortCause: () -> String?
+    owner: Int, reader: Int, what: @autoclosure () -> String, timeout: Double,
+    blocked: inout Double, abortCause: () -> String?
   ) throws(ExecutorError) {
     let deadline = Date(timeIntervalSinceNow: timeout)
     condition.lock()
@@ -63,10 +65,12 @@ final class LentBuffer: @unchecked Sendable {
         if Date() >= deadline {
           state = .withdrawn
           throw .timeout(
-            worker: owner, waitingFor: "worker \(reader) to read \(what)", seconds: timeout)
+            worker: owner, waitingFor: "worker \(reader) to read \(what())", seconds: timeout)
         }
       }
+      let before = ThreadClock.cpuSeconds()
       _ = condition.wait(until: min(deadline, Date(timeIntervalSinceNow: 0.02)))
+      blocked += ThreadClock.cpuSeconds() - before
     }
   }
 }

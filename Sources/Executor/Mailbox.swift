@@ -75,12 +75,15 @@ final class Mailbox: @unchecked Sendable {
 
   /// Takes the oldest message from `source` with `tag`, waiting at most `timeout` seconds.
   ///
+  /// The calling thread's CPU seconds spent blocked (entering and leaving the
+  /// wait: the cost of sharing a core, not of moving data) are added to `blocked`.
+  ///
   /// - Throws: ``ExecutorError/timeout(worker:waitingFor:seconds:)`` naming `owner`
   ///   and the message, or ``ExecutorError/aborted(worker:cause:)`` when the run
   ///   was stopped by another worker's failure.
-  func take(from source: Int, tag: MessageTag, owner: Int, timeout: Double) throws(ExecutorError)
-    -> Message
-  {
+  func take(
+    from source: Int, tag: MessageTag, owner: Int, timeout: Double, blocked: inout Double
+  ) throws(ExecutorError) -> Message {
     let key = Key(source: source, tag: tag)
     let deadline = Date(timeIntervalSinceNow: timeout)
     condition.lock()
@@ -92,7 +95,10 @@ final class Mailbox: @unchecked Sendable {
         waiting[key] = queue.isEmpty ? nil : queue
         return message
       }
-      if !condition.wait(until: deadline), waiting[key]?.isEmpty ?? true, abortCause == nil {
+      let before = ThreadClock.cpuSeconds()
+      let signalled = condition.wait(until: deadline)
+      blocked += ThreadClock.cpuSeconds() - before
+      if !signalled, waiting[key]?.isEmpty ?? true, abortCause == nil {
         throw .timeout(worker: owner, waitingFor: "\(tag) from worker \(source)", seconds: timeout)
       }
     }
