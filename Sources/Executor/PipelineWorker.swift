@@ -150,7 +150,7 @@ struct PipelineWorker {
 
   func run() throws(ExecutorError) -> PipelineWorkerOutput {
     var states = Array(repeating: MicroBatchState(), count: microBatches)
-    var parameterGradients = GradientSums()
+    var parameterGradients = persistentGradients()
     var loss: Float = 0
     let actions = options.schedule.actions(
       stage: view.stage, stages: plan.stageCount, microBatches: microBatches, chunks: plan.chunks)
@@ -267,12 +267,12 @@ struct PipelineWorker {
       tensorRank: info.shape.count, splits: [], mesh: view.mesh, device: view.localRank
     )
     .microBatch(m, of: microBatches)
-    worker.trace.timed("input") {
-      InitialValues.fill(tensor, shape: whole, block: block) { index in
-        let u = InitialValues.uniform(key: key, index: index)
-        guard let rows else { return u }
-        return Float(min(Int((u + 1) / 2 * Float(rows)), rows - 1))
-      }
+    // Synthesising the batch is the data loader's work, not the device's: it is
+    // not timed (a device receives its batch while the previous step runs).
+    InitialValues.fill(tensor, shape: whole, block: block) { index in
+      let u = InitialValues.uniform(key: key, index: index)
+      guard let rows else { return u }
+      return Float(min(Int((u + 1) / 2 * Float(rows)), rows - 1))
     }
     return ShardedTensor(
       local: tensor, layout: .replicated(meshAxes: view.mesh.shape.count), globalShape: info.shape)
@@ -467,6 +467,31 @@ struct PipelineWorker {
     /// ZeRO-2: per step and own-parameter index, this worker's reduce-scattered chunk
     /// (the full gradient is then released).
     var chunks: [Int: [Int: DeviceTensor]] = [:]
+  }
+
+  /// The gradient buffers a training loop keeps from one iteration to the next
+  /// (PyTorch's `.grad`, Megatron's gradient buffer), zero and allocated before the
+  /// first forward pass, so the measured peak is a steady-state iteration's: whole
+  /// blocks, or under ZeRO-2/3 this worker's chunks of the synchronised ones. Tied
+  /// layers' weight views are left to their first backward pass.
+  private func persistentGradients() -> GradientSums {
+    var sums = GradientSums()
+    let sharding = options.zeroStage >= 2 && options.adam != nil
+    for index in mySteps where plan.steps[index].tie == nil && !plan.steps[index].specs.isEmpty {
+      sums.sums[index] = plan.steps[index].specs.enumerated().map { j, spec in
+        let shape = blockShape(spec)
+        guard sharding, !spec.syncAxes.isEmpty else {
+          return DeviceTensor(shape: shape, allocator: worker.allocator)
+        }
+        let group = view.group(alongAxes: spec.syncAxes)
+        let range = Communicator.chunk(
+          group.firstIndex(of: worker.rank) ?? 0, of: group.count, length: shape.reduce(1, *))
+        sums.chunks[index, default: [:]][j] = DeviceTensor(
+          shape: [range.count], allocator: worker.allocator)
+        return DeviceTensor(shape: [0], allocator: worker.allocator)
+      }
+    }
+    return sums
   }
 
   /// ZeRO-2/3: reduce-scatters a step's gradients of one micro-batch over their sync
