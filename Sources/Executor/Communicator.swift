@@ -20,7 +20,8 @@ public final class Communicator: @unchecked Sendable {
   public let trace: WorkerTrace
   let fabric: Fabric
   private var sequences: [[Int]: Int] = [:]
-  /// CPU seconds this worker has spent blocked in waits (see ``timedTransfer``).
+  /// CPU seconds this worker has spent blocked in waits or waking a blocked peer
+  /// (see ``timedTransfer``).
   private var blockedSeconds = 0.0
   /// Whether calls are recorded as overlapped with later compute (see
   /// ``TraceEvent/overlappedTransfer(kind:group:sequence:bytes:cpuSeconds:wallSeconds:)``);
@@ -318,8 +319,8 @@ public final class Communicator: @unchecked Sendable {
     let wall = ThreadClock.wallSeconds()
     let blockedBefore = blockedSeconds
     try body()
-    // Blocking is what N threads sharing fewer cores pay to hand a core over (the
-    // wait's system calls and scheduling), not moving data: it is left out of the
+    // Blocking, and waking a blocked peer, is what N threads sharing fewer cores pay
+    // to hand a core over (system calls and scheduling), not moving data: it is left out of the
     // transfer's CPU time, as the waiting itself is (TraceReplay starts a
     // collective when its last member arrives).
     let blocked = blockedSeconds - blockedBefore
@@ -338,7 +339,8 @@ public final class Communicator: @unchecked Sendable {
 
   private func post(_ values: UnsafeBufferPointer<Float>, to destination: Int, tag: MessageTag) {
     let message = DeviceTensor(shape: [values.count], copying: values, allocator: allocator)
-    fabric.mailboxes[destination].deposit(.owned(message), from: rank, tag: tag)
+    fabric.mailboxes[destination].deposit(
+      .owned(message), from: rank, tag: tag, handOver: &blockedSeconds)
   }
 
   /// One ring step: lends `outgoing` to `right`, reads `left`'s lent chunk into
@@ -359,7 +361,8 @@ public final class Communicator: @unchecked Sendable {
     -> LentBuffer
   {
     let buffer = LentBuffer(values)
-    fabric.mailboxes[destination].deposit(.lent(buffer), from: rank, tag: tag)
+    fabric.mailboxes[destination].deposit(
+      .lent(buffer), from: rank, tag: tag, handOver: &blockedSeconds)
     return buffer
   }
 
@@ -392,7 +395,7 @@ public final class Communicator: @unchecked Sendable {
       values = buffer.values
       lent = buffer
     }
-    defer { lent?.finish() }
+    defer { lent?.finish(handOver: &blockedSeconds) }
     guard values.count == buffer.count else {
       throw .invalidArgument(
         "worker \(rank) expected \(buffer.count) elements for \(tag), worker \(source) sent \(values.count)"

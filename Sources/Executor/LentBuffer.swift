@@ -15,6 +15,8 @@ final class LentBuffer: @unchecked Sendable {
   let values: UnsafeBufferPointer<Float>
   private let condition = NSCondition()
   private var state = State.posted
+  /// Whether the lender is blocked waiting for the read to end.
+  private var lenderBlocked = false
 
   init(_ values: UnsafeBufferPointer<Float>) { self.values = values }
 
@@ -27,12 +29,19 @@ final class LentBuffer: @unchecked Sendable {
     return true
   }
 
-  /// Ends reading and releases the lender.
-  func finish() {
+  /// Ends reading and releases the lender, waking it when it is blocked; the CPU
+  /// seconds the wake-up costs are added to `handOver`.
+  func finish(handOver: inout Double) {
     condition.lock()
     state = .done
+    guard lenderBlocked else {
+      condition.unlock()
+      return
+    }
+    let before = ThreadClock.cpuSeconds()
     condition.broadcast()
     condition.unlock()
+    handOver += ThreadClock.cpuSeconds() - before
   }
 
   /// Takes the buffer back after a failure: withdraws it when nobody has started
@@ -41,7 +50,11 @@ final class LentBuffer: @unchecked Sendable {
     condition.lock()
     defer { condition.unlock() }
     if state == .posted { state = .withdrawn }
-    while state == .taken { condition.wait() }
+    while state == .taken {
+      lenderBlocked = true
+      condition.wait()
+      lenderBlocked = false
+    }
   }
 
   /// Blocks until the receiver has read the buffer; the CPU seconds spent blocked
@@ -69,7 +82,9 @@ final class LentBuffer: @unchecked Sendable {
         }
       }
       let before = ThreadClock.cpuSeconds()
+      lenderBlocked = true
       _ = condition.wait(until: min(deadline, Date(timeIntervalSinceNow: 0.02)))
+      lenderBlocked = false
       blocked += ThreadClock.cpuSeconds() - before
     }
   }
