@@ -5,16 +5,16 @@
 /// no read waits on another read: two rounds per all-reduce instead of the ring's
 /// `2(n − 1)` dependent neighbour hand-offs, for the same bytes moved.
 extension Communicator {
-  /// The direct reduce-scatter phase: lends chunk `j` of `buffer` to member `j`,
-  /// adds every other member's chunk `me` into `buffer[mine]` (in group order,
-  /// starting after this member), and returns once every lent chunk was read.
-  /// Nobody reads `buffer[mine]`, so the sums land there in place.
+  /// The direct reduce-scatter phase: lends chunk `j` of `source` to member `j`,
+  /// adds every other member's chunk `me` into `target` (in group order, starting
+  /// after this member), and returns once every lent chunk was read. `source` is
+  /// only read; `target` may be `source`'s own chunk `me`, which nobody else reads.
   func directReduce(
-    _ buffer: UnsafeMutableBufferPointer<Float>, into mine: Range<Int>, me: Int, group: [Int],
-    tag: MessageTag
+    _ source: UnsafeBufferPointer<Float>, into target: UnsafeMutableBufferPointer<Float>, me: Int,
+    group: [Int], tag: MessageTag
   ) throws(ExecutorError) {
     let n = group.count
-    let length = buffer.count
+    let length = source.count
     var lent: [(LentBuffer, Int)] = []
     lent.reserveCapacity(n - 1)
     defer { for (buffer, _) in lent { buffer.reclaim() } }
@@ -22,10 +22,9 @@ extension Communicator {
       let peer = (me + shift) % n
       let range = Self.chunk(peer, of: n, length: length)
       lent.append(
-        (lend(UnsafeBufferPointer(rebasing: buffer[range]), to: group[peer], tag: tag), group[peer])
+        (lend(UnsafeBufferPointer(rebasing: source[range]), to: group[peer], tag: tag), group[peer])
       )
     }
-    let target = UnsafeMutableBufferPointer(rebasing: buffer[mine])
     for shift in 1..<n {
       try fetch(into: target, from: group[(me + n - shift) % n], tag: tag, add: true)
     }

@@ -94,7 +94,8 @@ public final class Communicator: @unchecked Sendable {
       if length * 4 < Self.ringThresholdBytes {
         let mine = Self.chunk(me, of: n, length: length)
         try directReduce(
-          buffer, into: mine, me: me, group: group,
+          UnsafeBufferPointer(buffer), into: UnsafeMutableBufferPointer(rebasing: buffer[mine]),
+          me: me, group: group,
           tag: MessageTag(operation: "all-reduce", group: group, sequence: sequence, step: 0))
         try directGather(
           buffer, me: me, group: group,
@@ -132,7 +133,8 @@ public final class Communicator: @unchecked Sendable {
   /// Sums `input` over `group` and leaves this member's chunk of the sum (chunk
   /// `i` of the balanced partition, `i` = position in `group`) in `output`.
   ///
-  /// `input` is used as scratch and holds partial sums afterwards.
+  /// `input` is used as scratch and holds partial sums afterwards when it has at
+  /// least ``ringThresholdBytes``; a smaller one is left unchanged.
   public func reduceScatter(
     _ input: UnsafeMutableBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
     group: [Int]
@@ -149,10 +151,10 @@ public final class Communicator: @unchecked Sendable {
     try timedTransfer("reduce-scatter", group: group, sequence: sequence, bytes: length * 4) {
       () throws(ExecutorError) in
       if length * 4 < Self.ringThresholdBytes {
-        try directReduce(
-          input, into: mine, me: me, group: group,
-          tag: MessageTag(operation: "reduce-scatter", group: group, sequence: sequence, step: 0))
         copy(UnsafeBufferPointer(rebasing: input[mine]), to: output)
+        try directReduce(
+          UnsafeBufferPointer(input), into: output, me: me, group: group,
+          tag: MessageTag(operation: "reduce-scatter", group: group, sequence: sequence, step: 0))
         return
       }
       let right = group[(me + 1) % n]

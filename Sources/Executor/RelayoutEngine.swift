@@ -118,12 +118,23 @@ struct RelayoutEngine {
     let (members, _, n) = group(meshAxis)
     try checkDivisible(value, t, by: n)
     let source = value.local
-    let packed = DeviceTensor(shape: [source.count], allocator: worker.allocator)
+    // The collective wants member i's chunk at i·piece and, for large buffers, uses
+    // its input as scratch: it gets a packed copy, and the source (maybe read by
+    // another consumer) stays untouched. A small source already in chunk order is
+    // handed over as it is (the direct reduce-scatter only reads it).
+    let packed: DeviceTensor
     let piece = source.count / n
-    for i in 0..<n {
-      BlockCopy.copyChunk(
-        whole: source.pointer, shape: source.shape, part: packed.pointer + i * piece, axis: t,
-        pieces: n, index: i, extract: true)
+    if Self.chunksAreContiguous(source.shape, axis: t),
+      source.count * 4 < Communicator.ringThresholdBytes
+    {
+      packed = source
+    } else {
+      packed = DeviceTensor(shape: [source.count], allocator: worker.allocator)
+      for i in 0..<n {
+        BlockCopy.copyChunk(
+          whole: source.pointer, shape: source.shape, part: packed.pointer + i * piece, axis: t,
+          pieces: n, index: i, extract: true)
+      }
     }
     var shape = source.shape
     shape[t] /= n
@@ -140,11 +151,21 @@ struct RelayoutEngine {
     let (members, _, n) = group(meshAxis)
     guard let t = value.layout.splitAxis[meshAxis] else { return value }
     let source = value.local
+    var shape = source.shape
+    shape[t] *= n
+    if Self.chunksAreContiguous(shape, axis: t) {
+      // Member i's block is the i-th contiguous chunk of the result: gather in place.
+      let output = DeviceTensor(shape: shape, allocator: worker.allocator)
+      try worker.communicator.allGather(
+        UnsafeBufferPointer(source.storage), into: output.storage, group: members)
+      var result = value
+      result.local = output
+      result.layout.splitAxis[meshAxis] = nil
+      return result
+    }
     let gathered = DeviceTensor(shape: [source.count * n], allocator: worker.allocator)
     try worker.communicator.allGather(
       UnsafeBufferPointer(source.storage), into: gathered.storage, group: members)
-    var shape = source.shape
-    shape[t] *= n
     let output = DeviceTensor(shape: shape, allocator: worker.allocator)
     for i in 0..<n {
       BlockCopy.copyChunk(
@@ -155,6 +176,12 @@ struct RelayoutEngine {
     result.local = output
     result.layout.splitAxis[meshAxis] = nil
     return result
+  }
+
+  /// Whether cutting `shape` into equal pieces along `axis` gives contiguous
+  /// pieces in order (every axis before it has extent 1).
+  static func chunksAreContiguous(_ shape: [Int], axis: Int) -> Bool {
+    shape.prefix(axis).allSatisfy { $0 == 1 }
   }
 
   func allToAll(_ value: ShardedTensor, meshAxis: Int, from s: Int, to t: Int) throws(ExecutorError)

@@ -137,6 +137,26 @@ import Testing
     }
   }
 
+  @Test(arguments: [2, 3, 5])
+  func directReduceScatterLeavesItsInputUnchanged(workers: Int) throws {
+    let length = 11
+    @Sendable func value(_ rank: Int, _ index: Int) -> Float { Float(rank * 100 + index) }
+    let run = try WorkerPool.run(count: workers, timeout: 10) { worker in
+      let input = DeviceTensor(shape: [length], allocator: worker.allocator)
+      for i in 0..<length { input.storage[i] = value(worker.rank, i) }
+      let range = Communicator.chunk(worker.rank, of: worker.count, length: length)
+      let output = DeviceTensor(shape: [range.count], allocator: worker.allocator)
+      try worker.communicator.reduceScatter(
+        input.storage, into: output.storage, group: Array(0..<worker.count))
+      return (input.values, output.values)
+    }
+    for (rank, (input, output)) in run.results.enumerated() {
+      #expect(input == (0..<length).map { value(rank, $0) })
+      let range = Communicator.chunk(rank, of: workers, length: length)
+      #expect(output == range.map { i in (0..<workers).reduce(Float(0)) { $0 + value($1, i) } })
+    }
+  }
+
   @Test func zeroStageTwoShardsEveryMicroBatchAndMatchesOneWorker() throws {
     var adam = AdamConfiguration()
     adam.learningRate = 0.01
