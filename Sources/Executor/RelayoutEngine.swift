@@ -104,9 +104,11 @@ struct RelayoutEngine {
   func allReduce(_ value: ShardedTensor, meshAxis: Int) throws(ExecutorError) -> ShardedTensor {
     let (members, _, _) = group(meshAxis)
     var result = value
-    result.local = DeviceTensor(
-      shape: value.local.shape, copying: UnsafeBufferPointer(value.local.storage),
-      allocator: worker.allocator)
+    result.local = worker.trace.timed("relayout-copy") {
+      DeviceTensor(
+        shape: value.local.shape, copying: UnsafeBufferPointer(value.local.storage),
+        allocator: worker.allocator)
+    }
     try worker.communicator.allReduce(result.local.storage, group: members)
     result.layout.isPartial[meshAxis] = false
     return result
@@ -130,10 +132,12 @@ struct RelayoutEngine {
       packed = source
     } else {
       packed = DeviceTensor(shape: [source.count], allocator: worker.allocator)
-      for i in 0..<n {
-        BlockCopy.copyChunk(
-          whole: source.pointer, shape: source.shape, part: packed.pointer + i * piece, axis: t,
-          pieces: n, index: i, extract: true)
+      worker.trace.timed("relayout-pack") {
+        for i in 0..<n {
+          BlockCopy.copyChunk(
+            whole: source.pointer, shape: source.shape, part: packed.pointer + i * piece, axis: t,
+            pieces: n, index: i, extract: true)
+        }
       }
     }
     var shape = source.shape
@@ -167,10 +171,12 @@ struct RelayoutEngine {
     try worker.communicator.allGather(
       UnsafeBufferPointer(source.storage), into: gathered.storage, group: members)
     let output = DeviceTensor(shape: shape, allocator: worker.allocator)
-    for i in 0..<n {
-      BlockCopy.copyChunk(
-        whole: output.pointer, shape: shape, part: gathered.pointer + i * source.count, axis: t,
-        pieces: n, index: i, extract: false)
+    worker.trace.timed("relayout-unpack") {
+      for i in 0..<n {
+        BlockCopy.copyChunk(
+          whole: output.pointer, shape: shape, part: gathered.pointer + i * source.count, axis: t,
+          pieces: n, index: i, extract: false)
+      }
     }
     var result = value
     result.local = output
@@ -192,10 +198,12 @@ struct RelayoutEngine {
     let source = value.local
     let piece = source.count / n
     let packed = DeviceTensor(shape: [source.count], allocator: worker.allocator)
-    for j in 0..<n {
-      BlockCopy.copyChunk(
-        whole: source.pointer, shape: source.shape, part: packed.pointer + j * piece, axis: t,
-        pieces: n, index: j, extract: true)
+    worker.trace.timed("relayout-pack") {
+      for j in 0..<n {
+        BlockCopy.copyChunk(
+          whole: source.pointer, shape: source.shape, part: packed.pointer + j * piece, axis: t,
+          pieces: n, index: j, extract: true)
+      }
     }
     let received = DeviceTensor(shape: [source.count], allocator: worker.allocator)
     let counts = Array(repeating: piece, count: n)
@@ -206,10 +214,13 @@ struct RelayoutEngine {
     shape[t] /= n
     shape[s] *= n
     let output = DeviceTensor(shape: shape, allocator: worker.allocator)
-    for i in 0..<n {
-      BlockCopy.copyChunk(
-        whole: output.pointer, shape: shape, part: received.pointer + i * piece, axis: s, pieces: n,
-        index: i, extract: false)
+    worker.trace.timed("relayout-unpack") {
+      for i in 0..<n {
+        BlockCopy.copyChunk(
+          whole: output.pointer, shape: shape, part: received.pointer + i * piece, axis: s,
+          pieces: n,
+          index: i, extract: false)
+      }
     }
     var result = value
     result.local = output
