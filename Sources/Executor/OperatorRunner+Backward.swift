@@ -8,11 +8,12 @@ extension OperatorRunner {
   /// `accumulating` holds the parameter gradients summed over earlier micro-batches;
   /// an operator that can add its gradients into them in the same kernel (a linear
   /// layer: the weight-gradient product with `beta = 1`) does so and returns those
-  /// very tensors, as a training framework fuses gradient accumulation. Others
-  /// return fresh tensors for the caller to add.
+  /// very tensors, as a training framework fuses gradient accumulation; with
+  /// `overwriting` (the first micro-batch) it writes them instead of adding, so the
+  /// zero buffers are not read. Others return fresh tensors for the caller.
   func backward(
     _ saved: SavedActivations, outputGradient dy: DeviceTensor, tiedWeight: DeviceTensor? = nil,
-    accumulating sums: [DeviceTensor]? = nil
+    accumulating sums: [DeviceTensor]? = nil, overwriting: Bool = false
   ) throws(ExecutorError)
     -> (
       [DeviceTensor?], [DeviceTensor]
@@ -38,7 +39,7 @@ extension OperatorRunner {
       }
       let dw = reused?[0] ?? tensor(weight.shape)
       let db = bias.map { bias in reused.map { $0[1] } ?? tensor(bias.shape) }
-      let beta: Float = reused == nil ? 0 : 1
+      let beta: Float = reused == nil || overwriting ? 0 : 1
       timer.timed(name) {
         Gemm.multiply(
           dy.pointer, weight.pointer, into: dx.pointer, m: rows, n: inWidth, k: outWidth,
@@ -53,6 +54,7 @@ extension OperatorRunner {
             transposeA: true, beta: beta)
         }
         if let db, leads(axes("in")) {
+          if beta == 0, reused != nil { db.pointer.update(repeating: 0, count: db.count) }
           for r in 0..<rows {
             Vector.add(dy.pointer + r * outWidth, into: db.pointer, count: outWidth)
           }

@@ -379,9 +379,10 @@ struct PipelineWorker {
       }
       state.stash[index] = nil
       let existingSums = parameterGradients.sums[index]
+      let firstPass = parameterGradients.passes[index, default: 0] == 0
       let (inputGradients, weightGradients) = try runner(index).backward(
         saved, outputGradient: outputGradient.local, tiedWeight: try tiedView(index),
-        accumulating: existingSums)
+        accumulating: existingSums, overwriting: firstPass)
       for (k, input) in step.inputs.enumerated() {
         guard let local = inputGradients[k], program.values[input].producer != nil else { continue }
         let produced = ShardedTensor(
@@ -391,12 +392,13 @@ struct PipelineWorker {
           gradients[input], try engine.relayout(produced, to: plan.gradientLayout(of: input)))
       }
       if var existing = existingSums {
-        // A fused backward returned the sums themselves: nothing left to add. A
-        // ZeRO-2/3 slot emptied by the last reduce-scatter takes the new gradient.
+        // A fused backward returned the sums themselves: nothing left to add. The
+        // first micro-batch's gradient, or one for a ZeRO-2/3 slot emptied by the last
+        // reduce-scatter, takes the slot (the zero buffer need not be added to).
         for (slot, addition) in weightGradients.enumerated() where slot < existing.count {
           let sum = existing[slot]
           if sum === addition { continue }
-          if sum.count != addition.count {
+          if sum.count != addition.count || firstPass {
             existing[slot] = addition
             continue
           }
