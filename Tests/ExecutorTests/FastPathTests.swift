@@ -66,6 +66,17 @@ import Testing
     }
   }
 
+  @Test func vectorisedReluBackwardSelectsTheGradientWherePositive() {
+    var random = TestRandom(seed: 13)
+    let count = 19  // two vector blocks and a tail
+    let x = random.values(count).enumerated().map { $0.offset == 3 ? 0 : $0.element }
+    let dy = random.values(count)
+    let dx = withPointers([x, dy, dy]) { p in
+      ActivationKernels.reluBackward(p[0], p[1], p[2], count: count)
+    }[2]
+    #expect(dx == zip(x, dy).map { $0 > 0 ? $1 : 0 })
+  }
+
   @Test func vectorisedAdamMatchesTheScalarTextbookStep() {
     var configuration = AdamConfiguration()
     configuration.learningRate = 0.05
