@@ -297,7 +297,7 @@ public final class Communicator: @unchecked Sendable {
     }
   }
 
-  private func position(in group: [Int]) throws(ExecutorError) -> (Int, Int) {
+  func position(in group: [Int]) throws(ExecutorError) -> (Int, Int) {
     guard let me = group.firstIndex(of: rank), Set(group).count == group.count,
       group.allSatisfy({ (0..<worldSize).contains($0) })
     else {
@@ -307,13 +307,13 @@ public final class Communicator: @unchecked Sendable {
     return (me, group.count)
   }
 
-  private func nextSequence(_ group: [Int]) -> Int {
+  func nextSequence(_ group: [Int]) -> Int {
     let value = sequences[group, default: 0]
     sequences[group] = value + 1
     return value
   }
 
-  private func timedTransfer(
+  func timedTransfer(
     _ kind: String, group: [Int], sequence: Int, bytes: Int,
     _ body: () throws(ExecutorError) -> Void
   ) throws(ExecutorError) {
@@ -384,6 +384,17 @@ public final class Communicator: @unchecked Sendable {
   func fetch(
     into buffer: UnsafeMutableBufferPointer<Float>, from source: Int, tag: MessageTag, add: Bool
   ) throws(ExecutorError) {
+    try read(from: source, tag: tag, expecting: buffer.count) { values in
+      if add { Vector.add(values, into: buffer) } else { copy(values, to: buffer) }
+    }
+  }
+
+  /// Takes the message `source` sent under `tag` (`expecting` elements) and hands
+  /// its values to `body` while they may be read (a lent buffer is released after).
+  func read(
+    from source: Int, tag: MessageTag, expecting count: Int,
+    _ body: (UnsafeBufferPointer<Float>) -> Void
+  ) throws(ExecutorError) {
     let message = try fabric.mailboxes[rank].take(
       from: source, tag: tag, owner: rank, timeout: fabric.timeout, blocked: &blockedSeconds)
     let values: UnsafeBufferPointer<Float>
@@ -398,14 +409,12 @@ public final class Communicator: @unchecked Sendable {
       lent = buffer
     }
     defer { lent?.finish(handOver: &blockedSeconds) }
-    guard values.count == buffer.count else {
+    guard values.count == count else {
       throw .invalidArgument(
-        "worker \(rank) expected \(buffer.count) elements for \(tag), worker \(source) sent \(values.count)"
+        "worker \(rank) expected \(count) elements for \(tag), worker \(source) sent \(values.count)"
       )
     }
-    withExtendedLifetime(message) {
-      if add { Vector.add(values, into: buffer) } else { copy(values, to: buffer) }
-    }
+    withExtendedLifetime(message) { body(values) }
   }
 
   func copy(

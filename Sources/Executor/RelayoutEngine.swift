@@ -120,30 +120,14 @@ struct RelayoutEngine {
     let (members, _, n) = group(meshAxis)
     try checkDivisible(value, t, by: n)
     let source = value.local
-    // The collective wants member i's chunk at i·piece and, for large buffers, uses
-    // its input as scratch: it gets a packed copy, and the source (maybe read by
-    // another consumer) stays untouched. A small source already in chunk order is
-    // handed over as it is (the direct reduce-scatter only reads it).
-    let packed: DeviceTensor
-    let piece = source.count / n
-    if Self.chunksAreContiguous(source.shape, axis: t),
-      source.count * 4 < Communicator.ringThresholdBytes
-    {
-      packed = source
-    } else {
-      packed = DeviceTensor(shape: [source.count], allocator: worker.allocator)
-      worker.trace.timed("relayout-pack") {
-        for i in 0..<n {
-          BlockCopy.copyChunk(
-            whole: source.pointer, shape: source.shape, part: packed.pointer + i * piece, axis: t,
-            pieces: n, index: i, extract: true)
-        }
-      }
-    }
     var shape = source.shape
     shape[t] /= n
     let output = DeviceTensor(shape: shape, allocator: worker.allocator)
-    try worker.communicator.reduceScatter(packed.storage, into: output.storage, group: members)
+    // Rows are the extents before axis t; the source (maybe read by another
+    // consumer too) is only read.
+    try worker.communicator.reduceScatter(
+      rows: Self.rows(source.shape, axis: t), UnsafeBufferPointer(source.storage),
+      into: output.storage, group: members)
     var result = value
     result.local = output
     result.layout.isPartial[meshAxis] = false
@@ -157,37 +141,19 @@ struct RelayoutEngine {
     let source = value.local
     var shape = source.shape
     shape[t] *= n
-    if Self.chunksAreContiguous(shape, axis: t) {
-      // Member i's block is the i-th contiguous chunk of the result: gather in place.
-      let output = DeviceTensor(shape: shape, allocator: worker.allocator)
-      try worker.communicator.allGather(
-        UnsafeBufferPointer(source.storage), into: output.storage, group: members)
-      var result = value
-      result.local = output
-      result.layout.splitAxis[meshAxis] = nil
-      return result
-    }
-    let gathered = DeviceTensor(shape: [source.count * n], allocator: worker.allocator)
-    try worker.communicator.allGather(
-      UnsafeBufferPointer(source.storage), into: gathered.storage, group: members)
     let output = DeviceTensor(shape: shape, allocator: worker.allocator)
-    worker.trace.timed("relayout-unpack") {
-      for i in 0..<n {
-        BlockCopy.copyChunk(
-          whole: output.pointer, shape: shape, part: gathered.pointer + i * source.count, axis: t,
-          pieces: n, index: i, extract: false)
-      }
-    }
+    try worker.communicator.allGather(
+      rows: Self.rows(shape, axis: t), UnsafeBufferPointer(source.storage), into: output.storage,
+      group: members)
     var result = value
     result.local = output
     result.layout.splitAxis[meshAxis] = nil
     return result
   }
 
-  /// Whether cutting `shape` into equal pieces along `axis` gives contiguous
-  /// pieces in order (every axis before it has extent 1).
-  static func chunksAreContiguous(_ shape: [Int], axis: Int) -> Bool {
-    shape.prefix(axis).allSatisfy { $0 == 1 }
+  /// The number of rows a split along `axis` cuts: the product of the extents before it.
+  static func rows(_ shape: [Int], axis: Int) -> Int {
+    shape.prefix(axis).reduce(1, *)
   }
 
   func allToAll(_ value: ShardedTensor, meshAxis: Int, from s: Int, to t: Int) throws(ExecutorError)
