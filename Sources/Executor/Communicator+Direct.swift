@@ -56,4 +56,37 @@ extension Communicator {
     }
     for (buffer, reader) in lent { try awaitRead(buffer, by: reader, tag: tag) }
   }
+
+  /// A personalised exchange in which every member reads what it needs straight
+  /// from the others' buffers: `buffer` (the same length on every member) is lent
+  /// to all the others, `body` is called with each member's position and buffer
+  /// (this member's own included) while it may be read, and the call returns once
+  /// every other member has read this one's. Recorded as an all-to-all of
+  /// `buffer`'s bytes; the copies `body` makes are part of it.
+  public func exchange(
+    _ buffer: UnsafeBufferPointer<Float>, group: [Int],
+    _ body: (Int, UnsafeBufferPointer<Float>) -> Void
+  ) throws(ExecutorError) {
+    let (me, n) = try position(in: group)
+    let sequence = nextSequence(group)
+    try timedTransfer("all-to-all", group: group, sequence: sequence, bytes: buffer.count * 4) {
+      () throws(ExecutorError) in
+      let tag = MessageTag(operation: "all-to-all", group: group, sequence: sequence, step: 0)
+      var lent: [(LentBuffer, Int)] = []
+      lent.reserveCapacity(n - 1)
+      defer { for (buffer, _) in lent { buffer.reclaim() } }
+      for shift in 1..<n {
+        let peer = group[(me + shift) % n]
+        lent.append((lend(buffer, to: peer, tag: tag), peer))
+      }
+      body(me, buffer)
+      for shift in 1..<n {
+        let position = (me + n - shift) % n
+        try read(from: group[position], tag: tag, expecting: buffer.count) { values in
+          body(position, values)
+        }
+      }
+      for (buffer, reader) in lent { try awaitRead(buffer, by: reader, tag: tag) }
+    }
+  }
 }

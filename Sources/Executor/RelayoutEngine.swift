@@ -162,31 +162,23 @@ struct RelayoutEngine {
     let (members, _, n) = group(meshAxis)
     try checkDivisible(value, t, by: n)
     let source = value.local
-    let piece = source.count / n
-    let packed = DeviceTensor(shape: [source.count], allocator: worker.allocator)
-    worker.trace.timed("relayout-pack") {
-      for j in 0..<n {
-        BlockCopy.copyChunk(
-          whole: source.pointer, shape: source.shape, part: packed.pointer + j * piece, axis: t,
-          pieces: n, index: j, extract: true)
-      }
-    }
-    let received = DeviceTensor(shape: [source.count], allocator: worker.allocator)
-    let counts = Array(repeating: piece, count: n)
-    try worker.communicator.allToAll(
-      UnsafeBufferPointer(packed.storage), sendCounts: counts, into: received.storage,
-      receiveCounts: counts, group: members)
     var shape = source.shape
     shape[t] /= n
     shape[s] *= n
     let output = DeviceTensor(shape: shape, allocator: worker.allocator)
-    worker.trace.timed("relayout-unpack") {
-      for i in 0..<n {
-        BlockCopy.copyChunk(
-          whole: output.pointer, shape: shape, part: received.pointer + i * piece, axis: s,
-          pieces: n,
-          index: i, extract: false)
-      }
+    // Member i's piece is its chunk `me` along t; it becomes chunk i along s. Each
+    // piece goes through one dense scratch block (no staging of whole buffers).
+    let me = view.coordinates[meshAxis]
+    let piece = DeviceTensor(shape: [source.count / n], allocator: worker.allocator)
+    try worker.communicator.exchange(UnsafeBufferPointer(source.storage), group: members) {
+      position, values in
+      guard let base = values.baseAddress else { return }
+      BlockCopy.copyChunk(
+        whole: UnsafeMutablePointer(mutating: base), shape: source.shape, part: piece.pointer,
+        axis: t, pieces: n, index: me, extract: true)
+      BlockCopy.copyChunk(
+        whole: output.pointer, shape: shape, part: piece.pointer, axis: s, pieces: n,
+        index: position, extract: false)
     }
     var result = value
     result.local = output
