@@ -27,17 +27,30 @@ public enum ActivationKernels {
     }
   }
 
-  /// `y = max(x, 0)`.
+  /// `y = max(x, 0)` (the compiler vectorises this loop as it is).
   public static func relu(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
     for i in 0..<count { y[i] = max(x[i], 0) }
   }
 
-  /// `dx = dy · [x > 0]`.
+  /// `dx = dy · [x > 0]`, eight lanes at a time (a select, not a branch: the
+  /// signs of activations are unpredictable).
   public static func reluBackward(
     _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
     count: Int
   ) {
-    for i in 0..<count { dx[i] = x[i] > 0 ? dy[i] : 0 }
+    typealias Lanes = SIMD8<Float>
+    var i = 0
+    while i + Lanes.scalarCount <= count {
+      let v = UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self)
+      let g = UnsafeRawPointer(dy + i).loadUnaligned(as: Lanes.self)
+      UnsafeMutableRawPointer(dx + i).storeBytes(
+        of: g.replacing(with: 0, where: v .<= 0), as: Lanes.self)
+      i += Lanes.scalarCount
+    }
+    while i < count {
+      dx[i] = x[i] > 0 ? dy[i] : 0
+      i += 1
+    }
   }
 
   /// `y = x · σ(x)`.

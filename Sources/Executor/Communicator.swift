@@ -20,6 +20,9 @@ public final class Communicator: @unchecked Sendable {
   public let trace: WorkerTrace
   let fabric: Fabric
   private var sequences: [[Int]: Int] = [:]
+  /// CPU seconds this worker has spent blocked in waits or waking a blocked peer
+  /// (see ``timedTransfer``).
+  private var blockedSeconds = 0.0
   /// Whether calls are recorded as overlapped with later compute (see
   /// ``TraceEvent/overlappedTransfer(kind:group:sequence:bytes:cpuSeconds:wallSeconds:)``);
   /// the calls themselves still complete before returning.
@@ -72,8 +75,13 @@ public final class Communicator: @unchecked Sendable {
 
   // MARK: Collectives
 
-  /// Sums `buffer` element-wise over `group`, leaving the sum on every member
-  /// (ring: a reduce-scatter then an all-gather, each `n − 1` neighbour steps).
+  /// Sums `buffer` element-wise over `group`, leaving the sum on every member.
+  ///
+  /// Buffers of at least ``ringThresholdBytes`` use the ring (a reduce-scatter then
+  /// an all-gather, each `n − 1` neighbour steps); smaller ones the direct form of
+  /// the same two phases (every member reads its chunk from all the others at
+  /// once), which moves the same bytes in 2 rounds instead of `2(n − 1)` dependent
+  /// hand-offs — the latency-bound case.
   public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, group: [Int])
     throws(ExecutorError)
   {
@@ -82,9 +90,20 @@ public final class Communicator: @unchecked Sendable {
     try timedTransfer("all-reduce", group: group, sequence: sequence, bytes: buffer.count * 4) {
       () throws(ExecutorError) in
       guard n > 1 else { return }
+      let length = buffer.count
+      if length * 4 < Self.ringThresholdBytes {
+        let mine = Self.chunk(me, of: n, length: length)
+        try directReduce(
+          UnsafeBufferPointer(buffer), into: UnsafeMutableBufferPointer(rebasing: buffer[mine]),
+          me: me, group: group,
+          tag: MessageTag(operation: "all-reduce", group: group, sequence: sequence, step: 0))
+        try directGather(
+          buffer, me: me, group: group,
+          tag: MessageTag(operation: "all-reduce", group: group, sequence: sequence, step: 1))
+        return
+      }
       let right = group[(me + 1) % n]
       let left = group[(me + n - 1) % n]
-      let length = buffer.count
       for step in 0..<(n - 1) {
         let outgoing = Self.chunk((me - step + 2 * n) % n, of: n, length: length)
         let incoming = Self.chunk((me - step - 1 + 2 * n) % n, of: n, length: length)
@@ -107,10 +126,15 @@ public final class Communicator: @unchecked Sendable {
     }
   }
 
+  /// Collectives on fewer bytes than this (per member's buffer) use the direct
+  /// algorithms, larger ones the ring.
+  public static let ringThresholdBytes = 1 << 20
+
   /// Sums `input` over `group` and leaves this member's chunk of the sum (chunk
   /// `i` of the balanced partition, `i` = position in `group`) in `output`.
   ///
-  /// `input` is used as scratch and holds partial sums afterwards.
+  /// `input` is used as scratch and holds partial sums afterwards when it has at
+  /// least ``ringThresholdBytes``; a smaller one is left unchanged.
   public func reduceScatter(
     _ input: UnsafeMutableBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
     group: [Int]
@@ -126,6 +150,13 @@ public final class Communicator: @unchecked Sendable {
     let sequence = nextSequence(group)
     try timedTransfer("reduce-scatter", group: group, sequence: sequence, bytes: length * 4) {
       () throws(ExecutorError) in
+      if length * 4 < Self.ringThresholdBytes {
+        copy(UnsafeBufferPointer(rebasing: input[mine]), to: output)
+        try directReduce(
+          UnsafeBufferPointer(input), into: output, me: me, group: group,
+          tag: MessageTag(operation: "reduce-scatter", group: group, sequence: sequence, step: 0))
+        return
+      }
       let right = group[(me + 1) % n]
       let left = group[(me + n - 1) % n]
       for step in 0..<max(n - 1, 0) {
@@ -160,6 +191,12 @@ public final class Communicator: @unchecked Sendable {
     try timedTransfer("all-gather", group: group, sequence: sequence, bytes: length * 4) {
       () throws(ExecutorError) in
       copy(input, to: UnsafeMutableBufferPointer(rebasing: output[mine]))
+      if length * 4 < Self.ringThresholdBytes {
+        try directGather(
+          output, me: me, group: group,
+          tag: MessageTag(operation: "all-gather", group: group, sequence: sequence, step: 0))
+        return
+      }
       let right = group[(me + 1) % n]
       let left = group[(me + n - 1) % n]
       for step in 0..<max(n - 1, 0) {
@@ -260,7 +297,7 @@ public final class Communicator: @unchecked Sendable {
     }
   }
 
-  private func position(in group: [Int]) throws(ExecutorError) -> (Int, Int) {
+  func position(in group: [Int]) throws(ExecutorError) -> (Int, Int) {
     guard let me = group.firstIndex(of: rank), Set(group).count == group.count,
       group.allSatisfy({ (0..<worldSize).contains($0) })
     else {
@@ -270,21 +307,27 @@ public final class Communicator: @unchecked Sendable {
     return (me, group.count)
   }
 
-  private func nextSequence(_ group: [Int]) -> Int {
+  func nextSequence(_ group: [Int]) -> Int {
     let value = sequences[group, default: 0]
     sequences[group] = value + 1
     return value
   }
 
-  private func timedTransfer(
+  func timedTransfer(
     _ kind: String, group: [Int], sequence: Int, bytes: Int,
     _ body: () throws(ExecutorError) -> Void
   ) throws(ExecutorError) {
     let cpu = ThreadClock.cpuSeconds()
     let wall = ThreadClock.wallSeconds()
+    let blockedBefore = blockedSeconds
     try body()
+    // Blocking, and waking a blocked peer, is what N threads sharing fewer cores pay
+    // to hand a core over (system calls and scheduling), not moving data: it is left out of the
+    // transfer's CPU time, as the waiting itself is (TraceReplay starts a
+    // collective when its last member arrives).
+    let blocked = blockedSeconds - blockedBefore
     let (cpuSeconds, wallSeconds) = (
-      ThreadClock.cpuSeconds() - cpu, ThreadClock.wallSeconds() - wall
+      max(ThreadClock.cpuSeconds() - cpu - blocked, 0), ThreadClock.wallSeconds() - wall
     )
     trace.record(
       overlapsTransfers
@@ -298,7 +341,8 @@ public final class Communicator: @unchecked Sendable {
 
   private func post(_ values: UnsafeBufferPointer<Float>, to destination: Int, tag: MessageTag) {
     let message = DeviceTensor(shape: [values.count], copying: values, allocator: allocator)
-    fabric.mailboxes[destination].deposit(.owned(message), from: rank, tag: tag)
+    fabric.mailboxes[destination].deposit(
+      .owned(message), from: rank, tag: tag, handOver: &blockedSeconds)
   }
 
   /// One ring step: lends `outgoing` to `right`, reads `left`'s lent chunk into
@@ -315,29 +359,44 @@ public final class Communicator: @unchecked Sendable {
   }
 
   /// Lends `values` to `destination` under `tag`; pair with ``awaitRead(_:by:tag:)``.
-  private func lend(_ values: UnsafeBufferPointer<Float>, to destination: Int, tag: MessageTag)
+  func lend(_ values: UnsafeBufferPointer<Float>, to destination: Int, tag: MessageTag)
     -> LentBuffer
   {
     let buffer = LentBuffer(values)
-    fabric.mailboxes[destination].deposit(.lent(buffer), from: rank, tag: tag)
+    fabric.mailboxes[destination].deposit(
+      .lent(buffer), from: rank, tag: tag, handOver: &blockedSeconds)
     return buffer
   }
 
   /// Waits until `reader` has read a lent buffer.
-  private func awaitRead(_ buffer: LentBuffer, by reader: Int, tag: MessageTag)
+  func awaitRead(_ buffer: LentBuffer, by reader: Int, tag: MessageTag)
     throws(ExecutorError)
   {
     let mailbox = fabric.mailboxes[rank]
-    try buffer.waitUntilRead(owner: rank, reader: reader, what: "\(tag)", timeout: fabric.timeout) {
+    try buffer.waitUntilRead(
+      owner: rank, reader: reader, what: "\(tag)", timeout: fabric.timeout,
+      blocked: &blockedSeconds
+    ) {
       mailbox.abortReason
     }
   }
 
-  private func fetch(
+  func fetch(
     into buffer: UnsafeMutableBufferPointer<Float>, from source: Int, tag: MessageTag, add: Bool
   ) throws(ExecutorError) {
+    try read(from: source, tag: tag, expecting: buffer.count) { values in
+      if add { Vector.add(values, into: buffer) } else { copy(values, to: buffer) }
+    }
+  }
+
+  /// Takes the message `source` sent under `tag` (`expecting` elements) and hands
+  /// its values to `body` while they may be read (a lent buffer is released after).
+  func read(
+    from source: Int, tag: MessageTag, expecting count: Int,
+    _ body: (UnsafeBufferPointer<Float>) -> Void
+  ) throws(ExecutorError) {
     let message = try fabric.mailboxes[rank].take(
-      from: source, tag: tag, owner: rank, timeout: fabric.timeout)
+      from: source, tag: tag, owner: rank, timeout: fabric.timeout, blocked: &blockedSeconds)
     let values: UnsafeBufferPointer<Float>
     var lent: LentBuffer?
     switch message {
@@ -349,18 +408,16 @@ public final class Communicator: @unchecked Sendable {
       values = buffer.values
       lent = buffer
     }
-    defer { lent?.finish() }
-    guard values.count == buffer.count else {
+    defer { lent?.finish(handOver: &blockedSeconds) }
+    guard values.count == count else {
       throw .invalidArgument(
-        "worker \(rank) expected \(buffer.count) elements for \(tag), worker \(source) sent \(values.count)"
+        "worker \(rank) expected \(count) elements for \(tag), worker \(source) sent \(values.count)"
       )
     }
-    withExtendedLifetime(message) {
-      if add { Vector.add(values, into: buffer) } else { copy(values, to: buffer) }
-    }
+    withExtendedLifetime(message) { body(values) }
   }
 
-  private func copy(
+  func copy(
     _ source: UnsafeBufferPointer<Float>, to destination: UnsafeMutableBufferPointer<Float>
   ) {
     assert(source.count == destination.count)

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// State changes hold `condition`'s lock. The receiver reads `values` only
 /// between a successful ``claim()`` and ``finish()``, while the lender is blocked
-/// in ``waitUntilRead(owner:reader:what:timeout:abortCause:)``, so the memory is
+/// in ``waitUntilRead(owner:reader:what:timeout:blocked:abortCause:)``, so the memory is
 /// never read and written at once.
 final class LentBuffer: @unchecked Sendable {
   private enum State { case posted, taken, done, withdrawn }
@@ -15,6 +15,8 @@ final class LentBuffer: @unchecked Sendable {
   let values: UnsafeBufferPointer<Float>
   private let condition = NSCondition()
   private var state = State.posted
+  /// Whether the lender is blocked waiting for the read to end.
+  private var lenderBlocked = false
 
   init(_ values: UnsafeBufferPointer<Float>) { self.values = values }
 
@@ -27,12 +29,19 @@ final class LentBuffer: @unchecked Sendable {
     return true
   }
 
-  /// Ends reading and releases the lender.
-  func finish() {
+  /// Ends reading and releases the lender, waking it when it is blocked; the CPU
+  /// seconds the wake-up costs are added to `handOver`.
+  func finish(handOver: inout Double) {
     condition.lock()
     state = .done
+    guard lenderBlocked else {
+      condition.unlock()
+      return
+    }
+    let before = ThreadClock.cpuSeconds()
     condition.broadcast()
     condition.unlock()
+    handOver += ThreadClock.cpuSeconds() - before
   }
 
   /// Takes the buffer back after a failure: withdraws it when nobody has started
@@ -41,15 +50,21 @@ final class LentBuffer: @unchecked Sendable {
     condition.lock()
     defer { condition.unlock() }
     if state == .posted { state = .withdrawn }
-    while state == .taken { condition.wait() }
+    while state == .taken {
+      lenderBlocked = true
+      condition.wait()
+      lenderBlocked = false
+    }
   }
 
-  /// Blocks until the receiver has read the buffer.
+  /// Blocks until the receiver has read the buffer; the CPU seconds spent blocked
+  /// are added to `blocked`.
   ///
   /// A buffer nobody has started reading is withdrawn when the run is aborted or
   /// the timeout passes; one being read is always waited for (the read is a copy).
   func waitUntilRead(
-    owner: Int, reader: Int, what: String, timeout: Double, abortCause: () -> String?
+    owner: Int, reader: Int, what: @autoclosure () -> String, timeout: Double,
+    blocked: inout Double, abortCause: () -> String?
   ) throws(ExecutorError) {
     let deadline = Date(timeIntervalSinceNow: timeout)
     condition.lock()
@@ -63,10 +78,14 @@ final class LentBuffer: @unchecked Sendable {
         if Date() >= deadline {
           state = .withdrawn
           throw .timeout(
-            worker: owner, waitingFor: "worker \(reader) to read \(what)", seconds: timeout)
+            worker: owner, waitingFor: "worker \(reader) to read \(what())", seconds: timeout)
         }
       }
+      let before = ThreadClock.cpuSeconds()
+      lenderBlocked = true
       _ = condition.wait(until: min(deadline, Date(timeIntervalSinceNow: 0.02)))
+      lenderBlocked = false
+      blocked += ThreadClock.cpuSeconds() - before
     }
   }
 }

@@ -49,13 +49,23 @@ final class Mailbox: @unchecked Sendable {
   private let condition = NSCondition()
   private var waiting: [Key: [Message]] = [:]
   private var abortCause: String?
+  /// Whether the owner is blocked in ``take(from:tag:owner:timeout:blocked:)``.
+  private var ownerBlocked = false
 
-  /// Leaves `message` for the owner.
-  func deposit(_ message: Message, from source: Int, tag: MessageTag) {
+  /// Leaves `message` for the owner, waking it when it is blocked; the CPU
+  /// seconds the wake-up costs the depositing thread (a system call that exists
+  /// only because the owner gave its core away) are added to `handOver`.
+  func deposit(_ message: Message, from source: Int, tag: MessageTag, handOver: inout Double) {
     condition.lock()
     waiting[Key(source: source, tag: tag), default: []].append(message)
+    guard ownerBlocked else {
+      condition.unlock()
+      return
+    }
+    let before = ThreadClock.cpuSeconds()
     condition.broadcast()
     condition.unlock()
+    handOver += ThreadClock.cpuSeconds() - before
   }
 
   /// Why the run was aborted, if it was.
@@ -75,12 +85,15 @@ final class Mailbox: @unchecked Sendable {
 
   /// Takes the oldest message from `source` with `tag`, waiting at most `timeout` seconds.
   ///
+  /// The calling thread's CPU seconds spent blocked (entering and leaving the
+  /// wait: the cost of sharing a core, not of moving data) are added to `blocked`.
+  ///
   /// - Throws: ``ExecutorError/timeout(worker:waitingFor:seconds:)`` naming `owner`
   ///   and the message, or ``ExecutorError/aborted(worker:cause:)`` when the run
   ///   was stopped by another worker's failure.
-  func take(from source: Int, tag: MessageTag, owner: Int, timeout: Double) throws(ExecutorError)
-    -> Message
-  {
+  func take(
+    from source: Int, tag: MessageTag, owner: Int, timeout: Double, blocked: inout Double
+  ) throws(ExecutorError) -> Message {
     let key = Key(source: source, tag: tag)
     let deadline = Date(timeIntervalSinceNow: timeout)
     condition.lock()
@@ -92,7 +105,12 @@ final class Mailbox: @unchecked Sendable {
         waiting[key] = queue.isEmpty ? nil : queue
         return message
       }
-      if !condition.wait(until: deadline), waiting[key]?.isEmpty ?? true, abortCause == nil {
+      let before = ThreadClock.cpuSeconds()
+      ownerBlocked = true
+      let signalled = condition.wait(until: deadline)
+      ownerBlocked = false
+      blocked += ThreadClock.cpuSeconds() - before
+      if !signalled, waiting[key]?.isEmpty ?? true, abortCause == nil {
         throw .timeout(worker: owner, waitingFor: "\(tag) from worker \(source)", seconds: timeout)
       }
     }

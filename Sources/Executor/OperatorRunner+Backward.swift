@@ -4,8 +4,16 @@ extension OperatorRunner {
   // MARK: Backward
 
   /// The gradients of the inputs (`nil` for integer inputs) and of the parameters.
+  ///
+  /// `accumulating` holds the parameter gradients summed over earlier micro-batches;
+  /// an operator that can add its gradients into them in the same kernel (a linear
+  /// layer: the weight-gradient product with `beta = 1`) does so and returns those
+  /// very tensors, as a training framework fuses gradient accumulation; with
+  /// `overwriting` (the first micro-batch) it writes them instead of adding, so the
+  /// zero buffers are not read. Others return fresh tensors for the caller.
   func backward(
-    _ saved: SavedActivations, outputGradient dy: DeviceTensor, tiedWeight: DeviceTensor? = nil
+    _ saved: SavedActivations, outputGradient dy: DeviceTensor, tiedWeight: DeviceTensor? = nil,
+    accumulating sums: [DeviceTensor]? = nil, overwriting: Bool = false
   ) throws(ExecutorError)
     -> (
       [DeviceTensor?], [DeviceTensor]
@@ -22,8 +30,16 @@ extension OperatorRunner {
       let outWidth = transposed ? weight.shape[0] : weight.shape[1]
       let rows = x.count / max(inWidth, 1)
       let dx = tensor(x.shape)
-      let dw = tensor(weight.shape)
-      let db = bias.map { tensor($0.shape) }
+      // Accumulate into the running sums when they are this layer's weight and bias.
+      let reused = sums.flatMap { sums -> [DeviceTensor]? in
+        guard sums.count == (bias == nil ? 1 : 2), sums[0].count == weight.count,
+          bias.map({ sums[1].count == $0.count }) ?? true
+        else { return nil }
+        return sums
+      }
+      let dw = reused?[0] ?? tensor(weight.shape)
+      let db = bias.map { bias in reused.map { $0[1] } ?? tensor(bias.shape) }
+      let beta: Float = reused == nil || overwriting ? 0 : 1
       timer.timed(name) {
         Gemm.multiply(
           dy.pointer, weight.pointer, into: dx.pointer, m: rows, n: inWidth, k: outWidth,
@@ -31,13 +47,14 @@ extension OperatorRunner {
         if transposed {
           Gemm.multiply(
             dy.pointer, x.pointer, into: dw.pointer, m: outWidth, n: inWidth, k: rows,
-            transposeA: true)
+            transposeA: true, beta: beta)
         } else {
           Gemm.multiply(
             x.pointer, dy.pointer, into: dw.pointer, m: inWidth, n: outWidth, k: rows,
-            transposeA: true)
+            transposeA: true, beta: beta)
         }
         if let db, leads(axes("in")) {
+          if beta == 0, reused != nil { db.pointer.update(repeating: 0, count: db.count) }
           for r in 0..<rows {
             Vector.add(dy.pointer + r * outWidth, into: db.pointer, count: outWidth)
           }

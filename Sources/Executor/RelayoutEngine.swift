@@ -104,9 +104,11 @@ struct RelayoutEngine {
   func allReduce(_ value: ShardedTensor, meshAxis: Int) throws(ExecutorError) -> ShardedTensor {
     let (members, _, _) = group(meshAxis)
     var result = value
-    result.local = DeviceTensor(
-      shape: value.local.shape, copying: UnsafeBufferPointer(value.local.storage),
-      allocator: worker.allocator)
+    result.local = worker.trace.timed("relayout-copy") {
+      DeviceTensor(
+        shape: value.local.shape, copying: UnsafeBufferPointer(value.local.storage),
+        allocator: worker.allocator)
+    }
     try worker.communicator.allReduce(result.local.storage, group: members)
     result.layout.isPartial[meshAxis] = false
     return result
@@ -118,17 +120,14 @@ struct RelayoutEngine {
     let (members, _, n) = group(meshAxis)
     try checkDivisible(value, t, by: n)
     let source = value.local
-    let packed = DeviceTensor(shape: [source.count], allocator: worker.allocator)
-    let piece = source.count / n
-    for i in 0..<n {
-      BlockCopy.copyChunk(
-        whole: source.pointer, shape: source.shape, part: packed.pointer + i * piece, axis: t,
-        pieces: n, index: i, extract: true)
-    }
     var shape = source.shape
     shape[t] /= n
     let output = DeviceTensor(shape: shape, allocator: worker.allocator)
-    try worker.communicator.reduceScatter(packed.storage, into: output.storage, group: members)
+    // Rows are the extents before axis t; the source (maybe read by another
+    // consumer too) is only read.
+    try worker.communicator.reduceScatter(
+      rows: Self.rows(source.shape, axis: t), UnsafeBufferPointer(source.storage),
+      into: output.storage, group: members)
     var result = value
     result.local = output
     result.layout.isPartial[meshAxis] = false
@@ -140,21 +139,21 @@ struct RelayoutEngine {
     let (members, _, n) = group(meshAxis)
     guard let t = value.layout.splitAxis[meshAxis] else { return value }
     let source = value.local
-    let gathered = DeviceTensor(shape: [source.count * n], allocator: worker.allocator)
-    try worker.communicator.allGather(
-      UnsafeBufferPointer(source.storage), into: gathered.storage, group: members)
     var shape = source.shape
     shape[t] *= n
     let output = DeviceTensor(shape: shape, allocator: worker.allocator)
-    for i in 0..<n {
-      BlockCopy.copyChunk(
-        whole: output.pointer, shape: shape, part: gathered.pointer + i * source.count, axis: t,
-        pieces: n, index: i, extract: false)
-    }
+    try worker.communicator.allGather(
+      rows: Self.rows(shape, axis: t), UnsafeBufferPointer(source.storage), into: output.storage,
+      group: members)
     var result = value
     result.local = output
     result.layout.splitAxis[meshAxis] = nil
     return result
+  }
+
+  /// The number of rows a split along `axis` cuts: the product of the extents before it.
+  static func rows(_ shape: [Int], axis: Int) -> Int {
+    shape.prefix(axis).reduce(1, *)
   }
 
   func allToAll(_ value: ShardedTensor, meshAxis: Int, from s: Int, to t: Int) throws(ExecutorError)
@@ -163,26 +162,23 @@ struct RelayoutEngine {
     let (members, _, n) = group(meshAxis)
     try checkDivisible(value, t, by: n)
     let source = value.local
-    let piece = source.count / n
-    let packed = DeviceTensor(shape: [source.count], allocator: worker.allocator)
-    for j in 0..<n {
-      BlockCopy.copyChunk(
-        whole: source.pointer, shape: source.shape, part: packed.pointer + j * piece, axis: t,
-        pieces: n, index: j, extract: true)
-    }
-    let received = DeviceTensor(shape: [source.count], allocator: worker.allocator)
-    let counts = Array(repeating: piece, count: n)
-    try worker.communicator.allToAll(
-      UnsafeBufferPointer(packed.storage), sendCounts: counts, into: received.storage,
-      receiveCounts: counts, group: members)
     var shape = source.shape
     shape[t] /= n
     shape[s] *= n
     let output = DeviceTensor(shape: shape, allocator: worker.allocator)
-    for i in 0..<n {
+    // Member i's piece is its chunk `me` along t; it becomes chunk i along s. Each
+    // piece goes through one dense scratch block (no staging of whole buffers).
+    let me = view.coordinates[meshAxis]
+    let piece = DeviceTensor(shape: [source.count / n], allocator: worker.allocator)
+    try worker.communicator.exchange(UnsafeBufferPointer(source.storage), group: members) {
+      position, values in
+      guard let base = values.baseAddress else { return }
       BlockCopy.copyChunk(
-        whole: output.pointer, shape: shape, part: received.pointer + i * piece, axis: s, pieces: n,
-        index: i, extract: false)
+        whole: UnsafeMutablePointer(mutating: base), shape: source.shape, part: piece.pointer,
+        axis: t, pieces: n, index: me, extract: true)
+      BlockCopy.copyChunk(
+        whole: output.pointer, shape: shape, part: piece.pointer, axis: s, pieces: n,
+        index: position, extract: false)
     }
     var result = value
     result.local = output

@@ -1,0 +1,130 @@
+/// Reduce-scatter and all-gather of a buffer cut along an inner tensor axis.
+///
+/// The buffer is viewed as `rows` equal rows (the extents before the split axis)
+/// and every row is cut into one equal chunk per member; member `i`'s share is
+/// chunk `i` of every row, rows in order — what splitting a row-major tensor along
+/// a non-outermost axis gives. Below ``Communicator/ringThresholdBytes`` members
+/// read each other's rows in place (no staging copy); larger buffers are packed
+/// into chunk order (a timed `relayout-pack` / `relayout-unpack` kernel) around
+/// the ring collectives.
+extension Communicator {
+  /// Sums `input` (`rows` rows) over `group` and leaves chunk `position` of every
+  /// row of the sum in `output` (`input.count / group.count` elements). `input` is
+  /// only read.
+  public func reduceScatter(
+    rows: Int, _ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
+    group: [Int]
+  ) throws(ExecutorError) {
+    let (me, n) = try position(in: group)
+    let piece = try Self.rowPiece(rows: rows, length: input.count, members: n)
+    guard output.count == rows * piece else {
+      throw .invalidArgument(
+        "reduce-scatter output holds \(output.count) elements, \(rows) rows of \(piece) expected")
+    }
+    guard let source = input.baseAddress, let target = output.baseAddress else { return }
+    if input.count * 4 >= Self.ringThresholdBytes {
+      let packed = DeviceTensor(shape: [input.count], allocator: allocator)
+      trace.timed("relayout-pack") {
+        for i in 0..<n {
+          for row in 0..<rows {
+            Vector.copy(
+              source + row * n * piece + i * piece, to: packed.pointer + (i * rows + row) * piece,
+              count: piece)
+          }
+        }
+      }
+      try reduceScatter(packed.storage, into: output, group: group)
+      return
+    }
+    let sequence = nextSequence(group)
+    try timedTransfer("reduce-scatter", group: group, sequence: sequence, bytes: input.count * 4) {
+      () throws(ExecutorError) in
+      let tag = MessageTag(operation: "reduce-scatter", group: group, sequence: sequence, step: 0)
+      var lent: [(LentBuffer, Int)] = []
+      lent.reserveCapacity(n - 1)
+      defer { for (buffer, _) in lent { buffer.reclaim() } }
+      for shift in 1..<n {
+        let peer = group[(me + shift) % n]
+        lent.append((lend(input, to: peer, tag: tag), peer))
+      }
+      for row in 0..<rows {
+        Vector.copy(source + row * n * piece + me * piece, to: target + row * piece, count: piece)
+      }
+      for shift in 1..<n {
+        try read(from: group[(me + n - shift) % n], tag: tag, expecting: input.count) { values in
+          guard let peer = values.baseAddress else { return }
+          for row in 0..<rows {
+            Vector.add(
+              peer + row * n * piece + me * piece, into: target + row * piece, count: piece)
+          }
+        }
+      }
+      for (buffer, reader) in lent { try awaitRead(buffer, by: reader, tag: tag) }
+    }
+  }
+
+  /// Gathers every member's `input` (`rows` rows of one chunk) into `output`, whose
+  /// row `r` is the members' row `r` side by side in group order.
+  public func allGather(
+    rows: Int, _ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>,
+    group: [Int]
+  ) throws(ExecutorError) {
+    let (me, n) = try position(in: group)
+    let piece = try Self.rowPiece(rows: rows, length: output.count, members: n)
+    guard input.count == rows * piece else {
+      throw .invalidArgument(
+        "all-gather input holds \(input.count) elements, \(rows) rows of \(piece) expected")
+    }
+    guard let source = input.baseAddress, let target = output.baseAddress else { return }
+    if output.count * 4 >= Self.ringThresholdBytes {
+      let gathered = DeviceTensor(shape: [output.count], allocator: allocator)
+      try allGather(input, into: gathered.storage, group: group)
+      trace.timed("relayout-unpack") {
+        for i in 0..<n {
+          for row in 0..<rows {
+            Vector.copy(
+              gathered.pointer + (i * rows + row) * piece, to: target + row * n * piece + i * piece,
+              count: piece)
+          }
+        }
+      }
+      return
+    }
+    let sequence = nextSequence(group)
+    try timedTransfer("all-gather", group: group, sequence: sequence, bytes: output.count * 4) {
+      () throws(ExecutorError) in
+      let tag = MessageTag(operation: "all-gather", group: group, sequence: sequence, step: 0)
+      var lent: [(LentBuffer, Int)] = []
+      lent.reserveCapacity(n - 1)
+      defer { for (buffer, _) in lent { buffer.reclaim() } }
+      for shift in 1..<n {
+        let peer = group[(me + shift) % n]
+        lent.append((lend(input, to: peer, tag: tag), peer))
+      }
+      for row in 0..<rows {
+        Vector.copy(source + row * piece, to: target + row * n * piece + me * piece, count: piece)
+      }
+      for shift in 1..<n {
+        let position = (me + n - shift) % n
+        try read(from: group[position], tag: tag, expecting: input.count) { values in
+          guard let peer = values.baseAddress else { return }
+          for row in 0..<rows {
+            Vector.copy(
+              peer + row * piece, to: target + row * n * piece + position * piece, count: piece)
+          }
+        }
+      }
+      for (buffer, reader) in lent { try awaitRead(buffer, by: reader, tag: tag) }
+    }
+  }
+
+  /// The elements of one member's chunk of one row; throws unless `length` splits
+  /// into `rows` rows of `members` equal chunks.
+  static func rowPiece(rows: Int, length: Int, members: Int) throws(ExecutorError) -> Int {
+    guard rows > 0, members > 0, length % rows == 0, (length / rows) % members == 0 else {
+      throw .invalidArgument(
+        "\(length) elements do not split into \(rows) rows of \(members) equal chunks")
+    }
+    return length / rows / members
+  }
+}
