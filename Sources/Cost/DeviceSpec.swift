@@ -44,20 +44,34 @@ public struct DeviceSpec: Hashable, Sendable {
   /// A precision the device has no peak for runs as fp32. The measured table
   /// answers when it covers the precision (fp16 and bf16 stand in for each
   /// other); otherwise the
-  /// analytic ``efficiency`` model at ``peak(_:)``.
+  /// analytic ``efficiency`` model at ``peak(_:)``. Either way the product
+  /// takes at least the kernel overhead plus the time to read both operands and
+  /// write the result at ``memoryBandwidth`` (``gemmTrafficSeconds(m:n:k:precision:)``):
+  /// thin products (a few rows, as with tiny micro-batches) are memory-bound,
+  /// and a table clamps shapes below its smallest measurement.
   public func gemmSeconds(m: Int, n: Int, k: Int, precision requested: ComputePrecision) -> Double {
     guard m > 0, n > 0, k > 0 else { return 0 }
     let precision = supports(requested) ? requested : .fp32
+    let floor = gemmTrafficSeconds(m: m, n: n, k: k, precision: precision)
     if let table = kernelTable {
       // fp16 and bf16 run at the same tensor-core rate: either's table serves both.
       let twin: ComputePrecision? = precision == .fp16 ? .bf16 : precision == .bf16 ? .fp16 : nil
       if let seconds = table.seconds(m: m, n: n, k: k, precision: precision)
         ?? twin.flatMap({ table.seconds(m: m, n: n, k: k, precision: $0) })
       {
-        return seconds
+        return max(seconds, floor)
       }
     }
-    return efficiency.seconds(m: m, n: n, k: k, peak: peak(precision))
+    return max(efficiency.seconds(m: m, n: n, k: k, peak: peak(precision)), floor)
+  }
+
+  /// The roofline floor of a product: kernel overhead plus `A`, `B` and `C`
+  /// (`m·k + k·n + m·n` elements of 2 bytes in fp16/bf16, 4 otherwise) moved
+  /// once at ``memoryBandwidth``.
+  public func gemmTrafficSeconds(m: Int, n: Int, k: Int, precision: ComputePrecision) -> Double {
+    let bytes: Double = precision == .fp16 || precision == .bf16 ? 2 : 4
+    let (dm, dn, dk) = (Double(m), Double(n), Double(k))
+    return efficiency.overhead + bytes * (dm * dk + dk * dn + dm * dn) / memoryBandwidth
   }
 
   /// The roofline time of a memory-bound kernel: the larger of its arithmetic
