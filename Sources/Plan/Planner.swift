@@ -52,18 +52,9 @@ public struct Planner: Sendable {
     let screen = UniformPipelineCost(cluster: cluster)
     let limit = request.memoryLimit
     // Work units: the families sharing (pp, tp, sequence parallelism), which share layouts.
-    var unitOf: [[Int]: Int] = [:]
-    var units: [[Int]] = []
-    for (index, family) in families.enumerated() {
-      guard let first = family.groups.first?.base else { continue }
-      let key = [first.pipelineStages, first.tensorParallel, first.sequenceParallel ? 1 : 0]
-      if let unit = unitOf[key] {
-        units[unit].append(index)
-      } else {
-        unitOf[key] = units.count
-        units.append([index])
-      }
-    }
+    let units = Self.workUnits(
+      families.indices.compactMap { index in families[index].groups.first.map { (index, $0.base) } }
+    )
     let workUnits = units
     if let progress {
       let total = units.count
@@ -88,19 +79,7 @@ public struct Planner: Sendable {
       guard let bound = combinations[index].bound else { return false }
       return !incumbent.dominates(time: bound.time, memory: bound.memory)
     }
-    var hopefulUnits: [[Int]] = []
-    var unitOfKey: [[Int]: Int] = [:]
-    for index in hopeful {
-      let s = combinations[index].strategy
-      let key = [s.pipelineStages, s.tensorParallel, s.sequenceParallel ? 1 : 0]
-      if let unit = unitOfKey[key] {
-        hopefulUnits[unit].append(index)
-      } else {
-        unitOfKey[key] = hopefulUnits.count
-        hopefulUnits.append([index])
-      }
-    }
-    let splitUnits = hopefulUnits
+    let splitUnits = Self.workUnits(hopeful.map { ($0, combinations[$0].strategy) })
     let splitResults = await ParallelMap.map(count: splitUnits.count, threads: request.threads) {
       unit -> [[(ParallelStrategy, Cost)]] in
       var cache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
@@ -179,6 +158,23 @@ public struct Planner: Sendable {
       statistics: PlanStatistics(
         combinations: space.enumerated + space.pruned.values.reduce(0, +),
         evaluated: combinations.count - unbuilt, pruned: pruned, stageSearches: stageSearches))
+  }
+
+  /// Indices grouped into work units of strategies sharing (pp, tp, sequence
+  /// parallelism), which share layouts; units in order of first appearance.
+  static func workUnits(_ items: [(index: Int, strategy: ParallelStrategy)]) -> [[Int]] {
+    var unitOf: [[Int]: Int] = [:]
+    var units: [[Int]] = []
+    for (index, s) in items {
+      let key = [s.pipelineStages, s.tensorParallel, s.sequenceParallel ? 1 : 0]
+      if let unit = unitOf[key] {
+        units[unit].append(index)
+      } else {
+        unitOf[key] = units.count
+        units.append([index])
+      }
+    }
+    return units
   }
 
   /// Whether the operator-level search runs on `devices` devices.
