@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs independent pieces of work on up to `threads` Swift-concurrency tasks
 /// and returns their results in index order, so the outcome never depends on
@@ -38,10 +39,23 @@ enum ParallelMap {
     }
   }
 
-  /// Runs `operation` to completion from synchronous code.
+  /// Runs `operation` to completion from synchronous code. The work runs on a
+  /// ``DedicatedExecutor`` of its own (one thread per core), so it never waits
+  /// for the cooperative thread this call may be blocking.
   static func blocking<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
     let box = ResultBox<T>()
     let done = DispatchSemaphore(value: 0)
+    if #available(macOS 15.0, *) {
+      let executor = DedicatedExecutor(threads: ProcessInfo.processInfo.activeProcessorCount)
+      defer { executor.shutdown() }
+      Task(executorPreference: executor) {
+        box.value = await operation()
+        done.signal()
+      }
+      done.wait()
+      // The semaphore orders the write before this read.
+      return box.value!
+    }
     Task.detached {
       box.value = await operation()
       done.signal()

@@ -2,9 +2,9 @@ import TensorOptCost
 
 extension Planner {
   /// The frontier on `devices` devices, from synchronous code (the work still
-  /// runs on ``PlanRequest/threads`` tasks). It blocks the calling thread: call
-  /// it from a command-line tool's main thread, never from async code (use
-  /// ``result(devices:progress:)`` there).
+  /// runs on ``PlanRequest/threads`` tasks, on threads of its own). It blocks the
+  /// calling thread; from async code prefer ``result(devices:progress:)``, which
+  /// does not.
   ///
   /// - Throws: ``PlanError`` as ``result(devices:progress:)``.
   public func frontier(

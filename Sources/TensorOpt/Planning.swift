@@ -50,10 +50,9 @@ public enum Planning {
   /// Plans `model` on `cluster` for each of `devices` and returns the plan file
   /// (what `tensoropt plan --output` writes); query it with ``PlanFrontier``.
   ///
-  /// It blocks the calling thread until the planner's tasks finish: call it from
-  /// synchronous code (a script's top level), not from inside async code, where
-  /// blocking cooperative threads can starve the very tasks it waits for; there,
-  /// use `Planner(request).results(deviceCounts:)`.
+  /// It blocks the calling thread until the planner, running on threads of its
+  /// own, finishes; from async code prefer `Planner(request).results(deviceCounts:)`,
+  /// which does not hold a thread while it waits.
   ///
   /// - Parameters:
   ///   - source: what names the model (zoo name or path), recorded in the plan

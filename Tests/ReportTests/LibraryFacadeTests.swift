@@ -3,10 +3,7 @@ import TensorOpt
 import Testing
 
 /// The library facade of `import TensorOpt`: `Planning` and `PlanFrontier`.
-/// Serialized: `Planning.plan` blocks its thread until the planner's tasks finish (it is for
-/// synchronous code), and two such calls at once can occupy every thread of the test
-/// runner's cooperative pool on a 2-core machine, leaving none for the tasks they wait for.
-@Suite("Library facade", .serialized)
+@Suite("Library facade")
 struct LibraryFacadeTests {
   static let samplePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Fixtures/gpt2-a100-80g-8.plan.json").path
