@@ -67,26 +67,39 @@ extension Communicator {
     _ buffer: UnsafeBufferPointer<Float>, group: [Int],
     _ body: (Int, UnsafeBufferPointer<Float>) -> Void
   ) throws(ExecutorError) {
-    let (me, n) = try position(in: group)
+    let me = try position(in: group).0
     let sequence = nextSequence(group)
     try timedTransfer("all-to-all", group: group, sequence: sequence, bytes: buffer.count * 4) {
       () throws(ExecutorError) in
-      let tag = MessageTag(operation: "all-to-all", group: group, sequence: sequence, step: 0)
-      var lent: [(LentBuffer, Int)] = []
-      lent.reserveCapacity(n - 1)
-      defer { for (buffer, _) in lent { buffer.reclaim() } }
-      for shift in 1..<n {
-        let peer = group[(me + shift) % n]
-        lent.append((lend(buffer, to: peer, tag: tag), peer))
-      }
-      body(me, buffer)
-      for shift in 1..<n {
-        let position = (me + n - shift) % n
-        try read(from: group[position], tag: tag, expecting: buffer.count) { values in
-          body(position, values)
-        }
-      }
-      for (buffer, reader) in lent { try awaitRead(buffer, by: reader, tag: tag) }
+      try readInPlace(
+        buffer, me: me, group: group,
+        tag: MessageTag(operation: "all-to-all", group: group, sequence: sequence, step: 0), body)
     }
+  }
+
+  /// The untimed core of ``exchange(_:group:_:)``: lends `buffer` to every other
+  /// member under `tag`, calls `body` with this member's position and buffer, then
+  /// with each other member's (positions `me − 1, me − 2, …`) while it may be read,
+  /// and returns once every other member has read this one's.
+  func readInPlace(
+    _ buffer: UnsafeBufferPointer<Float>, me: Int, group: [Int], tag: MessageTag,
+    _ body: (Int, UnsafeBufferPointer<Float>) -> Void
+  ) throws(ExecutorError) {
+    let n = group.count
+    var lent: [(LentBuffer, Int)] = []
+    lent.reserveCapacity(n - 1)
+    defer { for (buffer, _) in lent { buffer.reclaim() } }
+    for shift in 1..<n {
+      let peer = group[(me + shift) % n]
+      lent.append((lend(buffer, to: peer, tag: tag), peer))
+    }
+    body(me, buffer)
+    for shift in 1..<n {
+      let position = (me + n - shift) % n
+      try read(from: group[position], tag: tag, expecting: buffer.count) { values in
+        body(position, values)
+      }
+    }
+    for (buffer, reader) in lent { try awaitRead(buffer, by: reader, tag: tag) }
   }
 }

@@ -40,26 +40,17 @@ extension Communicator {
     try timedTransfer("reduce-scatter", group: group, sequence: sequence, bytes: input.count * 4) {
       () throws(ExecutorError) in
       let tag = MessageTag(operation: "reduce-scatter", group: group, sequence: sequence, step: 0)
-      var lent: [(LentBuffer, Int)] = []
-      lent.reserveCapacity(n - 1)
-      defer { for (buffer, _) in lent { buffer.reclaim() } }
-      for shift in 1..<n {
-        let peer = group[(me + shift) % n]
-        lent.append((lend(input, to: peer, tag: tag), peer))
-      }
-      for row in 0..<rows {
-        Vector.copy(source + row * n * piece + me * piece, to: target + row * piece, count: piece)
-      }
-      for shift in 1..<n {
-        try read(from: group[(me + n - shift) % n], tag: tag, expecting: input.count) { values in
-          guard let peer = values.baseAddress else { return }
-          for row in 0..<rows {
-            Vector.add(
-              peer + row * n * piece + me * piece, into: target + row * piece, count: piece)
+      try readInPlace(input, me: me, group: group, tag: tag) { position, values in
+        guard let base = values.baseAddress else { return }
+        for row in 0..<rows {
+          let from = base + row * n * piece + me * piece
+          if position == me {
+            Vector.copy(from, to: target + row * piece, count: piece)
+          } else {
+            Vector.add(from, into: target + row * piece, count: piece)
           }
         }
       }
-      for (buffer, reader) in lent { try awaitRead(buffer, by: reader, tag: tag) }
     }
   }
 
@@ -75,7 +66,7 @@ extension Communicator {
       throw .invalidArgument(
         "all-gather input holds \(input.count) elements, \(rows) rows of \(piece) expected")
     }
-    guard let source = input.baseAddress, let target = output.baseAddress else { return }
+    guard input.baseAddress != nil, let target = output.baseAddress else { return }
     if output.count * 4 >= Self.ringThresholdBytes {
       let gathered = DeviceTensor(shape: [output.count], allocator: allocator)
       try allGather(input, into: gathered.storage, group: group)
@@ -94,27 +85,13 @@ extension Communicator {
     try timedTransfer("all-gather", group: group, sequence: sequence, bytes: output.count * 4) {
       () throws(ExecutorError) in
       let tag = MessageTag(operation: "all-gather", group: group, sequence: sequence, step: 0)
-      var lent: [(LentBuffer, Int)] = []
-      lent.reserveCapacity(n - 1)
-      defer { for (buffer, _) in lent { buffer.reclaim() } }
-      for shift in 1..<n {
-        let peer = group[(me + shift) % n]
-        lent.append((lend(input, to: peer, tag: tag), peer))
-      }
-      for row in 0..<rows {
-        Vector.copy(source + row * piece, to: target + row * n * piece + me * piece, count: piece)
-      }
-      for shift in 1..<n {
-        let position = (me + n - shift) % n
-        try read(from: group[position], tag: tag, expecting: input.count) { values in
-          guard let peer = values.baseAddress else { return }
-          for row in 0..<rows {
-            Vector.copy(
-              peer + row * piece, to: target + row * n * piece + position * piece, count: piece)
-          }
+      try readInPlace(input, me: me, group: group, tag: tag) { position, values in
+        guard let base = values.baseAddress else { return }
+        for row in 0..<rows {
+          Vector.copy(
+            base + row * piece, to: target + row * n * piece + position * piece, count: piece)
         }
       }
-      for (buffer, reader) in lent { try awaitRead(buffer, by: reader, tag: tag) }
     }
   }
 
