@@ -24,21 +24,16 @@ public struct TiedWeight: Hashable, Sendable {
   /// The ties of `graph` whose operator and owner are both top-level operators
   /// (ties inside block bodies stay on one stage and are not listed).
   public static func ties(in graph: Graph) -> [TiedWeight] {
-    var index: [String: Int] = [:]
     var layersBefore: [Int] = []
     var layers = 0
-    for (position, node) in graph.nodes.enumerated() {
+    for node in graph.nodes {
       layersBefore.append(layers)
-      if node.op != nil { index[node.name] = position }
       layers += node.block?.repeatCount ?? 0
     }
-    return graph.nodes.indices.compactMap { position in
-      guard let target = graph.nodes[position].op?.attributes.tiedTo,
-        let owner = index[target], owner != position
-      else { return nil }
-      return TiedWeight(
-        tied: position, owner: owner, tiedLayersBefore: layersBefore[position],
-        ownerLayersBefore: layersBefore[owner])
+    return graph.tiedPairs.map { pair in
+      TiedWeight(
+        tied: pair.tied, owner: pair.owner, tiedLayersBefore: layersBefore[pair.tied],
+        ownerLayersBefore: layersBefore[pair.owner])
     }
   }
 
