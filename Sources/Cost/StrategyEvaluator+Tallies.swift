@@ -129,21 +129,14 @@ extension StrategyEvaluator {
     insideBlock: Bool
   ) -> (tally: StageTally, parameters: Double) {
     var tally = StageTally()
-    guard let op = node.op else { return (tally, 0) }
-    let cost = model.breakdown(
-      of: node, in: graph, configuration: config, insideBlock: insideBlock)
+    guard
+      let shard = model.shardCost(
+        of: node, in: graph, configuration: config, insideBlock: insideBlock,
+        producedLayouts: layouts)
+    else { return (tally, 0) }
+    let cost = model.breakdown(of: shard)
     tally.add(cost, name: node.name)
-    let inputs = graph.inputTensors(of: node)
-    let dims = op.parallelDimensions(
-      inputs: inputs.map(\.shape), output: graph.outputTensor(of: node).shape)
-    guard config.isValid(for: dims, on: model.mesh) else { return (tally, cost.parameters) }
-    let placement = config.placement(dimensions: dims, inputCount: inputs.count, on: model.mesh)
-    for (position, id) in node.inputs.enumerated() {
-      guard let produced = layouts[id] else { continue }  // graph inputs arrive as wanted
-      tally.tensorParallel += model.relayoutTime(
-        of: graph.tensors[id], from: produced, to: placement.inputs[position],
-        gradientFrom: placement.inputGradients[position], gradientTo: produced)
-    }
+    tally.tensorParallel += shard.inputRelayout
     return (tally, cost.parameters)
   }
 }

@@ -24,11 +24,14 @@ struct UniformPipelineCost {
   }
 
   /// The Megatron configuration of a graph and the layouts it produces (block
-  /// bodies by node index), shared by every recomputation and ZeRO choice.
+  /// bodies by node index), shared by every recomputation and ZeRO choice, with
+  /// the graph's ties by tied node and its operators' memoised shard costs.
   struct Layouts {
     var configuration: GraphConfiguration
     var produced: [TensorID: TensorLayout]
     var bodies: [Int: [TensorID: TensorLayout]]
+    var ties: [Int: TiedWeight]
+    var shards: ShardMemo
   }
 
   static func layouts(graph: Graph, mesh: DeviceMesh, sequenceParallel: Bool) -> Layouts {
@@ -48,11 +51,18 @@ struct UniformPipelineCost {
         graph: block.body, configuration: body, mesh: mesh,
         inputLayouts: [block.body.inputs[0]: steady])
     }
-    return Layouts(configuration: configuration, produced: produced, bodies: bodies)
+    let ties = Dictionary(
+      TiedWeight.ties(in: graph).map { ($0.tied, $0) }, uniquingKeysWith: { first, _ in first })
+    return Layouts(
+      configuration: configuration, produced: produced, bodies: bodies, ties: ties,
+      shards: ShardMemo(graph: graph))
   }
 
   /// The per-layer costs of `s` (its schedule, interleave and stage layers
   /// ignored) on `graph`, `m` micro-batches, on every distinct stage placement.
+  ///
+  /// `cache` belongs to this screen (its cluster) and to one model: its
+  /// entries are keyed by what else they depend on.
   func layerCosts(
     graph: Graph, strategy s: ParallelStrategy, microBatches m: Int,
     layouts cache: inout [LayoutKey: Layouts]
@@ -63,9 +73,10 @@ struct UniformPipelineCost {
     let key = LayoutKey(
       batch: s.dataParallel * s.microBatchSize, vocabularyMultiple: s.vocabularyMultiple,
       mesh: mesh.shape, sequenceParallel: s.sequenceParallel)
-    let shared =
-      cache[key] ?? Self.layouts(graph: graph, mesh: mesh, sequenceParallel: s.sequenceParallel)
-    cache[key] = shared
+    // Taken out and put back, so that the memo grows in place.
+    var shared =
+      cache.removeValue(forKey: key)
+      ?? Self.layouts(graph: graph, mesh: mesh, sequenceParallel: s.sequenceParallel)
     let configuration = shared.configuration
     let options = TrainingOptions(
       dtype: s.dtype, optimizer: s.optimizer, zeroStage: s.zeroStage,
@@ -91,8 +102,7 @@ struct UniformPipelineCost {
     let units = max(graph.layerCount, 1)
     var unit = Array(
       repeating: Array(repeating: StageTally(), count: units), count: models.count)
-    let tiedNodes = Dictionary(
-      TiedWeight.ties(in: graph).map { ($0.tied, $0) }, uniquingKeysWith: { first, _ in first })
+    var slots = models.map { shared.shards.take(for: $0) }
     var ties: [LayerCosts.Tie] = []
     var layer = 0
     var boundaryBytes = 0.0
@@ -102,25 +112,23 @@ struct UniformPipelineCost {
       switch (node.content, configuration.nodes[safe: index]) {
       case (.op, .op(let config)?):
         let attach = min(max(layer - 1, 0), units - 1)
-        var tie = tiedNodes[index].map {
+        var tie = shared.ties[index].map {
           LayerCosts.Tie(
             ownerLayersBefore: $0.ownerLayersBefore, tiedLayersBefore: $0.tiedLayersBefore)
         }
         for (placement, model) in models.enumerated() {
-          let tally = Self.opTally(
+          let shard = Self.shard(
             node, graph: graph, config: config, layouts: layouts, model: model,
-            insideBlock: false)
+            insideBlock: false, slot: index, slots: &slots[placement])
+          let tally = Self.tally(shard, model: model)
           unit[placement][attach].accumulate(tally)
           guard tie != nil else { continue }
-          let replica = TiedWeight.replica(of: node)
+          let replica = model.shardCost(
+            of: TiedWeight.replica(of: node), in: graph, configuration: config,
+            insideBlock: false, producedLayouts: layouts)
           tie?.tied.append(tally)
-          tie?.replica.append(
-            Self.opTally(
-              replica, graph: graph, config: config, layouts: layouts, model: model,
-              insideBlock: false))
-          tie?.parameters =
-            model.breakdown(of: replica, in: graph, configuration: config, insideBlock: false)
-            .parameters
+          tie?.replica.append(Self.tally(replica, model: model))
+          tie?.parameters = replica.map { model.breakdown(of: $0).parameters } ?? 0
         }
         if let tie { ties.append(tie) }
       case (.block(let block), .block(let bodyConfig)?):
@@ -132,8 +140,11 @@ struct UniformPipelineCost {
         boundaryReplicated =
           mesh.shape.count > 1 && steady.splitAxis[1] == nil && !steady.isPartial[1]
         let bodyLayouts = shared.bodies[index] ?? [:]
+        let firstSlot = shared.shards.bodyStart[index] ?? 0
         for (placement, model) in models.enumerated() {
-          let body = Self.bodyTally(block, config: bodyConfig, layouts: bodyLayouts, model: model)
+          let body = Self.bodyTally(
+            block, config: bodyConfig, layouts: bodyLayouts, model: model, firstSlot: firstSlot,
+            slots: &slots[placement])
           unit[placement][min(layer, units - 1)].tensorParallel += model.relayoutTime(
             of: input, from: outer, to: steady, gradientFrom: steady, gradientTo: outer)
           for offset in 0..<block.repeatCount {
@@ -145,6 +156,10 @@ struct UniformPipelineCost {
         continue
       }
     }
+    for (placement, model) in models.enumerated() {
+      shared.shards.put(slots[placement], for: model)
+    }
+    cache[key] = shared
     var maxSend = 0.0
     var gather = 0.0
     if p > 1 {
@@ -169,53 +184,31 @@ struct UniformPipelineCost {
   }
 
   /// One layer's tally on `model` (full recomputation adds the rematerialised
-  /// activations to the workspace, as the evaluator does).
+  /// activations to the workspace, as the evaluator does); the body's
+  /// operators take the slots from `firstSlot` on.
   static func bodyTally(
     _ block: Block, config: GraphConfiguration, layouts: [TensorID: TensorLayout],
-    model: AnalyticalStageCost
+    model: AnalyticalStageCost, firstSlot: Int, slots: inout [OperatorShardCost?]
   ) -> StageTally {
     var body = StageTally()
+    var shards: [OperatorShardCost?] = []
     for (index, node) in block.body.nodes.enumerated() {
       guard let op = config.operatorConfiguration(at: index) else { continue }
-      body.accumulate(
-        opTally(
-          node, graph: block.body, config: op, layouts: layouts, model: model, insideBlock: true))
+      let shard = Self.shard(
+        node, graph: block.body, config: op, layouts: layouts, model: model, insideBlock: true,
+        slot: firstSlot + index, slots: &slots)
+      shards.append(shard)
+      body.accumulate(Self.tally(shard, model: model))
     }
     if model.options.recomputation == .full {
       var plain = model
       plain.options.recomputation = .none
       var all = 0.0
-      for (index, node) in block.body.nodes.enumerated() {
-        guard let op = config.operatorConfiguration(at: index) else { continue }
-        all +=
-          plain.breakdown(of: node, in: block.body, configuration: op, insideBlock: true)
-          .activationBytes
+      for shard in shards {
+        all += shard.map { plain.breakdown(of: $0).activationBytes } ?? 0
       }
       body.workspaceBytes += all
     }
     return body
-  }
-
-  /// One operator's cost plus the re-layouts of its inputs (as the evaluator's).
-  static func opTally(
-    _ node: Node, graph: Graph, config: OpConfiguration, layouts: [TensorID: TensorLayout],
-    model: AnalyticalStageCost, insideBlock: Bool
-  ) -> StageTally {
-    var tally = StageTally()
-    guard let op = node.op else { return tally }
-    tally.accumulate(
-      model.breakdown(of: node, in: graph, configuration: config, insideBlock: insideBlock))
-    let inputs = graph.inputTensors(of: node)
-    let dims = op.parallelDimensions(
-      inputs: inputs.map(\.shape), output: graph.outputTensor(of: node).shape)
-    guard config.isValid(for: dims, on: model.mesh) else { return tally }
-    let placement = config.placement(dimensions: dims, inputCount: inputs.count, on: model.mesh)
-    for (position, id) in node.inputs.enumerated() {
-      guard let produced = layouts[id] else { continue }
-      tally.tensorParallel += model.relayoutTime(
-        of: graph.tensors[id], from: produced, to: placement.inputs[position],
-        gradientFrom: placement.inputGradients[position], gradientTo: produced)
-    }
-    return tally
   }
 }
