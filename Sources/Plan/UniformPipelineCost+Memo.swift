@@ -53,15 +53,16 @@ extension UniformPipelineCost {
     }
   }
 
-  /// `node`'s shard cost on `model` (re-layouts from `layouts` included), from
-  /// `slots[slot]` when known.
+  /// The shard cost of `graph`'s node `index` on `model` (re-layouts from
+  /// `layouts` included), from `slots[slot]` when known (without reading the
+  /// node); `nil` for a block.
   static func shard(
-    _ node: Node, graph: Graph, config: OpConfiguration, layouts: [TensorID: TensorLayout],
+    at index: Int, of graph: Graph, config: OpConfiguration, layouts: [TensorID: TensorLayout],
     model: AnalyticalStageCost, insideBlock: Bool, slot: Int, slots: inout [OperatorShardCost?]
   ) -> OperatorShardCost? {
     if let known = slots[slot] { return known }
     let shard = model.shardCost(
-      of: node, in: graph, configuration: config, insideBlock: insideBlock,
+      of: graph.nodes[index], in: graph, configuration: config, insideBlock: insideBlock,
       producedLayouts: layouts)
     slots[slot] = shard
     return shard

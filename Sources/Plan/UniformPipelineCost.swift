@@ -77,89 +77,51 @@ struct UniformPipelineCost {
     var shared =
       cache.removeValue(forKey: key)
       ?? Self.layouts(graph: graph, mesh: mesh, sequenceParallel: s.sequenceParallel)
-    let configuration = shared.configuration
     let options = TrainingOptions(
       dtype: s.dtype, optimizer: s.optimizer, zeroStage: s.zeroStage,
       recomputation: s.recomputation, microBatchCount: m)
     let perNode = max(cluster.devicesPerNode, 1)
     // One cost model per distinct placement; stages share their placement's tallies.
     var placementOf: [Int] = []
-    var models: [AnalyticalStageCost] = []
+    var firstDevices: [Int] = []
     var placementKeys: [Int: Int] = [:]
     for stage in 0..<p {
       let key = (stage * size) % perNode
       if let known = placementKeys[key] {
         placementOf.append(known)
       } else {
-        placementKeys[key] = models.count
-        placementOf.append(models.count)
-        models.append(
-          AnalyticalStageCost(
-            mesh: mesh, cluster: cluster, firstDevice: stage * size, options: options))
+        placementKeys[key] = firstDevices.count
+        placementOf.append(firstDevices.count)
+        firstDevices.append(stage * size)
       }
     }
-    let layouts = shared.produced
+    let models = firstDevices.map {
+      AnalyticalStageCost(mesh: mesh, cluster: cluster, firstDevice: $0, options: options)
+    }
     let units = max(graph.layerCount, 1)
-    var unit = Array(
-      repeating: Array(repeating: StageTally(), count: units), count: models.count)
-    var slots = models.map { shared.shards.take(for: $0) }
+    var unit: [[StageTally]] = []
     var ties: [LayerCosts.Tie] = []
-    var layer = 0
-    var boundaryBytes = 0.0
-    var boundaryReplicated = false
-    let fb = options.dtype.activationBytes
-    for (index, node) in graph.nodes.enumerated() {
-      switch (node.content, configuration.nodes[safe: index]) {
-      case (.op, .op(let config)?):
-        let attach = min(max(layer - 1, 0), units - 1)
-        var tie = shared.ties[index].map {
-          LayerCosts.Tie(
-            ownerLayersBefore: $0.ownerLayersBefore, tiedLayersBefore: $0.tiedLayersBefore)
+    var boundary = (bytes: 0.0, replicated: false)
+    for placement in models.indices {
+      var slots = shared.shards.take(for: models[placement])
+      let walk = Self.placementUnits(
+        graph: graph, shared: shared, model: models[placement], units: units, slots: &slots)
+      shared.shards.put(slots, for: models[placement])
+      unit.append(walk.units)
+      if placement == 0 {
+        ties = walk.ties.map {
+          LayerCosts.Tie(ownerLayersBefore: $0.owner, tiedLayersBefore: $0.tiedLayers)
         }
-        for (placement, model) in models.enumerated() {
-          let shard = Self.shard(
-            node, graph: graph, config: config, layouts: layouts, model: model,
-            insideBlock: false, slot: index, slots: &slots[placement])
-          let tally = Self.tally(shard, model: model)
-          unit[placement][attach].accumulate(tally)
-          guard tie != nil else { continue }
-          let replica = model.shardCost(
-            of: TiedWeight.replica(of: node), in: graph, configuration: config,
-            insideBlock: false, producedLayouts: layouts)
-          tie?.tied.append(tally)
-          tie?.replica.append(Self.tally(replica, model: model))
-          tie?.parameters = replica.map { model.breakdown(of: $0).parameters } ?? 0
-        }
-        if let tie { ties.append(tie) }
-      case (.block(let block), .block(let bodyConfig)?):
-        let steady = layouts[node.output] ?? .replicated(meshAxes: mesh.shape.count)
-        let outer = layouts[node.inputs[0]] ?? steady
-        let input = graph.tensors[node.inputs[0]]
-        boundaryBytes = max(
-          boundaryBytes, steady.localBytes(input.byteCount(floatBytes: fb), mesh: mesh))
-        boundaryReplicated =
-          mesh.shape.count > 1 && steady.splitAxis[1] == nil && !steady.isPartial[1]
-        let bodyLayouts = shared.bodies[index] ?? [:]
-        let firstSlot = shared.shards.bodyStart[index] ?? 0
-        for (placement, model) in models.enumerated() {
-          let body = Self.bodyTally(
-            block, config: bodyConfig, layouts: bodyLayouts, model: model, firstSlot: firstSlot,
-            slots: &slots[placement])
-          unit[placement][min(layer, units - 1)].tensorParallel += model.relayoutTime(
-            of: input, from: outer, to: steady, gradientFrom: steady, gradientTo: outer)
-          for offset in 0..<block.repeatCount {
-            unit[placement][layer + offset].accumulate(body)
-          }
-        }
-        layer += block.repeatCount
-      default:
-        continue
       }
-    }
-    for (placement, model) in models.enumerated() {
-      shared.shards.put(slots[placement], for: model)
+      for (position, tie) in walk.ties.enumerated() {
+        ties[position].tied.append(tie.tied)
+        ties[position].replica.append(tie.replica)
+        ties[position].parameters = tie.parameters
+      }
+      boundary = walk.boundary
     }
     cache[key] = shared
+    let (boundaryBytes, boundaryReplicated) = boundary
     var maxSend = 0.0
     var gather = 0.0
     if p > 1 {
@@ -183,6 +145,77 @@ struct UniformPipelineCost {
       units: unit, ties: ties, maxSend: maxSend, gather: gather)
   }
 
+  /// One placement's tied operator: its tally without and with a replica, and
+  /// the replica's local parameters.
+  struct PlacedTie {
+    var owner: Int
+    var tiedLayers: Int
+    var tied: StageTally
+    var replica: StageTally
+    var parameters: Double
+  }
+
+  /// The layer units of `graph` on `model` (see ``LayerCosts``), its tied
+  /// operators, and the bytes one device holds of the activation crossing
+  /// stages and whether the tensor-parallel ranks hold identical copies of it.
+  /// Nodes are read from the graph only when `slots` lacks their shard cost.
+  static func placementUnits(
+    graph: Graph, shared: Layouts, model: AnalyticalStageCost, units: Int,
+    slots: inout [OperatorShardCost?]
+  ) -> (units: [StageTally], ties: [PlacedTie], boundary: (bytes: Double, replicated: Bool)) {
+    let layouts = shared.produced
+    let mesh = model.mesh
+    let fb = model.options.dtype.activationBytes
+    var unit = Array(repeating: StageTally(), count: units)
+    var ties: [PlacedTie] = []
+    var boundary = (bytes: 0.0, replicated: false)
+    var layer = 0
+    for index in graph.nodes.indices {
+      switch shared.configuration.nodes[safe: index] {
+      case .op(let config)?:
+        guard
+          let shard = Self.shard(
+            at: index, of: graph, config: config, layouts: layouts, model: model,
+            insideBlock: false, slot: index, slots: &slots)
+        else { continue }
+        let tally = Self.tally(shard, model: model)
+        unit[min(max(layer - 1, 0), units - 1)].accumulate(tally)
+        guard let tie = shared.ties[index] else { continue }
+        let replica = model.shardCost(
+          of: TiedWeight.replica(of: graph.nodes[index]), in: graph, configuration: config,
+          insideBlock: false, producedLayouts: layouts)
+        ties.append(
+          PlacedTie(
+            owner: tie.ownerLayersBefore, tiedLayers: tie.tiedLayersBefore, tied: tally,
+            replica: Self.tally(replica, model: model),
+            parameters: replica.map { model.breakdown(of: $0).parameters } ?? 0))
+      case .block(let bodyConfig)?:
+        guard case .block(let block) = graph.nodes[index].content else { continue }
+        let output = graph.nodes[index].output
+        let inputID = graph.nodes[index].inputs[0]
+        let steady = layouts[output] ?? .replicated(meshAxes: mesh.shape.count)
+        let outer = layouts[inputID] ?? steady
+        let input = graph.tensors[inputID]
+        boundary.bytes = max(
+          boundary.bytes, steady.localBytes(input.byteCount(floatBytes: fb), mesh: mesh))
+        boundary.replicated =
+          mesh.shape.count > 1 && steady.splitAxis[1] == nil && !steady.isPartial[1]
+        let body = Self.bodyTally(
+          block, config: bodyConfig, layouts: shared.bodies[index] ?? [:], model: model,
+          firstSlot: shared.shards.bodyStart[index] ?? 0, slots: &slots)
+        unit[min(layer, units - 1)].tensorParallel += model.relayoutTime(
+          of: input, from: outer, to: steady, gradientFrom: steady, gradientTo: outer)
+        for offset in 0..<block.repeatCount {
+          unit[layer + offset].accumulate(body)
+        }
+        layer += block.repeatCount
+      case nil:
+        continue
+      }
+    }
+    return (unit, ties, boundary)
+  }
+
   /// One layer's tally on `model` (full recomputation adds the rematerialised
   /// activations to the workspace, as the evaluator does); the body's
   /// operators take the slots from `firstSlot` on.
@@ -192,10 +225,10 @@ struct UniformPipelineCost {
   ) -> StageTally {
     var body = StageTally()
     var shards: [OperatorShardCost?] = []
-    for (index, node) in block.body.nodes.enumerated() {
+    for index in block.body.nodes.indices {
       guard let op = config.operatorConfiguration(at: index) else { continue }
       let shard = Self.shard(
-        node, graph: block.body, config: op, layouts: layouts, model: model, insideBlock: true,
+        at: index, of: block.body, config: op, layouts: layouts, model: model, insideBlock: true,
         slot: firstSlot + index, slots: &slots)
       shards.append(shard)
       body.accumulate(Self.tally(shard, model: model))
