@@ -12,7 +12,8 @@ public struct OpConfiguration: Hashable, Sendable, Codable, CustomStringConverti
 
   /// The configuration replicating the operator on every axis of `mesh`.
   public static func replicated(on mesh: DeviceMesh) -> Self {
-    Self(Array(repeating: nil, count: mesh.shape.count))
+    // A literal for the usual 2-D mesh (see `TensorLayout.replicated(meshAxes:)`).
+    mesh.shape.count == 2 ? Self([nil, nil]) : Self(Array(repeating: nil, count: mesh.shape.count))
   }
 
   public var description: String {

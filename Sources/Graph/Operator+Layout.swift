@@ -40,7 +40,13 @@ extension OpConfiguration {
   ) -> OperatorPlacement {
     let axes = mesh.shape.count
     let output = outputLayout(dimensions: dimensions, on: mesh)
-    var inputs = Array(repeating: TensorLayout.replicated(meshAxes: axes), count: inputCount)
+    let replicated = TensorLayout.replicated(meshAxes: axes)
+    // Literals for one or two inputs (see `TensorLayout.replicated(meshAxes:)`).
+    var inputs =
+      inputCount == 1
+      ? [replicated]
+      : inputCount == 2
+        ? [replicated, replicated] : Array(repeating: replicated, count: inputCount)
     var gradients = inputs
     var parameterSplit = 1
     var syncAxes: [Int] = []
