@@ -103,4 +103,19 @@ extension AnalyticalStageCost {
     }
     return shard
   }
+
+  /// The bytes one layer of a block, whose operators have the shard costs
+  /// `shards`, rematerialises in backward under full recomputation (their
+  /// activations saved without recomputation, summed in order); zero under
+  /// other policies.
+  public func rematerialisedBytes(_ shards: [OperatorShardCost?]) -> Double {
+    guard options.recomputation == .full else { return 0 }
+    var plain = self
+    plain.options.recomputation = .none
+    var all = 0.0
+    for shard in shards {
+      all += shard.map { plain.breakdown(of: $0).activationBytes } ?? 0
+    }
+    return all
+  }
 }

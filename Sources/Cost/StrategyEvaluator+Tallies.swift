@@ -114,15 +114,7 @@ extension StrategyEvaluator {
       shards.append(shard)
       body.add(opTally(shard, name: node.name, model: model).tally)
     }
-    if model.options.recomputation == .full {
-      var plain = model
-      plain.options.recomputation = .none
-      var all = 0.0
-      for shard in shards {
-        all += shard.map { plain.breakdown(of: $0).activationBytes } ?? 0
-      }
-      body.workspaceBytes += all
-    }
+    body.workspaceBytes += model.rematerialisedBytes(shards)
     return body
   }
 

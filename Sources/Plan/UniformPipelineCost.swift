@@ -233,15 +233,7 @@ struct UniformPipelineCost {
       shards.append(shard)
       body.accumulate(Self.tally(shard, model: model))
     }
-    if model.options.recomputation == .full {
-      var plain = model
-      plain.options.recomputation = .none
-      var all = 0.0
-      for shard in shards {
-        all += shard.map { plain.breakdown(of: $0).activationBytes } ?? 0
-      }
-      body.workspaceBytes += all
-    }
+    body.workspaceBytes += model.rematerialisedBytes(shards)
     return body
   }
 }

@@ -40,23 +40,10 @@ struct ShardMemoTests {
       (with { $0.dtype = .fp32 }, 8),
       (base, 8),
     ]
-    let screen = UniformPipelineCost(cluster: cluster)
     var cache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
     for (s, batch) in variants {
-      let m = batch / (s.dataParallel * s.microBatchSize)
-      let graph = try model.graph(batchSize: s.dataParallel * s.microBatchSize, sequenceLength: 128)
-        .paddingVocabulary(toMultipleOf: s.vocabularyMultiple)
-      let evaluation = StrategyEvaluator(cluster: cluster).evaluate(
-        graph: graph, modelName: model.name, family: model.family, globalBatchSize: batch,
-        sequenceLength: 128, microBatches: m, strategy: s)
-      let costs = screen.layerCosts(graph: graph, strategy: s, microBatches: m, layouts: &cache)
-      let cost = costs.cost(
-        costs.stageTallies(s.partition(layers: graph.layerCount)), schedule: s.schedule,
-        interleave: s.interleave, microBatches: m)
-      #expect(abs(cost.time - evaluation.timeS) <= 1e-9 * evaluation.timeS, "\(s), batch \(batch)")
-      #expect(
-        abs(cost.memory - evaluation.memoryBytes) <= 1e-9 * evaluation.memoryBytes,
-        "\(s), batch \(batch)")
+      try expectScreenAgreesWithEvaluator(
+        s, batch: batch, model: model, cluster: cluster, cache: &cache)
     }
     // Every variant shares the [2, 2] mesh and 2 samples per micro-batch: one
     // layouts entry, and one with sequence parallelism.
