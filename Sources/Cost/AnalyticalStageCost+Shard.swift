@@ -2,11 +2,12 @@ import TensorOptGraph
 
 /// What one operator costs per device before the training options other than
 /// the precision policy apply: its local shard's kernel times and sizes, its
-/// local parameters and the group its parameters are replicated over.
+/// local parameters, the group they are replicated over, and the re-layouts of
+/// its inputs.
 ///
-/// ``AnalyticalStageCost/shardCost(of:in:configuration:insideBlock:)`` computes
-/// it from the node, its graph and configuration, the mesh, the cluster, the
-/// stage's first device and ``TrainingOptions/dtype`` alone;
+/// ``AnalyticalStageCost/shardCost(of:in:configuration:insideBlock:producedLayouts:)``
+/// computes it from the node, its graph, configuration and producer layouts, the mesh,
+/// the cluster, the stage's first device and ``TrainingOptions/dtype`` alone;
 /// ``AnalyticalStageCost/breakdown(of:)`` applies the other options (ZeRO
 /// stage, recomputation, optimizer, micro-batches, overlap). A caller pricing
 /// one operator under several such options may compute the shard cost once.
