@@ -14,68 +14,55 @@ extension AnalyticalStageCost {
   public func breakdown(
     of node: Node, in graph: Graph, configuration: OpConfiguration, insideBlock: Bool
   ) -> NodeCost {
+    guard
+      let shard = shardCost(
+        of: node, in: graph, configuration: configuration, insideBlock: insideBlock)
+    else { return NodeCost() }
+    return breakdown(of: shard)
+  }
+
+  /// Everything an operator with the option-independent cost `shard` costs per
+  /// device under ``options`` (see ``breakdown(of:in:configuration:insideBlock:)``).
+  public func breakdown(of shard: OperatorShardCost) -> NodeCost {
     var cost = NodeCost()
-    guard let op = node.op else { return cost }
-    let inputs = graph.inputTensors(of: node)
-    let output = graph.outputTensor(of: node)
-    let dims = op.parallelDimensions(inputs: inputs.map(\.shape), output: output.shape)
-    guard configuration.isValid(for: dims, on: mesh) else {
+    guard shard.isValid else {
       cost.forward = .infinity
       return cost
     }
-    let placement = configuration.placement(dimensions: dims, inputCount: inputs.count, on: mesh)
-    let fb = options.dtype.activationBytes
-    let local = localShard(
-      op, inputs: inputs, output: output, configuration: configuration, placement: placement)
-    let metrics = local.op.metrics(inputs: local.inputs, output: local.output, floatBytes: fb)
-    let full = op.metrics(inputs: inputs, output: output, floatBytes: fb)
-    let times = kernelTimes(local.op, inputs: local.inputs, output: local.output, metrics: metrics)
-    cost.forward = times.forward
-    cost.backward = times.backward
-    cost.forwardFLOPs = metrics.forwardFLOPs
-    cost.backwardFLOPs = metrics.backwardFLOPs
-    cost.outputBytes = local.output.byteCount(floatBytes: fb)
-    let inputBytes = local.inputs.reduce(0) { $0 + $1.byteCount(floatBytes: fb) }
-    cost.workspaceBytes =
-      cost.outputBytes
-      + local.inputs.filter(\.dtype.isFloatingPoint).reduce(0) {
-        $0 + $1.byteCount(floatBytes: fb)
-      }
+    cost.forward = shard.forward
+    cost.backward = shard.backward
+    cost.forwardFLOPs = shard.forwardFLOPs
+    cost.backwardFLOPs = shard.backwardFLOPs
+    cost.outputBytes = shard.outputBytes
+    let inputBytes = shard.inputBytes
+    cost.workspaceBytes = cost.outputBytes + shard.floatingInputBytes
 
-    if op.kind == .attention {
+    if shard.isAttention {
       // The score matrix exists while attention runs (and is rebuilt when recomputed).
-      cost.workspaceBytes += max(metrics.savedActivationBytes - inputBytes, 0)
+      cost.workspaceBytes += max(shard.savedActivationBytes - inputBytes, 0)
     }
 
     // Saved activations under the recomputation policy.
-    cost.activationBytes = metrics.savedActivationBytes
+    cost.activationBytes = shard.savedActivationBytes
     switch options.recomputation {
     case .none:
       break
-    case .selective where op.kind == .attention:
+    case .selective where shard.isAttention:
       cost.activationBytes = inputBytes
-      cost.recompute = times.forward
+      cost.recompute = shard.forward
     case .selective:
       break
-    case .full where insideBlock:
-      cost.recompute = times.forward
-      let checkpoint = graph.inputs.first
-      let firstReader = graph.nodes.first { reader in
-        checkpoint.map(reader.inputs.contains) ?? false
-      }
-      cost.activationBytes = 0
-      if let checkpoint, firstReader?.name == node.name,
-        let position = node.inputs.firstIndex(of: checkpoint)
-      {
-        cost.activationBytes = local.inputs[position].byteCount(floatBytes: fb)
-      }
+    case .full where shard.insideBlock:
+      // Only the block's checkpoint (kept by its first reader) stays.
+      cost.recompute = shard.forward
+      cost.activationBytes = shard.checkpointBytes
     case .full:
       break
     }
 
     // Model states, sharded by ZeRO over the parameters' replica group.
-    let parameters = Double(full.parameters) / Double(max(placement.parameterSplit, 1))
-    let replicas = group(alongAxes: placement.gradientSyncAxes)
+    let parameters = shard.parameters
+    let replicas = shard.replicas
     let shards = Double(replicas.size)
     let state = options.stateBytes
     let zero = options.zeroStage

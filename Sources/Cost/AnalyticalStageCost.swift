@@ -117,9 +117,16 @@ public struct AnalyticalStageCost: StageCostModel {
     var members = [0]
     for axis in axes where mesh.shape.indices.contains(axis) {
       let stride = mesh.stride(ofAxis: axis)
-      members = members.flatMap { base in (0..<mesh.shape[axis]).map { base + $0 * stride } }
+      var next: [Int] = []
+      next.reserveCapacity(members.count * mesh.shape[axis])
+      for base in members {
+        for position in 0..<mesh.shape[axis] { next.append(base + position * stride) }
+      }
+      members = next
     }
-    return cluster.group(members.sorted().map { $0 + firstDevice })
+    members.sort()
+    for index in members.indices { members[index] += firstDevice }
+    return cluster.group(members)
   }
 }
 

@@ -70,30 +70,16 @@ extension StrategyEvaluator {
         let bodyLayouts = UniformLayout.producedLayouts(
           graph: block.body, configuration: bodyConfig, mesh: mesh,
           inputLayouts: [block.body.inputs[0]: steady])
+        // Stages whose first devices sit at the same offset in their nodes
+        // communicate in groups of the same shape: their layer tallies are equal.
         var perStage: [StageTally] = []
+        var byOffset: [Int: StageTally] = [:]
         for model in models {
-          var body = StageTally()
-          for (bodyIndex, bodyNode) in block.body.nodes.enumerated() {
-            guard let config = bodyConfig.operatorConfiguration(at: bodyIndex) else { continue }
-            body.add(
-              opTally(
-                bodyNode, graph: block.body, config: config, layouts: bodyLayouts, model: model,
-                insideBlock: true))
-          }
-          if model.options.recomputation == .full {
-            // Backward of a fully recomputed layer rematerialises its activations.
-            var plain = model
-            plain.options.recomputation = .none
-            var all = 0.0
-            for (bodyIndex, bodyNode) in block.body.nodes.enumerated() {
-              guard let config = bodyConfig.operatorConfiguration(at: bodyIndex) else { continue }
-              all +=
-                plain.breakdown(
-                  of: bodyNode, in: block.body, configuration: config, insideBlock: true
-                ).activationBytes
-            }
-            body.workspaceBytes += all
-          }
+          let offset = model.firstDevice % max(model.cluster.devicesPerNode, 1)
+          let body =
+            byOffset[offset]
+            ?? bodyTally(block, configuration: bodyConfig, layouts: bodyLayouts, model: model)
+          byOffset[offset] = body
           perStage.append(body)
         }
         let entry = partition.chunk(ofLayer: layer)
@@ -109,6 +95,27 @@ extension StrategyEvaluator {
       }
     }
     return (tallies, boundaryBytes, boundaryReplicated)
+  }
+
+  /// One layer of `block` on `model`: its operators' costs and re-layouts
+  /// (from `layouts`); with full recomputation, backward rematerialises the
+  /// layer's activations, which the workspace holds.
+  func bodyTally(
+    _ block: Block, configuration: GraphConfiguration, layouts: [TensorID: TensorLayout],
+    model: AnalyticalStageCost
+  ) -> StageTally {
+    var body = StageTally()
+    var shards: [OperatorShardCost?] = []
+    for (index, node) in block.body.nodes.enumerated() {
+      guard let config = configuration.operatorConfiguration(at: index) else { continue }
+      let shard = model.shardCost(
+        of: node, in: block.body, configuration: config, insideBlock: true,
+        producedLayouts: layouts)
+      shards.append(shard)
+      body.add(opTally(shard, name: node.name, model: model).tally)
+    }
+    body.workspaceBytes += model.rematerialisedBytes(shards)
+    return body
   }
 
   /// One operator's cost plus the re-layouts of its inputs.
@@ -128,22 +135,22 @@ extension StrategyEvaluator {
     model: AnalyticalStageCost,
     insideBlock: Bool
   ) -> (tally: StageTally, parameters: Double) {
+    opTally(
+      model.shardCost(
+        of: node, in: graph, configuration: config, insideBlock: insideBlock,
+        producedLayouts: layouts), name: node.name, model: model)
+  }
+
+  /// The tally of an operator named `name` with shard cost `shard` on `model`,
+  /// and its local parameters.
+  func opTally(_ shard: OperatorShardCost?, name: String, model: AnalyticalStageCost)
+    -> (tally: StageTally, parameters: Double)
+  {
     var tally = StageTally()
-    guard let op = node.op else { return (tally, 0) }
-    let cost = model.breakdown(
-      of: node, in: graph, configuration: config, insideBlock: insideBlock)
-    tally.add(cost, name: node.name)
-    let inputs = graph.inputTensors(of: node)
-    let dims = op.parallelDimensions(
-      inputs: inputs.map(\.shape), output: graph.outputTensor(of: node).shape)
-    guard config.isValid(for: dims, on: model.mesh) else { return (tally, cost.parameters) }
-    let placement = config.placement(dimensions: dims, inputCount: inputs.count, on: model.mesh)
-    for (position, id) in node.inputs.enumerated() {
-      guard let produced = layouts[id] else { continue }  // graph inputs arrive as wanted
-      tally.tensorParallel += model.relayoutTime(
-        of: graph.tensors[id], from: produced, to: placement.inputs[position],
-        gradientFrom: placement.inputGradients[position], gradientTo: produced)
-    }
+    guard let shard else { return (tally, 0) }
+    let cost = model.breakdown(of: shard)
+    tally.add(cost, name: name)
+    tally.tensorParallel += shard.inputRelayout
     return (tally, cost.parameters)
   }
 }

@@ -47,8 +47,7 @@ public enum UniformLayout {
       case (.op(let op), .op(let config)?):
         let inputs = graph.inputTensors(of: node).map(\.shape)
         let dims = op.parallelDimensions(inputs: inputs, output: graph.outputTensor(of: node).shape)
-        layouts[node.output] =
-          config.placement(dimensions: dims, inputCount: inputs.count, on: mesh).output
+        layouts[node.output] = config.outputLayout(dimensions: dims, on: mesh)
       case (.block(let block), .block(let body)?):
         let bodyIn = layouts[node.inputs[0]] ?? .replicated(meshAxes: mesh.shape.count)
         let inner = producedLayouts(
@@ -82,8 +81,7 @@ public enum UniformLayout {
           let dims = op.parallelDimensions(
             inputs: shapes, output: graph.outputTensor(of: node).shape)
           let config = choose(op, dims: dims, inputs: inputs, shapes: shapes)
-          layouts[node.output] =
-            config.placement(dimensions: dims, inputCount: shapes.count, on: mesh).output
+          layouts[node.output] = config.outputLayout(dimensions: dims, on: mesh)
           entries.append(.op(config))
         case .block(let block):
           let body = block.body

@@ -12,7 +12,8 @@ public struct OpConfiguration: Hashable, Sendable, Codable, CustomStringConverti
 
   /// The configuration replicating the operator on every axis of `mesh`.
   public static func replicated(on mesh: DeviceMesh) -> Self {
-    Self(Array(repeating: nil, count: mesh.shape.count))
+    // A literal for the usual 2-D mesh (see `TensorLayout.replicated(meshAxes:)`).
+    mesh.shape.count == 2 ? Self([nil, nil]) : Self(Array(repeating: nil, count: mesh.shape.count))
   }
 
   public var description: String {
@@ -36,12 +37,14 @@ public struct OpConfiguration: Hashable, Sendable, Codable, CustomStringConverti
   /// Whether every split divides its dimension.
   public func isValid(for dimensions: [ParallelDimension], on mesh: DeviceMesh) -> Bool {
     guard assignments.count == mesh.shape.count else { return false }
-    var factor: [String: Int] = [:]
+    // Each name once, at its first axis, with the product of all its axes'
+    // extents (no dictionary: the cost model asks in its inner loops).
     for (axis, name) in assignments.enumerated() {
-      guard let name else { continue }
-      factor[name, default: 1] *= mesh.shape[axis]
-    }
-    for (name, split) in factor {
+      guard let name, !assignments[..<axis].contains(name) else { continue }
+      var split = 1
+      for later in axis..<assignments.count where assignments[later] == name {
+        split *= mesh.shape[later]
+      }
       guard let dimension = dimensions.first(where: { $0.name == name }),
         dimension.size % split == 0
       else {

@@ -39,15 +39,19 @@ extension OpConfiguration {
     dimensions: [ParallelDimension], inputCount: Int, on mesh: DeviceMesh
   ) -> OperatorPlacement {
     let axes = mesh.shape.count
-    var output = TensorLayout.replicated(meshAxes: axes)
-    var inputs = Array(repeating: TensorLayout.replicated(meshAxes: axes), count: inputCount)
+    let output = outputLayout(dimensions: dimensions, on: mesh)
+    let replicated = TensorLayout.replicated(meshAxes: axes)
+    // Literals for one or two inputs (see `TensorLayout.replicated(meshAxes:)`).
+    var inputs =
+      inputCount == 1
+      ? [replicated]
+      : inputCount == 2
+        ? [replicated, replicated] : Array(repeating: replicated, count: inputCount)
     var gradients = inputs
     var parameterSplit = 1
     var syncAxes: [Int] = []
     for (axis, name) in assignments.enumerated() {
       guard let name, let dimension = dimensions.first(where: { $0.name == name }) else { continue }
-      if let outputAxis = dimension.outputAxis { output.splitAxis[axis] = outputAxis }
-      if dimension.isReduction { output.isPartial[axis] = true }
       for input in 0..<inputCount {
         let inputAxis =
           dimension.inputAxes.indices.contains(input) ? dimension.inputAxes[input] : nil
@@ -67,5 +71,17 @@ extension OpConfiguration {
     return OperatorPlacement(
       output: output, inputs: inputs, inputGradients: gradients, parameterSplit: parameterSplit,
       gradientSyncAxes: syncAxes, workDivisor: workDivisor(on: mesh))
+  }
+
+  /// The layout of the output as computed: the ``OperatorPlacement/output`` of
+  /// ``placement(dimensions:inputCount:on:)``, without building the rest.
+  public func outputLayout(dimensions: [ParallelDimension], on mesh: DeviceMesh) -> TensorLayout {
+    var output = TensorLayout.replicated(meshAxes: mesh.shape.count)
+    for (axis, name) in assignments.enumerated() {
+      guard let name, let dimension = dimensions.first(where: { $0.name == name }) else { continue }
+      if let outputAxis = dimension.outputAxis { output.splitAxis[axis] = outputAxis }
+      if dimension.isReduction { output.isPartial[axis] = true }
+    }
+    return output
   }
 }

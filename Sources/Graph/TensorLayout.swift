@@ -20,9 +20,17 @@ public struct TensorLayout: Hashable, Sendable, CustomStringConvertible {
 
   /// The replicated layout on a mesh of `axes` axes.
   public static func replicated(meshAxes axes: Int) -> Self {
-    Self(
-      splitAxis: Array(repeating: nil, count: axes), isPartial: Array(repeating: false, count: axes)
-    )
+    // Literals for the usual meshes: `Array(repeating:count:)` of these
+    // element types looks its storage type up at run time (a hashed metadata
+    // lookup) on every call, and the cost model calls this in its inner loops.
+    switch axes {
+    case 1: Self(splitAxis: [nil], isPartial: [false])
+    case 2: Self(splitAxis: [nil, nil], isPartial: [false, false])
+    default:
+      Self(
+        splitAxis: Array(repeating: nil, count: axes),
+        isPartial: Array(repeating: false, count: axes))
+    }
   }
 
   /// The same layout with partial sums resolved (what a gradient must look like

@@ -24,11 +24,14 @@ struct UniformPipelineCost {
   }
 
   /// The Megatron configuration of a graph and the layouts it produces (block
-  /// bodies by node index), shared by every recomputation and ZeRO choice.
+  /// bodies by node index), shared by every recomputation and ZeRO choice, with
+  /// the graph's ties by tied node and its operators' memoised shard costs.
   struct Layouts {
     var configuration: GraphConfiguration
     var produced: [TensorID: TensorLayout]
     var bodies: [Int: [TensorID: TensorLayout]]
+    var ties: [Int: TiedWeight]
+    var shards: ShardMemo
   }
 
   static func layouts(graph: Graph, mesh: DeviceMesh, sequenceParallel: Bool) -> Layouts {
@@ -48,11 +51,18 @@ struct UniformPipelineCost {
         graph: block.body, configuration: body, mesh: mesh,
         inputLayouts: [block.body.inputs[0]: steady])
     }
-    return Layouts(configuration: configuration, produced: produced, bodies: bodies)
+    let ties = Dictionary(
+      TiedWeight.ties(in: graph).map { ($0.tied, $0) }, uniquingKeysWith: { first, _ in first })
+    return Layouts(
+      configuration: configuration, produced: produced, bodies: bodies, ties: ties,
+      shards: ShardMemo(graph: graph))
   }
 
   /// The per-layer costs of `s` (its schedule, interleave and stage layers
   /// ignored) on `graph`, `m` micro-batches, on every distinct stage placement.
+  ///
+  /// `cache` belongs to this screen (its cluster) and to one model: its
+  /// entries are keyed by what else they depend on.
   func layerCosts(
     graph: Graph, strategy s: ParallelStrategy, microBatches m: Int,
     layouts cache: inout [LayoutKey: Layouts]
@@ -63,88 +73,55 @@ struct UniformPipelineCost {
     let key = LayoutKey(
       batch: s.dataParallel * s.microBatchSize, vocabularyMultiple: s.vocabularyMultiple,
       mesh: mesh.shape, sequenceParallel: s.sequenceParallel)
-    let shared =
-      cache[key] ?? Self.layouts(graph: graph, mesh: mesh, sequenceParallel: s.sequenceParallel)
-    cache[key] = shared
-    let configuration = shared.configuration
+    // Taken out and put back, so that the memo grows in place.
+    var shared =
+      cache.removeValue(forKey: key)
+      ?? Self.layouts(graph: graph, mesh: mesh, sequenceParallel: s.sequenceParallel)
     let options = TrainingOptions(
       dtype: s.dtype, optimizer: s.optimizer, zeroStage: s.zeroStage,
       recomputation: s.recomputation, microBatchCount: m)
     let perNode = max(cluster.devicesPerNode, 1)
     // One cost model per distinct placement; stages share their placement's tallies.
     var placementOf: [Int] = []
-    var models: [AnalyticalStageCost] = []
+    var firstDevices: [Int] = []
     var placementKeys: [Int: Int] = [:]
     for stage in 0..<p {
       let key = (stage * size) % perNode
       if let known = placementKeys[key] {
         placementOf.append(known)
       } else {
-        placementKeys[key] = models.count
-        placementOf.append(models.count)
-        models.append(
-          AnalyticalStageCost(
-            mesh: mesh, cluster: cluster, firstDevice: stage * size, options: options))
+        placementKeys[key] = firstDevices.count
+        placementOf.append(firstDevices.count)
+        firstDevices.append(stage * size)
       }
     }
-    let layouts = shared.produced
+    let models = firstDevices.map {
+      AnalyticalStageCost(mesh: mesh, cluster: cluster, firstDevice: $0, options: options)
+    }
     let units = max(graph.layerCount, 1)
-    var unit = Array(
-      repeating: Array(repeating: StageTally(), count: units), count: models.count)
-    let tiedNodes = Dictionary(
-      TiedWeight.ties(in: graph).map { ($0.tied, $0) }, uniquingKeysWith: { first, _ in first })
+    var unit: [[StageTally]] = []
     var ties: [LayerCosts.Tie] = []
-    var layer = 0
-    var boundaryBytes = 0.0
-    var boundaryReplicated = false
-    let fb = options.dtype.activationBytes
-    for (index, node) in graph.nodes.enumerated() {
-      switch (node.content, configuration.nodes[safe: index]) {
-      case (.op, .op(let config)?):
-        let attach = min(max(layer - 1, 0), units - 1)
-        var tie = tiedNodes[index].map {
-          LayerCosts.Tie(
-            ownerLayersBefore: $0.ownerLayersBefore, tiedLayersBefore: $0.tiedLayersBefore)
+    var boundary = (bytes: 0.0, replicated: false)
+    for placement in models.indices {
+      var slots = shared.shards.take(for: models[placement])
+      let walk = Self.placementUnits(
+        graph: graph, shared: shared, model: models[placement], units: units, slots: &slots)
+      shared.shards.put(slots, for: models[placement])
+      unit.append(walk.units)
+      if placement == 0 {
+        ties = walk.ties.map {
+          LayerCosts.Tie(ownerLayersBefore: $0.owner, tiedLayersBefore: $0.tiedLayers)
         }
-        for (placement, model) in models.enumerated() {
-          let tally = Self.opTally(
-            node, graph: graph, config: config, layouts: layouts, model: model,
-            insideBlock: false)
-          unit[placement][attach].accumulate(tally)
-          guard tie != nil else { continue }
-          let replica = TiedWeight.replica(of: node)
-          tie?.tied.append(tally)
-          tie?.replica.append(
-            Self.opTally(
-              replica, graph: graph, config: config, layouts: layouts, model: model,
-              insideBlock: false))
-          tie?.parameters =
-            model.breakdown(of: replica, in: graph, configuration: config, insideBlock: false)
-            .parameters
-        }
-        if let tie { ties.append(tie) }
-      case (.block(let block), .block(let bodyConfig)?):
-        let steady = layouts[node.output] ?? .replicated(meshAxes: mesh.shape.count)
-        let outer = layouts[node.inputs[0]] ?? steady
-        let input = graph.tensors[node.inputs[0]]
-        boundaryBytes = max(
-          boundaryBytes, steady.localBytes(input.byteCount(floatBytes: fb), mesh: mesh))
-        boundaryReplicated =
-          mesh.shape.count > 1 && steady.splitAxis[1] == nil && !steady.isPartial[1]
-        let bodyLayouts = shared.bodies[index] ?? [:]
-        for (placement, model) in models.enumerated() {
-          let body = Self.bodyTally(block, config: bodyConfig, layouts: bodyLayouts, model: model)
-          unit[placement][min(layer, units - 1)].tensorParallel += model.relayoutTime(
-            of: input, from: outer, to: steady, gradientFrom: steady, gradientTo: outer)
-          for offset in 0..<block.repeatCount {
-            unit[placement][layer + offset].accumulate(body)
-          }
-        }
-        layer += block.repeatCount
-      default:
-        continue
       }
+      for (position, tie) in walk.ties.enumerated() {
+        ties[position].tied.append(tie.tied)
+        ties[position].replica.append(tie.replica)
+        ties[position].parameters = tie.parameters
+      }
+      boundary = walk.boundary
     }
+    cache[key] = shared
+    let (boundaryBytes, boundaryReplicated) = boundary
     var maxSend = 0.0
     var gather = 0.0
     if p > 1 {
@@ -168,54 +145,95 @@ struct UniformPipelineCost {
       units: unit, ties: ties, maxSend: maxSend, gather: gather)
   }
 
-  /// One layer's tally on `model` (full recomputation adds the rematerialised
-  /// activations to the workspace, as the evaluator does).
-  static func bodyTally(
-    _ block: Block, config: GraphConfiguration, layouts: [TensorID: TensorLayout],
-    model: AnalyticalStageCost
-  ) -> StageTally {
-    var body = StageTally()
-    for (index, node) in block.body.nodes.enumerated() {
-      guard let op = config.operatorConfiguration(at: index) else { continue }
-      body.accumulate(
-        opTally(
-          node, graph: block.body, config: op, layouts: layouts, model: model, insideBlock: true))
-    }
-    if model.options.recomputation == .full {
-      var plain = model
-      plain.options.recomputation = .none
-      var all = 0.0
-      for (index, node) in block.body.nodes.enumerated() {
-        guard let op = config.operatorConfiguration(at: index) else { continue }
-        all +=
-          plain.breakdown(of: node, in: block.body, configuration: op, insideBlock: true)
-          .activationBytes
-      }
-      body.workspaceBytes += all
-    }
-    return body
+  /// One placement's tied operator: its tally without and with a replica, and
+  /// the replica's local parameters.
+  struct PlacedTie {
+    var owner: Int
+    var tiedLayers: Int
+    var tied: StageTally
+    var replica: StageTally
+    var parameters: Double
   }
 
-  /// One operator's cost plus the re-layouts of its inputs (as the evaluator's).
-  static func opTally(
-    _ node: Node, graph: Graph, config: OpConfiguration, layouts: [TensorID: TensorLayout],
-    model: AnalyticalStageCost, insideBlock: Bool
-  ) -> StageTally {
-    var tally = StageTally()
-    guard let op = node.op else { return tally }
-    tally.accumulate(
-      model.breakdown(of: node, in: graph, configuration: config, insideBlock: insideBlock))
-    let inputs = graph.inputTensors(of: node)
-    let dims = op.parallelDimensions(
-      inputs: inputs.map(\.shape), output: graph.outputTensor(of: node).shape)
-    guard config.isValid(for: dims, on: model.mesh) else { return tally }
-    let placement = config.placement(dimensions: dims, inputCount: inputs.count, on: model.mesh)
-    for (position, id) in node.inputs.enumerated() {
-      guard let produced = layouts[id] else { continue }
-      tally.tensorParallel += model.relayoutTime(
-        of: graph.tensors[id], from: produced, to: placement.inputs[position],
-        gradientFrom: placement.inputGradients[position], gradientTo: produced)
+  /// The layer units of `graph` on `model` (see ``LayerCosts``), its tied
+  /// operators, and the bytes one device holds of the activation crossing
+  /// stages and whether the tensor-parallel ranks hold identical copies of it.
+  /// Nodes are read from the graph only when `slots` lacks their shard cost.
+  static func placementUnits(
+    graph: Graph, shared: Layouts, model: AnalyticalStageCost, units: Int,
+    slots: inout [OperatorShardCost?]
+  ) -> (units: [StageTally], ties: [PlacedTie], boundary: (bytes: Double, replicated: Bool)) {
+    let layouts = shared.produced
+    let mesh = model.mesh
+    let fb = model.options.dtype.activationBytes
+    var unit = Array(repeating: StageTally(), count: units)
+    var ties: [PlacedTie] = []
+    var boundary = (bytes: 0.0, replicated: false)
+    var layer = 0
+    for index in graph.nodes.indices {
+      switch shared.configuration.nodes[safe: index] {
+      case .op(let config)?:
+        guard
+          let shard = Self.shard(
+            at: index, of: graph, config: config, layouts: layouts, model: model,
+            insideBlock: false, slot: index, slots: &slots)
+        else { continue }
+        let tally = Self.tally(shard, model: model)
+        unit[min(max(layer - 1, 0), units - 1)].accumulate(tally)
+        guard let tie = shared.ties[index] else { continue }
+        let replica = model.shardCost(
+          of: TiedWeight.replica(of: graph.nodes[index]), in: graph, configuration: config,
+          insideBlock: false, producedLayouts: layouts)
+        ties.append(
+          PlacedTie(
+            owner: tie.ownerLayersBefore, tiedLayers: tie.tiedLayersBefore, tied: tally,
+            replica: Self.tally(replica, model: model),
+            parameters: replica.map { model.breakdown(of: $0).parameters } ?? 0))
+      case .block(let bodyConfig)?:
+        guard case .block(let block) = graph.nodes[index].content else { continue }
+        let output = graph.nodes[index].output
+        let inputID = graph.nodes[index].inputs[0]
+        let steady = layouts[output] ?? .replicated(meshAxes: mesh.shape.count)
+        let outer = layouts[inputID] ?? steady
+        let input = graph.tensors[inputID]
+        boundary.bytes = max(
+          boundary.bytes, steady.localBytes(input.byteCount(floatBytes: fb), mesh: mesh))
+        boundary.replicated =
+          mesh.shape.count > 1 && steady.splitAxis[1] == nil && !steady.isPartial[1]
+        let body = Self.bodyTally(
+          block, config: bodyConfig, layouts: shared.bodies[index] ?? [:], model: model,
+          firstSlot: shared.shards.bodyStart[index] ?? 0, slots: &slots)
+        unit[min(layer, units - 1)].tensorParallel += model.relayoutTime(
+          of: input, from: outer, to: steady, gradientFrom: steady, gradientTo: outer)
+        for offset in 0..<block.repeatCount {
+          unit[layer + offset].accumulate(body)
+        }
+        layer += block.repeatCount
+      case nil:
+        continue
+      }
     }
-    return tally
+    return (unit, ties, boundary)
+  }
+
+  /// One layer's tally on `model` (full recomputation adds the rematerialised
+  /// activations to the workspace, as the evaluator does); the body's
+  /// operators take the slots from `firstSlot` on.
+  static func bodyTally(
+    _ block: Block, config: GraphConfiguration, layouts: [TensorID: TensorLayout],
+    model: AnalyticalStageCost, firstSlot: Int, slots: inout [OperatorShardCost?]
+  ) -> StageTally {
+    var body = StageTally()
+    var shards: [OperatorShardCost?] = []
+    for index in block.body.nodes.indices {
+      guard let op = config.operatorConfiguration(at: index) else { continue }
+      let shard = Self.shard(
+        at: index, of: block.body, config: op, layouts: layouts, model: model, insideBlock: true,
+        slot: firstSlot + index, slots: &slots)
+      shards.append(shard)
+      body.accumulate(Self.tally(shard, model: model))
+    }
+    body.workspaceBytes += model.rematerialisedBytes(shards)
+    return body
   }
 }

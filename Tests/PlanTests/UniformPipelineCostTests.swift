@@ -30,21 +30,8 @@ struct UniformPipelineCostTests {
     s.dtype = .bf16
     let model = try ModelLoader.load("gpt-mini")
     let cluster = ClusterPreset.h100.cluster(devices: 8, devicesPerNode: 4)
-    let batch = 8
-    let m = batch / (s.dataParallel * s.microBatchSize)
-    let graph = try model.graph(batchSize: s.dataParallel * s.microBatchSize, sequenceLength: 128)
-      .paddingVocabulary(toMultipleOf: s.vocabularyMultiple)
-    let evaluation = StrategyEvaluator(cluster: cluster).evaluate(
-      graph: graph, modelName: model.name, family: model.family, globalBatchSize: batch,
-      sequenceLength: 128, microBatches: m, strategy: s)
-    let screen = UniformPipelineCost(cluster: cluster)
-    var layoutCache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
-    let costs = screen.layerCosts(
-      graph: graph, strategy: s, microBatches: m, layouts: &layoutCache)
-    let cost = costs.cost(
-      costs.stageTallies(s.partition(layers: graph.layerCount)), schedule: s.schedule,
-      interleave: s.interleave, microBatches: m)
-    #expect(abs(cost.time - evaluation.timeS) <= 1e-9 * evaluation.timeS)
-    #expect(abs(cost.memory - evaluation.memoryBytes) <= 1e-9 * evaluation.memoryBytes)
+    var cache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
+    try expectScreenAgreesWithEvaluator(
+      s, batch: 8, model: model, cluster: cluster, cache: &cache)
   }
 }
