@@ -21,102 +21,145 @@ extension Frontier {
   /// once even its leanest sum cannot beat it. So the work is about
   /// `(rows + output) · log rows`, not `|lhs| · |rhs|` per pair. Traces are built
   /// only for the points kept.
-  public static func unionOfSums(_ pairs: [(Frontier, Frontier)]) -> Frontier {
-    var heap = RowHeap()
+  ///
+  /// The merge reads the right operands' costs from one flat copy and keeps the
+  /// left costs in the rows, so its loop touches no reference-counted storage;
+  /// of equal sums the one of the earlier pair, then earlier left point, is kept.
+  ///
+  /// `rightTrace` transforms the right operand's trace of each kept point (e.g.
+  /// to shift its repetition index), so only kept points pay for it.
+  public static func unionOfSums(
+    _ pairs: [(Frontier, Frontier)],
+    rightTrace: (StrategyTrace) -> StrategyTrace = { $0 }
+  ) -> Frontier {
+    var rightCount = 0
+    var rowCount = 0
+    for (lhs, rhs) in pairs where !rhs.isEmpty {
+      rightCount += rhs.count
+      rowCount += lhs.count
+    }
+    var rightCosts: [CostVector] = []
+    rightCosts.reserveCapacity(rightCount)
+    var rows: [Row] = []
+    rows.reserveCapacity(rowCount)
     for (p, (lhs, rhs)) in pairs.enumerated() where !rhs.isEmpty {
+      let start = Int32(rightCosts.count)
+      for point in rhs.points { rightCosts.append(point.cost) }
+      let end = Int32(rightCosts.count)
+      let b = rhs.points[0].cost
       for i in lhs.points.indices {
         let a = lhs.points[i].cost
-        let b = rhs.points[0].cost
-        heap.rows.append(
+        rows.append(
           Row(
-            time: a.time + b.time, memory: a.memory + b.memory, pair: Int32(p), left: Int32(i),
-            right: 0))
+            time: a.time + b.time, memory: a.memory + b.memory, leftTime: a.time,
+            leftMemory: a.memory, pair: Int32(p), left: Int32(i), right: start, end: end,
+            start: start))
       }
     }
-    heap.heapify()
     var kept: [FrontierPoint] = []
-    var bestMemory = Double.infinity
-    while var row = heap.rows.first {
-      let (lhs, rhs) = pairs[Int(row.pair)]
-      let a = lhs.points[Int(row.left)].cost
-      if row.memory < bestMemory {
-        bestMemory = row.memory
-        let b = rhs.points[Int(row.right)]
-        kept.append(
-          FrontierPoint(
-            cost: CostVector(time: row.time, memory: row.memory),
-            trace: .combining(lhs.points[Int(row.left)].trace, b.trace)))
-      }
-      // The row's next useful sum: the first with memory below `bestMemory`.
-      let bound = bestMemory - a.memory
-      var low = Int(row.right) + 1
-      var high = rhs.points.count
-      while low < high {
-        let mid = (low + high) / 2
-        if rhs.points[mid].cost.memory < bound { high = mid } else { low = mid + 1 }
-      }
-      if low < rhs.points.count && a.memory + rhs.points[low].cost.memory < bestMemory {
-        let b = rhs.points[low].cost
-        row.time = a.time + b.time
-        row.memory = a.memory + b.memory
-        row.right = Int32(low)
-        heap.replaceTop(row)
-      } else {
-        heap.removeTop()
+    kept.reserveCapacity(min(rowCount, 16))
+    rightCosts.withUnsafeBufferPointer { right in
+      rows.withUnsafeMutableBufferPointer { buffer in
+        var heap = RowHeap(rows: buffer)
+        heap.heapify()
+        var bestMemory = Double.infinity
+        while heap.count > 0 {
+          var row = heap.top
+          if row.memory < bestMemory {
+            bestMemory = row.memory
+            let (lhs, rhs) = pairs[Int(row.pair)]
+            kept.append(
+              FrontierPoint(
+                cost: CostVector(time: row.time, memory: row.memory),
+                trace: .combining(
+                  lhs.points[Int(row.left)].trace,
+                  rightTrace(rhs.points[Int(row.right - row.start)].trace))))
+          }
+          // The row's next useful sum: the first with memory below `bestMemory`.
+          let bound = bestMemory - row.leftMemory
+          var low = Int(row.right) + 1
+          var high = Int(row.end)
+          while low < high {
+            let mid = (low + high) / 2
+            if right[mid].memory < bound { high = mid } else { low = mid + 1 }
+          }
+          if low < Int(row.end) && row.leftMemory + right[low].memory < bestMemory {
+            row.time = row.leftTime + right[low].time
+            row.memory = row.leftMemory + right[low].memory
+            row.right = Int32(low)
+            heap.replaceTop(row)
+          } else {
+            heap.removeTop()
+          }
+        }
       }
     }
     return Frontier(uncheckedPoints: kept)
   }
 
-  /// One left point's sums with a right frontier, at its current position.
+  /// One left point's sums with a right frontier, at its current position
+  /// (`right`, within `start..<end` of the flat right costs).
   struct Row {
     var time: Double
     var memory: Double
+    var leftTime: Double
+    var leftMemory: Double
     var pair: Int32
     var left: Int32
     var right: Int32
+    var end: Int32
+    var start: Int32
 
+    @inline(__always)
     func precedes(_ other: Row) -> Bool {
       if time != other.time { return time < other.time }
       if memory != other.memory { return memory < other.memory }
-      return (pair, left) < (other.pair, other.left)
+      if pair != other.pair { return pair < other.pair }
+      return left < other.left
     }
   }
 
-  /// A binary min-heap of rows.
+  /// A binary min-heap of rows over a caller's buffer (no bounds checks, no
+  /// reference counting); `count` leading rows are live.
   struct RowHeap {
-    var rows: [Row] = []
+    let rows: UnsafeMutableBufferPointer<Row>
+    private(set) var count: Int
 
-    mutating func heapify() {
-      guard rows.count > 1 else { return }
-      for index in stride(from: rows.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
+    init(rows: UnsafeMutableBufferPointer<Row>) {
+      self.rows = rows
+      self.count = rows.count
     }
 
-    mutating func replaceTop(_ row: Row) {
-      rows[0] = row
-      siftDown(0)
+    var top: Row { rows[0] }
+
+    func heapify() {
+      guard count > 1 else { return }
+      for index in stride(from: count / 2 - 1, through: 0, by: -1) {
+        siftDown(rows[index], from: index)
+      }
     }
+
+    func replaceTop(_ row: Row) { siftDown(row, from: 0) }
 
     mutating func removeTop() {
-      let last = rows.removeLast()
-      if !rows.isEmpty {
-        rows[0] = last
-        siftDown(0)
-      }
+      count -= 1
+      if count > 0 { siftDown(rows[count], from: 0) }
     }
 
-    private mutating func siftDown(_ start: Int) {
+    /// Places `row` at `start`, moving smaller children up into the hole.
+    private func siftDown(_ row: Row, from start: Int) {
+      let base = rows.baseAddress!
       var index = start
-      let count = rows.count
       while true {
         let left = 2 * index + 1
-        guard left < count else { return }
+        guard left < count else { break }
         var child = left
-        if left + 1 < count && rows[left + 1].precedes(rows[left]) { child = left + 1 }
-        guard rows[child].precedes(rows[index]) else { return }
-        rows.swapAt(child, index)
+        if left + 1 < count && base[left + 1].precedes(base[left]) { child = left + 1 }
+        guard base[child].precedes(row) else { break }
+        base[index] = base[child]
         index = child
       }
+      base[index] = row
     }
   }
 

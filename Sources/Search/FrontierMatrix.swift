@@ -58,7 +58,8 @@ public struct FrontierMatrix: Sendable {
 
   /// The "min-plus" product over the shared middle node: entry `(i, j)` is the
   /// frontier of `⋃ₖ self[i, k] ⊕ other[k, j]`, the second operand's traces
-  /// passed through `transform` (e.g. to shift their repetition index).
+  /// passed through `transform` (e.g. to shift their repetition index) for the
+  /// kept points only.
   ///
   /// Middle configurations that cannot matter are skipped (exactly): `k` is
   /// skipped when another `k′` has, entry-wise, a column `self[·, k′]` and a row
@@ -70,9 +71,6 @@ public struct FrontierMatrix: Sendable {
     with other: FrontierMatrix, transform: (StrategyTrace) -> StrategyTrace = { $0 }
   ) -> FrontierMatrix {
     precondition(columns == other.rows, "composition needs a shared middle node")
-    let right = FrontierMatrix(rows: other.rows, columns: other.columns) {
-      other[$0, $1].mapTraces(transform)
-    }
     let middle = usefulMiddles(before: other)
     // covers[i][a][b]: self[i, middle[b]] is covered by self[i, middle[a]];
     // coveredRight likewise for the columns of `other`.
@@ -100,7 +98,7 @@ public struct FrontierMatrix: Sendable {
       }
     }
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
-      let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !right[middle[$0], j].isEmpty }
+      let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !other[middle[$0], j].isEmpty }
       var pairs: [(Frontier, Frontier)] = []
       for b in live {
         // Skip b when another live middle a is at least as good on both sides
@@ -117,13 +115,13 @@ public struct FrontierMatrix: Sendable {
           live.lazy.filter { $0 != b && coversRight[j][$0 * n + b] }.map {
             strictlyDominated[i][$0 * n + b]
           })
-        let rhs = right[middle[b], j].removing(
+        let rhs = other[middle[b], j].removing(
           live.lazy.filter { $0 != b && coversLeft[i][$0 * n + b] }.map {
             strictlyDominatedRight[j][$0 * n + b]
           })
         if !lhs.isEmpty && !rhs.isEmpty { pairs.append((lhs, rhs)) }
       }
-      return Frontier.unionOfSums(pairs)
+      return Frontier.unionOfSums(pairs, rightTrace: transform)
     }
   }
 
