@@ -1,3 +1,4 @@
+import Foundation
 import TensorOptCost
 
 extension Frontier {
@@ -5,9 +6,11 @@ extension Frontier {
   /// point's trace joining the two it came from.
   public func minkowskiSum(_ other: Frontier) -> Frontier {
     if count == 1, other.count == 1 {
-      return .single(
+      var result = Frontier.single(
         points[0].cost + other.points[0].cost,
         trace: .combining(points[0].trace, other.points[0].trace))
+      result.logError = max(logError, other.logError)
+      return result
     }
     return Frontier.unionOfSums([(self, other)])
   }
@@ -34,7 +37,10 @@ extension Frontier {
   ) -> Frontier {
     var rightCount = 0
     var rowCount = 0
-    for (lhs, rhs) in pairs where !rhs.isEmpty {
+    var logError = 0.0
+    for (lhs, rhs) in pairs {
+      logError = max(logError, lhs.logError, rhs.logError)
+      guard !rhs.isEmpty else { continue }
       rightCount += rhs.count
       rowCount += lhs.count
     }
@@ -94,7 +100,9 @@ extension Frontier {
         }
       }
     }
-    return Frontier(uncheckedPoints: kept)
+    var result = Frontier(uncheckedPoints: kept)
+    result.logError = logError
+    return result
   }
 
   /// One left point's sums with a right frontier, at its current position
@@ -178,11 +186,13 @@ extension Frontier {
   /// Greedy from the fastest point: the first uncovered point `u` is represented
   /// by the leanest point whose time is within `(1 + ε)·u.time`; that point
   /// covers every point between them and the following points whose memory is
-  /// within the factor.
+  /// within the factor. ``logError`` grows by the logarithm of the largest
+  /// factor actually used (0 when nothing is dropped).
   public func thinned(epsilon: Double) -> Frontier {
     guard epsilon > 0, count > 2 else { return self }
     let factor = 1 + epsilon
     var kept: [FrontierPoint] = []
+    var worst = 1.0
     var index = 0
     while index < points.count {
       let limit = points[index].cost.time * factor
@@ -192,11 +202,36 @@ extension Frontier {
       }
       let chosen = points[representative]
       kept.append(chosen)
+      for dropped in index..<representative {
+        worst = max(worst, Self.ratio(chosen.cost.time, points[dropped].cost.time))
+      }
       index = representative + 1
       while index < points.count, chosen.cost.memory <= points[index].cost.memory * factor {
+        worst = max(worst, Self.ratio(chosen.cost.memory, points[index].cost.memory))
         index += 1
       }
     }
-    return Frontier(uncheckedPoints: kept)
+    guard kept.count < count else { return self }
+    var result = Frontier(uncheckedPoints: kept)
+    result.logError = logError + log(worst)
+    return result
+  }
+
+  /// A thinned copy that spends part of what is left of an error budget:
+  /// `remaining` more thinnings may follow on the way to the result, so this one
+  /// uses `ln(1 + ε) = (budget − logError) / (remaining + 1)`.
+  ///
+  /// Whatever `remaining` is, no chain of such thinnings takes ``logError`` past
+  /// `budget` (each spends a fraction of what is left); `remaining` only spreads
+  /// the budget. `budget == 0` is exact.
+  public func thinned(budget: Double, remaining: Int) -> Frontier {
+    guard budget > logError, count > 2 else { return self }
+    return thinned(epsilon: expm1((budget - logError) / Double(max(remaining, 0) + 1)))
+  }
+
+  /// `kept / dropped` for a kept value at most `(1 + ε)·dropped`, 1 when the
+  /// kept value is no larger.
+  private static func ratio(_ kept: Double, _ dropped: Double) -> Double {
+    kept <= dropped ? 1 : kept / dropped
   }
 }

@@ -45,11 +45,12 @@ public struct FrontierMatrix: Sendable {
     return FrontierMatrix(rows: rows, columns: columns) { self[$0, $1].minkowskiSum(other[$0, $1]) }
   }
 
-  /// Every entry thinned by `epsilon` (see ``Frontier/thinned(epsilon:)``).
-  public func thinned(epsilon: Double) -> FrontierMatrix {
-    guard epsilon > 0 else { return self }
+  /// Every entry thinned against an error budget (see
+  /// ``Frontier/thinned(budget:remaining:)``).
+  public func thinned(budget: Double, remaining: Int) -> FrontierMatrix {
+    guard budget > 0 else { return self }
     var result = self
-    result.entries = entries.map { $0.thinned(epsilon: epsilon) }
+    result.entries = entries.map { $0.thinned(budget: budget, remaining: remaining) }
     return result
   }
 
@@ -121,7 +122,13 @@ public struct FrontierMatrix: Sendable {
           })
         if !lhs.isEmpty && !rhs.isEmpty { pairs.append((lhs, rhs)) }
       }
-      return Frontier.unionOfSums(pairs, rightTrace: transform)
+      var entry = Frontier.unionOfSums(pairs, rightTrace: transform)
+      // A skipped middle's paths are covered by a kept one's computed points,
+      // within the error of its own operands.
+      for k in 0..<columns {
+        entry.logError = max(entry.logError, self[i, k].logError, other[k, j].logError)
+      }
+      return entry
     }
   }
 
@@ -185,7 +192,9 @@ extension Frontier {
       }
     }
     guard let drop else { return self }
-    return Frontier(uncheckedPoints: points.indices.filter { !drop[$0] }.map { points[$0] })
+    var result = Frontier(uncheckedPoints: points.indices.filter { !drop[$0] }.map { points[$0] })
+    result.logError = logError
+    return result
   }
 
   /// Whether every point of `self` is weakly dominated by a point of `other`.
