@@ -17,12 +17,21 @@ struct EliminationState {
   /// The frontier of everything folded out of the graph (independent of every remaining node).
   var constant: Frontier = .unit
   var terminals: Set<Int>
-  var epsilon: Double
+  /// The error budget `ln(1 + ε)` thinning may spend (0: exact); see
+  /// ``Frontier/thinned(budget:remaining:)``.
+  var budget: Double
+  /// An estimate of the thinnings that follow this reduction's result (e.g.
+  /// block compositions and the stage graph after a block body).
+  var afterwards: Int
+  /// The nodes not yet removed.
+  var liveNodes: Int
   var statistics = EliminationStatistics()
 
-  init(graph: ConfigurationGraph, terminals: Set<Int>, epsilon: Double) {
+  init(graph: ConfigurationGraph, terminals: Set<Int>, budget: Double, afterwards: Int) {
     self.terminals = terminals
-    self.epsilon = epsilon
+    self.budget = budget
+    self.afterwards = afterwards
+    self.liveNodes = graph.nodeCount
     nodes = graph.nodeCosts.enumerated().map { node, costs in
       costs.enumerated().map { configuration, cost in
         Frontier.single(cost, trace: .pick(node: node, configuration: configuration))
@@ -42,6 +51,15 @@ struct EliminationState {
 
   func frontiers(_ node: Int) -> [Frontier] { nodes[node] ?? [] }
 
+  /// An estimate of the thinnings still ahead of a frontier built now: one per
+  /// remaining node, then what follows the reduction.
+  var remainingThinnings: Int { liveNodes + afterwards }
+
+  /// `frontier` thinned against the budget.
+  func thin(_ frontier: Frontier) -> Frontier {
+    frontier.thinned(budget: budget, remaining: remainingThinnings)
+  }
+
   /// The edge entry for `u` taking `cu` and `v` taking `cv`.
   func entry(_ slot: Int, from u: Int, _ cu: Int, _ cv: Int) -> Frontier {
     guard let edge = edges[slot] else { return .empty }
@@ -53,7 +71,9 @@ struct EliminationState {
   mutating func addEdge(_ u: Int, _ v: Int, _ matrix: FrontierMatrix) {
     if let slot = neighbors[u][v], let existing = edges[slot] {
       let oriented = existing.a == u ? matrix : matrix.transposed
-      edges[slot]?.matrix = existing.matrix.adding(oriented).thinned(epsilon: epsilon)
+      let merged = existing.matrix.adding(oriented).thinned(
+        budget: budget, remaining: remainingThinnings)
+      edges[slot]?.matrix = merged
       statistics.edgeEliminations += 1
       statistics.observe(edges[slot]?.matrix.maximumFrontierSize ?? 0)
       return
@@ -72,12 +92,13 @@ struct EliminationState {
 
   mutating func removeNode(_ v: Int) {
     for (_, slot) in neighbors[v] { removeEdge(slot) }
+    if nodes[v] != nil { liveNodes -= 1 }
     nodes[v] = nil
   }
 
   /// Removes an isolated node, folding its best configurations into ``constant``.
   mutating func eliminateIsolated(_ v: Int) {
-    constant = constant.minkowskiSum(Frontier.union(frontiers(v))).thinned(epsilon: epsilon)
+    constant = thin(constant.minkowskiSum(Frontier.union(frontiers(v))))
     statistics.observe(constant.count)
     removeNode(v)
     statistics.leafEliminations += 1
@@ -90,7 +111,7 @@ struct EliminationState {
     var updated = frontiers(u)
     for cu in updated.indices {
       let pairs = own.indices.map { cv in (entry(slot, from: u, cu, cv), own[cv]) }
-      updated[cu] = updated[cu].minkowskiSum(Frontier.unionOfSums(pairs)).thinned(epsilon: epsilon)
+      updated[cu] = thin(updated[cu].minkowskiSum(Frontier.unionOfSums(pairs)))
       statistics.observe(updated[cu].count)
     }
     nodes[u] = updated
@@ -112,7 +133,7 @@ struct EliminationState {
     }
     let matrix = FrontierMatrix(rows: uCount, columns: wCount) { cu, cw in
       let pairs = own.indices.map { cv in (through[cu, cv], entry(second, from: v, cv, cw)) }
-      return Frontier.unionOfSums(pairs).thinned(epsilon: epsilon)
+      return thin(Frontier.unionOfSums(pairs))
     }
     statistics.observe(matrix.maximumFrontierSize)
     removeNode(v)
@@ -126,8 +147,7 @@ struct EliminationState {
     for (u, slot) in neighbors[v] {
       guard var updated = nodes[u] else { continue }
       for cu in updated.indices {
-        updated[cu] = updated[cu].minkowskiSum(entry(slot, from: u, cu, c)).thinned(
-          epsilon: epsilon)
+        updated[cu] = thin(updated[cu].minkowskiSum(entry(slot, from: u, cu, c)))
       }
       nodes[u] = updated
     }

@@ -23,6 +23,13 @@ public struct Frontier: Sendable {
   /// The points, by increasing time (and so decreasing memory).
   public private(set) var points: [FrontierPoint]
 
+  /// An upper bound on `ln(1 + e)`, where `e` is the relative error of this
+  /// frontier against the exact one: every exact point `x` has a point `y` here
+  /// with `y ≤ (1 + e)·x` in both objectives. 0 (exact) unless thinning (see
+  /// ``thinned(epsilon:)``) dropped points on the way; operations on frontiers
+  /// carry the largest bound of their operands.
+  public internal(set) var logError: Double = 0
+
   /// The frontier of arbitrary points: their non-dominated subset. Of points
   /// with equal costs the first is kept.
   public init(_ candidates: some Sequence<FrontierPoint>) {
@@ -66,20 +73,31 @@ public struct Frontier: Sendable {
 
   /// The non-dominated points of both frontiers.
   public func union(_ other: Frontier) -> Frontier {
-    if other.isEmpty { return self }
-    if isEmpty { return other }
-    return Frontier(points + other.points)
+    var result: Frontier
+    if other.isEmpty {
+      result = self
+    } else if isEmpty {
+      result = other
+    } else {
+      result = Frontier(points + other.points)
+    }
+    result.logError = max(logError, other.logError)
+    return result
   }
 
   /// The non-dominated points of all frontiers.
   public static func union(_ frontiers: some Sequence<Frontier>) -> Frontier {
-    Frontier(frontiers.lazy.flatMap(\.points))
+    var result = Frontier(frontiers.lazy.flatMap(\.points))
+    result.logError = frontiers.reduce(0) { max($0, $1.logError) }
+    return result
   }
 
   /// The same points with their traces transformed.
   public func mapTraces(_ transform: (StrategyTrace) -> StrategyTrace) -> Frontier {
-    Frontier(
+    var result = Frontier(
       uncheckedPoints: points.map { FrontierPoint(cost: $0.cost, trace: transform($0.trace)) })
+    result.logError = logError
+    return result
   }
 
   /// Whether some point of this frontier is at least as good as `cost` in both

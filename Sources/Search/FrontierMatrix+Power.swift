@@ -5,8 +5,10 @@ extension FrontierMatrix {
   ///
   /// The traces of the copy covering repetitions `k…` are wrapped in
   /// `.repetition(offset: k, …)`, so every point still names a configuration
-  /// per repetition. Each composed matrix is thinned by `epsilon`.
-  public func power(_ count: Int, epsilon: Double = 0) -> FrontierMatrix {
+  /// per repetition. Each composed matrix is thinned against the error budget
+  /// `ln(1 + ε)` (see ``Frontier/thinned(budget:remaining:)``), counting the
+  /// compositions still to come and `afterwards` more thinnings.
+  public func power(_ count: Int, budget: Double = 0, afterwards: Int = 0) -> FrontierMatrix {
     precondition(rows == columns, "only a square matrix composes with itself")
     precondition(count >= 1, "a block repeats at least once")
     var result: FrontierMatrix?
@@ -14,12 +16,16 @@ extension FrontierMatrix {
     var base = self
     var span = 1
     var remaining = count
+    var compositionsLeft = Self.compositionCount(count)
+    func thin(_ matrix: FrontierMatrix) -> FrontierMatrix {
+      compositionsLeft -= 1
+      return matrix.thinned(budget: budget, remaining: compositionsLeft + afterwards)
+    }
     while true {
       if remaining & 1 == 1 {
         if let previous = result {
           let offset = covered
-          result = previous.composed(with: base) { .repetition(offset: offset, $0) }.thinned(
-            epsilon: epsilon)
+          result = thin(previous.composed(with: base) { .repetition(offset: offset, $0) })
         } else {
           result = base
         }
@@ -28,15 +34,15 @@ extension FrontierMatrix {
       remaining >>= 1
       if remaining == 0 { break }
       let offset = span
-      base = base.composed(with: base) { .repetition(offset: offset, $0) }.thinned(epsilon: epsilon)
+      base = thin(base.composed(with: base) { .repetition(offset: offset, $0) })
       span *= 2
     }
     assert(covered == count)
     return result ?? self
   }
 
-  /// How many compositions ``power(_:epsilon:)`` performs for `count`
-  /// repetitions (the chain length it adds for ε budgeting).
+  /// How many compositions ``power(_:budget:afterwards:)`` performs for
+  /// `count` repetitions.
   public static func compositionCount(_ count: Int) -> Int {
     guard count > 1 else { return 0 }
     let bits = Int.bitWidth - count.leadingZeroBitCount

@@ -45,11 +45,12 @@ public struct FrontierMatrix: Sendable {
     return FrontierMatrix(rows: rows, columns: columns) { self[$0, $1].minkowskiSum(other[$0, $1]) }
   }
 
-  /// Every entry thinned by `epsilon` (see ``Frontier/thinned(epsilon:)``).
-  public func thinned(epsilon: Double) -> FrontierMatrix {
-    guard epsilon > 0 else { return self }
+  /// Every entry thinned against an error budget (see
+  /// ``Frontier/thinned(budget:remaining:)``).
+  public func thinned(budget: Double, remaining: Int) -> FrontierMatrix {
+    guard budget > 0 else { return self }
     var result = self
-    result.entries = entries.map { $0.thinned(epsilon: epsilon) }
+    result.entries = entries.map { $0.thinned(budget: budget, remaining: remaining) }
     return result
   }
 
@@ -58,7 +59,8 @@ public struct FrontierMatrix: Sendable {
 
   /// The "min-plus" product over the shared middle node: entry `(i, j)` is the
   /// frontier of `⋃ₖ self[i, k] ⊕ other[k, j]`, the second operand's traces
-  /// passed through `transform` (e.g. to shift their repetition index).
+  /// passed through `transform` (e.g. to shift their repetition index) for the
+  /// kept points only.
   ///
   /// Middle configurations that cannot matter are skipped (exactly): `k` is
   /// skipped when another `k′` has, entry-wise, a column `self[·, k′]` and a row
@@ -70,9 +72,6 @@ public struct FrontierMatrix: Sendable {
     with other: FrontierMatrix, transform: (StrategyTrace) -> StrategyTrace = { $0 }
   ) -> FrontierMatrix {
     precondition(columns == other.rows, "composition needs a shared middle node")
-    let right = FrontierMatrix(rows: other.rows, columns: other.columns) {
-      other[$0, $1].mapTraces(transform)
-    }
     let middle = usefulMiddles(before: other)
     // covers[i][a][b]: self[i, middle[b]] is covered by self[i, middle[a]];
     // coveredRight likewise for the columns of `other`.
@@ -100,7 +99,7 @@ public struct FrontierMatrix: Sendable {
       }
     }
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
-      let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !right[middle[$0], j].isEmpty }
+      let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !other[middle[$0], j].isEmpty }
       var pairs: [(Frontier, Frontier)] = []
       for b in live {
         // Skip b when another live middle a is at least as good on both sides
@@ -117,13 +116,19 @@ public struct FrontierMatrix: Sendable {
           live.lazy.filter { $0 != b && coversRight[j][$0 * n + b] }.map {
             strictlyDominated[i][$0 * n + b]
           })
-        let rhs = right[middle[b], j].removing(
+        let rhs = other[middle[b], j].removing(
           live.lazy.filter { $0 != b && coversLeft[i][$0 * n + b] }.map {
             strictlyDominatedRight[j][$0 * n + b]
           })
         if !lhs.isEmpty && !rhs.isEmpty { pairs.append((lhs, rhs)) }
       }
-      return Frontier.unionOfSums(pairs)
+      var entry = Frontier.unionOfSums(pairs, rightTrace: transform)
+      // A skipped middle's paths are covered by a kept one's computed points,
+      // within the error of its own operands.
+      for k in 0..<columns {
+        entry.logError = max(entry.logError, self[i, k].logError, other[k, j].logError)
+      }
+      return entry
     }
   }
 
@@ -187,7 +192,9 @@ extension Frontier {
       }
     }
     guard let drop else { return self }
-    return Frontier(uncheckedPoints: points.indices.filter { !drop[$0] }.map { points[$0] })
+    var result = Frontier(uncheckedPoints: points.indices.filter { !drop[$0] }.map { points[$0] })
+    result.logError = logError
+    return result
   }
 
   /// Whether every point of `self` is weakly dominated by a point of `other`.

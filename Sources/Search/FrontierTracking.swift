@@ -11,29 +11,29 @@ import Foundation
 /// are united. Every point's ``StrategyTrace`` names a configuration for every
 /// node.
 public struct FrontierTracking: Sendable {
-  /// The thinning tolerance applied to each newly built frontier (see
-  /// ``Frontier/thinned(epsilon:)``). Use ``stepEpsilon(total:steps:)`` to turn an
-  /// end-to-end guarantee into a per-step one.
-  public var stepEpsilon: Double
+  /// The end-to-end tolerance ε: every exact frontier point is within a factor
+  /// `1 + ε` in both objectives of a returned point (0: exact).
+  ///
+  /// Thinning spends the budget `ln(1 + ε)` along chains of derivations: each
+  /// frontier carries the error its points may have (``Frontier/logError``, the
+  /// largest over its operands, since ⊕ and ∪ preserve relative covers) and
+  /// each thinning spends a share of what is left (see
+  /// ``Frontier/thinned(budget:remaining:)``), so the guarantee holds however
+  /// deep the reduction goes.
+  public var tolerance: Double
+  /// An estimate of the thinnings that follow this solver's results (e.g. a
+  /// block body's compositions and the stage graph): it spreads the budget and
+  /// does not affect the guarantee.
+  public var afterwards: Int
 
-  /// Creates a solver; `stepEpsilon == 0` is exact.
-  public init(stepEpsilon: Double = 0) {
-    self.stepEpsilon = max(0, stepEpsilon)
+  /// Creates a solver; `tolerance == 0` is exact.
+  public init(tolerance: Double = 0, afterwards: Int = 0) {
+    self.tolerance = max(0, tolerance)
+    self.afterwards = max(0, afterwards)
   }
 
-  /// The per-step tolerance that keeps the compound error of `steps` chained
-  /// thinnings within a factor `1 + total`: `(1 + total)^(1/steps) − 1`.
-  public static func stepEpsilon(total: Double, steps: Int) -> Double {
-    guard total > 0 else { return 0 }
-    return pow(1 + total, 1 / Double(max(steps, 1))) - 1
-  }
-
-  /// An upper bound on how many thinnings can be chained while reducing
-  /// `graph`: each reduction consumes a node or an edge, and each level of
-  /// conditioning adds one union.
-  public static func chainLength(of graph: ConfigurationGraph) -> Int {
-    2 * graph.nodeCount + graph.edges.count + graph.compositeEdges.count + 2
-  }
+  /// The error budget `ln(1 + tolerance)`.
+  public var budget: Double { log1p(tolerance) }
 
   /// The Pareto frontier of all strategies of `graph`.
   public func frontier(of graph: ConfigurationGraph) -> Frontier {
@@ -63,7 +63,8 @@ public struct FrontierTracking: Sendable {
     precondition(
       terminals.count <= 2 && Set(terminals).count == terminals.count,
       "at most two distinct terminals")
-    var state = EliminationState(graph: graph, terminals: Set(terminals), epsilon: stepEpsilon)
+    var state = EliminationState(
+      graph: graph, terminals: Set(terminals), budget: budget, afterwards: afterwards)
     let matrix = reduce(&state, terminals: terminals)
     return Result(matrix: matrix, statistics: state.statistics)
   }
@@ -88,7 +89,7 @@ public struct FrontierTracking: Sendable {
       statistics.merge(branch.statistics)
       if let previous = result {
         result = FrontierMatrix(rows: matrix.rows, columns: matrix.columns) {
-          previous[$0, $1].union(matrix[$0, $1]).thinned(epsilon: stepEpsilon)
+          state.thin(previous[$0, $1].union(matrix[$0, $1]))
         }
       } else {
         result = matrix
@@ -137,7 +138,7 @@ public struct FrontierTracking: Sendable {
     case 1:
       let own = state.frontiers(terminals[0])
       return FrontierMatrix(rows: own.count, columns: 1) { i, _ in
-        state.constant.minkowskiSum(own[i]).thinned(epsilon: stepEpsilon)
+        state.constant.minkowskiSum(own[i]).thinned(budget: budget, remaining: afterwards)
       }
     default:
       let (a, b) = (terminals[0], terminals[1])
@@ -147,7 +148,8 @@ public struct FrontierTracking: Sendable {
       return FrontierMatrix(rows: rowFrontiers.count, columns: columnFrontiers.count) { i, j in
         var total = state.constant.minkowskiSum(rowFrontiers[i])
         if let slot { total = total.minkowskiSum(state.entry(slot, from: a, i, j)) }
-        return total.minkowskiSum(columnFrontiers[j]).thinned(epsilon: stepEpsilon)
+        return total.minkowskiSum(columnFrontiers[j]).thinned(
+          budget: budget, remaining: afterwards)
       }
     }
   }

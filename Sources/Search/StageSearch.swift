@@ -111,23 +111,24 @@ public enum StageSearch {
 
   /// FT on a compact problem: each block body reduced to a boundary-to-boundary
   /// frontier matrix, raised to its repeat count by doubling, and inserted as a
-  /// composite edge; then the stage graph reduced.
+  /// composite edge; then the stage graph reduced. With `epsilon > 0` one error
+  /// budget `ln(1 + ε)` is shared along every chain body → compositions → stage
+  /// graph (see ``FrontierTracking/tolerance``).
   static func frontierTracking(_ problem: StageProblem, epsilon: Double) -> (
     Frontier, EliminationStatistics
   ) {
-    let chain =
-      FrontierTracking.chainLength(of: problem.configurationGraph)
-      + (problem.blocks.map {
-        FrontierTracking.chainLength(of: $0.graph) + FrontierMatrix.compositionCount($0.repeatCount)
-      }.max() ?? 0)
-    let tracking = FrontierTracking(
-      stepEpsilon: FrontierTracking.stepEpsilon(total: epsilon, steps: chain))
+    // Thinnings after a block's composition: about one per stage-graph node.
+    let stage = problem.configurationGraph.nodeCount
+    let tracking = FrontierTracking(tolerance: epsilon)
     var top = problem.configurationGraph
     var statistics = EliminationStatistics()
     for (scope, block) in problem.blocks.enumerated() {
-      let body = tracking.solve(block.graph, terminals: [block.input, block.output])
+      let compositions = FrontierMatrix.compositionCount(block.repeatCount)
+      let bodyTracking = FrontierTracking(tolerance: epsilon, afterwards: compositions + stage)
+      let body = bodyTracking.solve(block.graph, terminals: [block.input, block.output])
       statistics.merge(body.statistics)
-      let composed = body.matrix.power(block.repeatCount, epsilon: tracking.stepEpsilon)
+      let composed = body.matrix.power(
+        block.repeatCount, budget: tracking.budget, afterwards: stage)
       statistics.observe(composed.maximumFrontierSize)
       let scoped = FrontierMatrix(rows: composed.rows, columns: composed.columns) {
         composed[$0, $1].mapTraces { .scope(scope, $0) }

@@ -18,10 +18,14 @@ func benchmarkGPT2Timing() throws {
     )
     for block in problem.blocks {
       var body: FrontierTracking.Result!
-      let tb = clock.measure { body = FrontierTracking().solve(block.graph, terminals: [block.input, block.output]) }
+      let tb = clock.measure {
+        body = FrontierTracking().solve(block.graph, terminals: [block.input, block.output])
+      }
       var composed: FrontierMatrix!
       let tp = clock.measure { composed = body.matrix.power(block.repeatCount) }
-      print("  body \(tb) (largest \(body.matrix.maximumFrontierSize)), power \(tp) (largest \(composed.maximumFrontierSize))")
+      print(
+        "  body \(tb) (largest \(body.matrix.maximumFrontierSize)), power \(tp) (largest \(composed.maximumFrontierSize))"
+      )
     }
     var result: (Frontier, EliminationStatistics)!
     let t1 = clock.measure { result = StageSearch.frontierTracking(problem, epsilon: 0) }
