@@ -45,14 +45,9 @@ extension StagedOperatorSearch {
           stage: $0, microBatchS: costs[$0].work + transfer, peakMemoryBytes: costs[$0].memory,
           inFlightMicroBatches: inFlight[$0])
       })
-    let metrics = item.graph.totalMetrics(floatBytes: request.dtype.activationBytes)
-    let samples = Double(request.batch) / time
-    let perDevice = md * (metrics.forwardFLOPs + metrics.backwardFLOPs) / time / Double(devices)
     let throughput = PlanThroughput(
-      samplesPerS: samples,
-      tokensPerS: request.model.family == .language ? samples * Double(request.seq ?? 1) : samples,
-      modelFlopsPerSPerDevice: perDevice,
-      mfu: perDevice / cluster.device.peak(request.dtype.computePrecision))
+      request: request, cluster: cluster, graph: item.graph, microBatches: md, time: time,
+      devices: devices)
     let strategy = PlanStrategy(
       dp: 1, tp: mesh.deviceCount, pp: p, microbatch: request.batch / m, microBatches: m,
       schedule: family.schedule, recompute: family.recomputation, zero: family.zeroStage,
