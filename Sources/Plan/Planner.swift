@@ -158,12 +158,7 @@ public struct Planner: Sendable {
         .frontiers(of: families.sorted(by: PipelineFamily.precedes))
       operatorLevel += staged.entries.joined()
       stageSearches += staged.searches
-      if staged.incomplete > 0 {
-        pruned[
-          "FT inside pipeline stages: searches stopped after "
-            + "\(StagedOperatorSearch.workspaceStrata) workspace strata (frontier may miss points)",
-          default: 0] += staged.incomplete
-      }
+      pruned.merge(staged.notes, uniquingKeysWith: +)
     }
     let frontEntries = ParetoSet.entries(front.compactMap(entry) + operatorLevel.filter(\.fits))
     let infeasibleEntries = ParetoSet.entries(

@@ -35,10 +35,10 @@ struct StagedOperatorSearch: Sendable {
   }
 
   /// The frontier of each of `families` (in order; empty when its stages cannot
-  /// be searched one by one), the number of (stage, mesh) searches, and how many
-  /// of them stopped at ``workspaceStrata`` before they were complete.
+  /// be searched one by one), the number of (stage, mesh) searches, and what
+  /// kept some of them from completing (for `--verbose`), with counts.
   func frontiers(of families: [PipelineFamily]) async -> (
-    entries: [[PlanEntry]], searches: Int, incomplete: Int
+    entries: [[PlanEntry]], searches: Int, notes: [String: Int]
   ) {
     let prepared = families.map(prepare)
     var jobs: [Job] = []
@@ -55,7 +55,7 @@ struct StagedOperatorSearch: Sendable {
     let found = await ParallelMap.map(count: work.count, threads: request.threads) { index in
       let job = work[index]
       guard let item = prepared[job.family] else {
-        return (points: [StageCandidate](), complete: true)
+        return (points: [StageCandidate](), note: String?.none)
       }
       return search.candidates(of: item, stage: job.stage, mesh: job.mesh)
     }
@@ -73,7 +73,9 @@ struct StagedOperatorSearch: Sendable {
       }
       results.append(ParetoSet.entries(entries))
     }
-    return (results, jobs.count, found.filter { !$0.complete }.count)
+    var notes: [String: Int] = [:]
+    for note in found.compactMap(\.note) { notes[note, default: 0] += 1 }
+    return (results, jobs.count, notes)
   }
 
   /// The family's graph (one micro-batch, vocabulary padded to a multiple of
@@ -111,7 +113,7 @@ struct StagedOperatorSearch: Sendable {
   }
 
   /// The points of one stage's searches on `mesh` (none when the search
-  /// refuses), and whether they are complete.
+  /// refuses), and why they may be incomplete.
   ///
   /// The transient workspace, a maximum over operators, is added to each
   /// point's memory after the search, which cannot hold it in its sums. So the
@@ -122,23 +124,30 @@ struct StagedOperatorSearch: Sendable {
   /// no point is left this is exact; after ``workspaceStrata`` searches the
   /// points are returned as incomplete.
   func candidates(of item: Prepared, stage: Int, mesh: DeviceMesh) -> (
-    points: [StageCandidate], complete: Bool
+    points: [StageCandidate], note: String?
   ) {
     var model = costModel(item, stage: stage, mesh: mesh)
     var found: [StageCandidate] = []
     for _ in 0..<Self.workspaceStrata {
-      guard
-        let frontier = try? StageSearch.frontier(
+      let frontier: StageFrontier
+      do {
+        frontier = try StageSearch.frontier(
           of: item.stages[stage].graph, costModel: model,
           options: SearchOptions(method: request.search, epsilon: request.epsilon))
-      else { return (found, false) }
+      } catch {
+        return (found, "FT inside pipeline stages: a stage search refused (\(error.message))")
+      }
       let points = frontier.points.filter { $0.cost.memory < PipelineStageCost.excludedBytes }
         .map { StageCandidate($0, stage: item.stages[stage], model: model) }
-      guard let largest = points.map(\.tally.workspaceBytes).max() else { return (found, true) }
+      guard let largest = points.map(\.tally.workspaceBytes).max() else { return (found, nil) }
       found += points
       model.workspaceCap = largest.nextDown
     }
-    return (found, false)
+    return (
+      found,
+      "FT inside pipeline stages: searches stopped after \(Self.workspaceStrata) workspace "
+        + "strata (the frontier may miss points)"
+    )
   }
 
   /// The most searches (workspace strata) per stage and mesh.
