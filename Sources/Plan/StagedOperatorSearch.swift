@@ -128,6 +128,7 @@ struct StagedOperatorSearch: Sendable {
   ) {
     var model = costModel(item, stage: stage, mesh: mesh)
     var found: [StageCandidate] = []
+    var seen: Set<Strategy> = []
     for _ in 0..<Self.workspaceStrata {
       let frontier: StageFrontier
       do {
@@ -140,7 +141,8 @@ struct StagedOperatorSearch: Sendable {
       let points = frontier.points.filter { $0.cost.memory < PipelineStageCost.excludedBytes }
         .map { StageCandidate($0, stage: item.stages[stage], model: model) }
       guard let largest = points.map(\.tally.workspaceBytes).max() else { return (found, nil) }
-      found += points
+      // A point below the largest workspace may be found again in the next stratum.
+      found += points.filter { seen.insert($0.strategy).inserted }
       model.workspaceCap = largest.nextDown
     }
     return (
