@@ -6,11 +6,9 @@ enum PlanExecution {
   /// every data-parallel replica).
   ///
   /// A uniform-layout strategy becomes ``ExecutionStrategy/megatron(_:dataParallel:tensorParallel:stageCount:sequenceParallel:)``;
-  /// any other takes the plan's stage mesh and per-operator configurations. The
-  /// executor keeps one configuration per operator (`block/op` for block bodies,
-  /// shared by every repetition and stage), so a plan whose configuration of an
-  /// operator changes between repetitions or stages is refused. Pipeline stages
-  /// start at the layers the plan gives them.
+  /// any other takes the plan's stage mesh and per-operator configurations
+  /// (per repetition where they change between repetitions or stages). Pipeline
+  /// stages start at the layers the plan gives them.
   ///
   /// - Throws: ``PlanEntryRefusal`` when the executor cannot express the strategy.
   static func strategy(_ strategy: PlanStrategy, graph: Graph) throws -> ExecutionStrategy {
@@ -26,6 +24,7 @@ enum PlanExecution {
       let program = FlatProgram(graph)
       if let missing = program.steps.first(where: {
         execution.configurations[$0.configurationKey] == nil
+          && execution.configurations[$0.name] == nil
       }) {
         throw PlanEntryRefusal(
           "the plan has no configuration for operator \(missing.configurationKey)")
@@ -36,25 +35,34 @@ enum PlanExecution {
     return execution
   }
 
-  /// Every operator's one configuration, by the executor's configuration key.
+  /// Every operator's configuration, by the executor's configuration key: one
+  /// per operator (`block/op`) when it is the same in every repetition and
+  /// stage, otherwise one per repetition under the step's name (`block[r]/op`).
   private static func configurations(of strategy: PlanStrategy) throws -> [String: OpConfiguration]
   {
     var texts: [String: String] = [:]
-    func record(_ key: String, _ text: String) throws {
-      if let known = texts[key], known != text {
-        throw PlanEntryRefusal(
-          "operator \(key) changes configuration ([\(known)] and [\(text)]) between layers or "
-            + "stages; the executor gives an operator one configuration")
-      }
-      texts[key] = text
-    }
+    var perRepetition: [String: [Int: String]] = [:]
     for stage in strategy.stages {
-      for (name, text) in stage.operators { try record(name, text) }
+      for (name, text) in stage.operators { texts[name] = text }
       for (block, choices) in stage.blocks {
+        let repetitions = choices.repetitions.flatMap { range in
+          Array((range.first ?? 0)..<max(range.last ?? 0, range.first ?? 0))
+        }
         for (op, runs) in choices.operators {
-          for run in runs { try record("\(block)/\(op)", run.value) }
+          let values = runs.flatMap { Array(repeating: $0.value, count: $0.count) }
+          for (repetition, text) in zip(repetitions, values) {
+            perRepetition["\(block)/\(op)", default: [:]][repetition] = text
+          }
         }
       }
+    }
+    for (key, values) in perRepetition {
+      if Set(values.values).count == 1, let text = values.values.first {
+        texts[key] = text
+        continue
+      }
+      let (block, op) = (key.prefix { $0 != "/" }, key.drop { $0 != "/" }.dropFirst())
+      for (repetition, text) in values { texts["\(block)[\(repetition)]/\(op)"] = text }
     }
     return texts.mapValues { OpConfiguration(parsing: $0) }
   }

@@ -67,7 +67,8 @@ struct ExecutionPlan: Sendable {
         inputs: step.inputs.map { program.values[$0].dimensions },
         output: program.values[step.output].dimensions)
       let configuration =
-        strategy.configurations[step.configurationKey] ?? .replicated(on: strategy.mesh)
+        strategy.configurations[step.name] ?? strategy.configurations[step.configurationKey]
+        ?? .replicated(on: strategy.mesh)
       guard configuration.isValid(for: dimensions, on: strategy.mesh) else {
         throw .unsupported(
           "\(step.configurationKey): configuration [\(configuration)] is not valid on mesh \(strategy.mesh) (dimensions: \(dimensions.map(\.name)))"

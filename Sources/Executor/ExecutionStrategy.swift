@@ -5,7 +5,9 @@ import TensorOptGraph
 /// and per operator a configuration on that mesh.
 ///
 /// Configurations are keyed by node name; a node inside a block's body is keyed
-/// `"block/node"` and every repetition of the block uses that configuration.
+/// `"block/node"` and every repetition of the block uses that configuration,
+/// unless an entry under the step's own name (`"block[r]/node"`, repetition
+/// `r`) gives that repetition another one.
 /// Operators without an entry are replicated. Stage `s` owns devices
 /// `s·mesh.deviceCount ..< (s+1)·mesh.deviceCount`.
 public struct ExecutionStrategy: Sendable, Hashable {

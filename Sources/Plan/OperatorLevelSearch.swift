@@ -150,14 +150,9 @@ struct OperatorLevelSearch {
           stage: 0, microBatchS: (time - tally.gradientSyncExposed - tally.optimizerStep) / m,
           peakMemoryBytes: memory, inFlightMicroBatches: 1)
       ])
-    let metrics = graph.totalMetrics(floatBytes: request.dtype.activationBytes)
-    let samples = Double(request.batch) / time
-    let perDevice = m * (metrics.forwardFLOPs + metrics.backwardFLOPs) / time / Double(devices)
     let throughput = PlanThroughput(
-      samplesPerS: samples,
-      tokensPerS: request.model.family == .language ? samples * Double(request.seq ?? 1) : samples,
-      modelFlopsPerSPerDevice: perDevice,
-      mfu: perDevice / cluster.device.peak(request.dtype.computePrecision))
+      request: request, cluster: cluster, graph: graph, microBatches: m, time: time,
+      devices: devices)
     let mesh = strategy.mesh.shape
     let planStrategy = PlanStrategy(
       dp: 1, tp: devices, pp: 1, microbatch: request.batch / model.options.microBatchCount,

@@ -1,4 +1,5 @@
 import TensorOptCost
+import TensorOptGraph
 
 /// Samples, tokens and FLOP/s of a strategy (as `evaluate`'s throughput).
 public struct PlanThroughput: Codable, Hashable, Sendable {
@@ -25,6 +26,23 @@ public struct PlanThroughput: Codable, Hashable, Sendable {
     self.init(
       samplesPerS: t.samplesPerS, tokensPerS: t.tokensPerS,
       modelFlopsPerSPerDevice: t.modelFlopsPerSPerDevice, mfu: t.mfu)
+  }
+
+  /// The figures of an iteration of `request`'s batch taking `time` seconds on
+  /// `devices` devices of `cluster`, running `graph` (one micro-batch) `microBatches` times.
+  init(
+    request: PlanRequest, cluster: Cluster, graph: Graph, microBatches: Double, time: Double,
+    devices: Int
+  ) {
+    let metrics = graph.totalMetrics(floatBytes: request.dtype.activationBytes)
+    let samples = Double(request.batch) / time
+    let perDevice =
+      microBatches * (metrics.forwardFLOPs + metrics.backwardFLOPs) / time / Double(devices)
+    self.init(
+      samplesPerS: samples,
+      tokensPerS: request.model.family == .language ? samples * Double(request.seq ?? 1) : samples,
+      modelFlopsPerSPerDevice: perDevice,
+      mfu: perDevice / cluster.device.peak(request.dtype.computePrecision))
   }
 }
 

@@ -144,6 +144,22 @@ public struct Planner: Sendable {
       pruned["uneven stage splits cannot win (a bound on every split is beaten)", default: 0] +=
         withBound - hopeful.count
     }
+    // FT inside the stages of the pipelined families on the uniform frontier.
+    if ranOperatorSearch {
+      var families: Set<PipelineFamily> = []
+      for index in front {
+        guard let evaluation = evaluated[index],
+          let family = PipelineFamily(
+            strategies[index], microBatches: evaluation.microBatches, layers: base.layerCount)
+        else { continue }
+        families.insert(family)
+      }
+      let staged = await StagedOperatorSearch(request: request, cluster: cluster, devices: devices)
+        .frontiers(of: families.sorted(by: PipelineFamily.precedes))
+      operatorLevel += staged.entries.joined()
+      stageSearches += staged.searches
+      pruned.merge(staged.notes, uniquingKeysWith: +)
+    }
     let frontEntries = ParetoSet.entries(front.compactMap(entry) + operatorLevel.filter(\.fits))
     let infeasibleEntries = ParetoSet.entries(
       infeasible.compactMap(entry) + operatorLevel.filter { !$0.fits })
