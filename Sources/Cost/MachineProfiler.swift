@@ -19,6 +19,15 @@ public struct MachineProfiler: Sendable {
   /// its operands outside the core's private caches, as the executor's workers
   /// (several per core, each with megabytes of state) do.
   public var coldBytes: Int
+  /// Twice this machine's per-core L2 cache (4 MiB when the system does not say):
+  /// operands cycled through that much are evicted from L2 between two uses.
+  public static var defaultColdBytes: Int {
+    #if os(Linux)
+      let level2 = sysconf(Int32(_SC_LEVEL2_CACHE_SIZE))
+      if level2 > 0 { return 2 * level2 }
+    #endif
+    return 4 << 20
+  }
   /// Measures the link between worker threads (given the device count); when it is
   /// `nil` or returns `nil`, ``threadLink(bytes:roundTrips:)`` does.
   /// The executor supplies one that times its own collectives.
@@ -34,7 +43,7 @@ public struct MachineProfiler: Sendable {
   /// Creates a profiler.
   public init(
     gridSizes: [Int] = defaultGrid, thinSizes: [Int] = defaultThinSizes, samples: Int = 3,
-    coldBytes: Int = 32 << 20, linkMeasurement: (@Sendable (Int) -> LinkSpec?)? = nil,
+    coldBytes: Int = defaultColdBytes, linkMeasurement: (@Sendable (Int) -> LinkSpec?)? = nil,
     progress: @escaping @Sendable (String) -> Void = { _ in }
   ) {
     self.gridSizes = gridSizes
@@ -105,8 +114,10 @@ public struct MachineProfiler: Sendable {
 
   /// The median thread-CPU seconds of one single-threaded product of this shape,
   /// run as the executor runs it (``Gemm/multiply(_:_:into:m:n:k:transposeA:transposeB:alpha:beta:lda:ldb:ldc:)``,
-  /// `beta = 0`, or `beta = 1` when `accumulating`) on cold operands: the calls
-  /// cycle through copies of `A`, `B` and `C` spanning at least ``coldBytes``.
+  /// `beta = 0`, or `beta = 1` when `accumulating`) on operands outside the
+  /// core's L2: the calls cycle through copies of `A`, `B` and `C` spanning at
+  /// least ``coldBytes`` (at most 4,096 copies: the smallest products, a few
+  /// hundred bytes each, stay in L2, where their time is the call's overhead).
   public func gemmSeconds(m: Int, n: Int, k: Int, accumulating: Bool = false) -> Double {
     openblas_set_num_threads(1)
     let size = m * k + k * n + m * n
