@@ -40,8 +40,9 @@ public enum CollectiveProfiler {
   /// The gathered sizes in floats: latency-bound, direct, and ring-sized.
   public static let defaultFloats = [64, 64 << 10, 1 << 20]
 
-  /// Bytes each worker writes between two collectives: twice a core's 2 MiB L2.
-  public static let evictionBytes = 4 << 20
+  /// Bytes each worker writes between two collectives: twice a core's L2
+  /// (``MachineProfiler/defaultColdBytes``, 4 MiB on this machine).
+  public static var evictionBytes: Int { MachineProfiler.defaultColdBytes }
 
   /// Measures every group size of ``groupSizes(devices:)`` and size of `floats`.
   ///
