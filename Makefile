@@ -72,8 +72,9 @@ bench: deps
 # gpt-mini on 4 runs on the executor (validate --plan --all); scripts/validation-table.py
 # writes the error and rank-correlation table. The plans use this machine's profile from
 # `tensoropt profile` (not the cpu preset's defaults), measured once into VALIDATE_PROFILE and
-# reused (`make validate-profile` measures it again: do that on a quiet machine, since the
-# profile's thread-link latency and bandwidth are wall-clock figures that other load inflates);
+# reused (`make validate-profile` measures it again: do that on a quiet machine; thread-CPU
+# time and best-of-trials figures resist other load, but shared caches and memory bandwidth
+# do not);
 # each point reports the fastest of VALIDATE_STEPS timed steps. VALIDATE_BIN=.build/debug/tensoropt
 # skips the release build (the note in the table says which build measured, and the load
 # average during the run).

@@ -7,7 +7,7 @@ struct ProfileCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "profile",
     abstract:
-      "Measure this machine (single-threaded OpenBLAS sgemm, memory and thread-to-thread copies).",
+      "Measure this machine (single-threaded OpenBLAS sgemm, memory, the executor's collectives).",
     discussion: """
       Writes a cluster file (tensoropt-cluster/1) that --cluster accepts. Without --output it \
       is cached where the `cpu` preset looks (TENSOROPT_CPU_PROFILE, else \
@@ -54,7 +54,13 @@ struct ProfileCommand: ParsableCommand {
     }
     let started = Date()
     let grid = quick ? [16, 64, 256, 1024] : MachineProfiler.defaultGrid
-    let profiler = MachineProfiler(gridSizes: grid, progress: CostCommandSupport.progress)
+    // The link is fitted to the executor's own collectives (CollectiveProfiler).
+    let profiler = MachineProfiler(
+      gridSizes: grid,
+      linkMeasurement: {
+        CollectiveProfiler.link(devices: $0, progress: CostCommandSupport.progress)
+      },
+      progress: CostCommandSupport.progress)
     let cluster = profiler.profile(devices: devices)
     do {
       let directory = (path as NSString).deletingLastPathComponent

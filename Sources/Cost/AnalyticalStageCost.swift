@@ -59,7 +59,9 @@ public struct AnalyticalStageCost: StageCostModel {
       memory: 0)
   }
 
-  /// Seconds of one micro-batch's forward and backward re-layout of `tensor`.
+  /// Seconds of one micro-batch's forward and backward re-layout of `tensor`:
+  /// the steps as a device carries them out
+  /// (``TensorLayout/expandedRelayout(to:totalBytes:mesh:)``).
   public func relayoutTime(
     of tensor: Tensor, from producer: TensorLayout, to consumer: TensorLayout,
     gradientFrom consumerGradient: TensorLayout,
@@ -67,10 +69,10 @@ public struct AnalyticalStageCost: StageCostModel {
   ) -> Double {
     let bytes = tensor.byteCount(floatBytes: options.dtype.activationBytes)
     let target = consumer.withoutPartials
-    var time = stepsTime(producer.relayout(to: target, totalBytes: bytes, mesh: mesh))
+    var time = stepsTime(producer.expandedRelayout(to: target, totalBytes: bytes, mesh: mesh))
     if tensor.dtype.isFloatingPoint {
       time += stepsTime(
-        consumerGradient.relayout(
+        consumerGradient.expandedRelayout(
           to: producerGradient.withoutPartials, totalBytes: bytes, mesh: mesh))
     }
     return time
@@ -90,10 +92,11 @@ public struct AnalyticalStageCost: StageCostModel {
     let elements = weight.shape.elementCountAsDouble
     let state = options.stateBytes
     var time = stepsTime(
-      gradient.relayout(to: stored, totalBytes: elements * state.gradients, mesh: mesh))
+      gradient.expandedRelayout(to: stored, totalBytes: elements * state.gradients, mesh: mesh))
     var memory = 0.0
     if copies {
-      time += stepsTime(stored.relayout(to: used, totalBytes: elements * state.weights, mesh: mesh))
+      time += stepsTime(
+        stored.expandedRelayout(to: used, totalBytes: elements * state.weights, mesh: mesh))
       memory = used.localBytes(elements * (state.weights + state.gradients), mesh: mesh)
     }
     return CostVector(time: time, memory: memory)

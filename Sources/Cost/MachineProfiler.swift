@@ -8,23 +8,49 @@ import Foundation
 /// like the executor, so other load on the machine does not inflate them; each
 /// figure is the median of several samples.
 public struct MachineProfiler: Sendable {
-  /// The extents measured for each of m, n and k (a full grid).
+  /// The extents measured for each of m, n and k (a full grid, with ``thinSizes``).
   public var gridSizes: [Int]
+  /// Extents added to the m and k axes only: the few-row products of small
+  /// micro-batches (m) and their weight gradients (k, the rows summed over).
+  public var thinSizes: [Int]
   /// Samples per measurement (the median is kept).
   public var samples: Int
+  /// Bytes of operand copies a product cycles through, so that each call finds
+  /// its operands outside the core's private caches, as the executor's workers
+  /// (several per core, each with megabytes of state) do.
+  public var coldBytes: Int
+  /// Twice this machine's per-core L2 cache (4 MiB when the system does not say):
+  /// operands cycled through that much are evicted from L2 between two uses.
+  public static var defaultColdBytes: Int {
+    #if os(Linux)
+      let level2 = sysconf(Int32(_SC_LEVEL2_CACHE_SIZE))
+      if level2 > 0 { return 2 * level2 }
+    #endif
+    return 4 << 20
+  }
+  /// Measures the link between worker threads (given the device count); when it is
+  /// `nil` or returns `nil`, ``threadLink(bytes:roundTrips:)`` does.
+  /// The executor supplies one that times its own collectives.
+  public var linkMeasurement: (@Sendable (_ devices: Int) -> LinkSpec?)?
   /// Receives one line per step.
   public var progress: @Sendable (String) -> Void
 
   /// The default grid: powers of two from 16 to 2048.
   public static let defaultGrid = [16, 32, 64, 128, 256, 512, 1024, 2048]
+  /// The default thin extents of m and k: 1, 2, 4 and 8.
+  public static let defaultThinSizes = [1, 2, 4, 8]
 
   /// Creates a profiler.
   public init(
-    gridSizes: [Int] = defaultGrid, samples: Int = 3,
+    gridSizes: [Int] = defaultGrid, thinSizes: [Int] = defaultThinSizes, samples: Int = 3,
+    coldBytes: Int = defaultColdBytes, linkMeasurement: (@Sendable (Int) -> LinkSpec?)? = nil,
     progress: @escaping @Sendable (String) -> Void = { _ in }
   ) {
     self.gridSizes = gridSizes
+    self.thinSizes = thinSizes
     self.samples = samples
+    self.coldBytes = coldBytes
+    self.linkMeasurement = linkMeasurement
     self.progress = progress
   }
 
@@ -36,7 +62,7 @@ public struct MachineProfiler: Sendable {
     let copy = copyBandwidth()
     let vector = vectorThroughput()
     progress("thread-to-thread transfers")
-    let link = threadLink()
+    let link = linkMeasurement?(devices) ?? threadLink()
     let peak = gemms.map(\.throughput).max() ?? 1e10
     let memory = Double(ProcessInfo.processInfo.physicalMemory) / Double(max(devices, 1))
     progress(
@@ -57,39 +83,57 @@ public struct MachineProfiler: Sendable {
         "measured by tensoropt profile on \(ProcessInfo.processInfo.hostName), \(Self.timestamp())")
   }
 
-  /// Measures every (m, n, k) of ``gridSizes``.
+  /// The extents of the m, n and k axes: ``gridSizes``, with ``thinSizes`` on m and k.
+  public var axes: (m: [Int], n: [Int], k: [Int]) {
+    let thin = Set(thinSizes + gridSizes).filter { $0 > 0 }.sorted()
+    return (thin, gridSizes, thin)
+  }
+
+  /// Measures every (m, n, k) of ``axes``.
   public func measureGrid() -> [GEMMMeasurement] {
     var result: [GEMMMeasurement] = []
-    let total = gridSizes.count * gridSizes.count * gridSizes.count
-    for m in gridSizes {
+    let (ms, ns, ks) = axes
+    let total = ms.count * ns.count * ks.count
+    for m in ms {
       progress("sgemm m=\(m): \(result.count)/\(total) shapes")
-      for n in gridSizes {
-        for k in gridSizes {
+      for n in ns {
+        for k in ks {
+          // A product summing fewer rows than the grid's smallest extent is a
+          // weight gradient of a few-row micro-batch, which the executor
+          // accumulates over the micro-batches (`beta = 1`; `k = 1` is `sger`).
+          let accumulating = k < (gridSizes.min() ?? 1)
           result.append(
             GEMMMeasurement(
-              precision: .fp32, m: m, n: n, k: k, seconds: gemmSeconds(m: m, n: n, k: k)))
+              precision: .fp32, m: m, n: n, k: k,
+              seconds: gemmSeconds(m: m, n: n, k: k, accumulating: accumulating)))
         }
       }
     }
     return result
   }
 
-  /// The median thread-CPU seconds of one single-threaded `sgemm` of this shape.
-  public func gemmSeconds(m: Int, n: Int, k: Int) -> Double {
+  /// The median thread-CPU seconds of one single-threaded product of this shape,
+  /// run as the executor runs it (``Gemm/multiply(_:_:into:m:n:k:transposeA:transposeB:alpha:beta:lda:ldb:ldc:)``,
+  /// `beta = 0`, or `beta = 1` when `accumulating`) on operands outside the
+  /// core's L2: the calls cycle through copies of `A`, `B` and `C` spanning at
+  /// least ``coldBytes`` (at most 4,096 copies: the smallest products, a few
+  /// hundred bytes each, stay in L2, where their time is the call's overhead).
+  public func gemmSeconds(m: Int, n: Int, k: Int, accumulating: Bool = false) -> Double {
     openblas_set_num_threads(1)
-    var a = [Float](repeating: 0, count: m * k)
-    var b = [Float](repeating: 0, count: k * n)
-    var c = [Float](repeating: 0, count: m * n)
-    for i in a.indices { a[i] = Float(i % 7) * 0.1 - 0.3 }
-    for i in b.indices { b[i] = Float(i % 5) * 0.1 - 0.2 }
+    let size = m * k + k * n + m * n
+    let copies = max(1, min(4096, coldBytes / 4 / max(size, 1)))
+    let storage = UnsafeMutablePointer<Float>.allocate(capacity: size * copies)
+    defer { storage.deallocate() }
+    for i in 0..<(size * copies) { storage[i] = Float(i % 7) * 0.1 - 0.3 }
+    var next = 0
     func run() {
-      cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b,
-        Int32(n), 0, &c,
-        Int32(n))
+      let a = storage + next * size
+      next = (next + 1) % copies
+      Gemm.multiply(
+        a, a + m * k, into: a + m * k + k * n, m: m, n: n, k: k, beta: accumulating ? 1 : 0)
     }
     let flops = 2 * Double(m) * Double(n) * Double(k)
-    if flops < 1e9 { run() }  // warm caches and OpenBLAS's buffers; large products amortise it
+    if flops < 1e9 { run() }  // OpenBLAS's buffers; large products amortise them
     let first = Self.threadSeconds { run() }
     // Large products (> 50 ms) are steady: the first run plus one more suffice.
     if first > 0.05 { return (first + Self.threadSeconds { run() }) / 2 }
@@ -143,40 +187,44 @@ public struct MachineProfiler: Sendable {
 
   /// The link between two worker threads: the latency of a hand-off (half a
   /// round trip through semaphores) and the bandwidth of copying a buffer the
-  /// other thread has just written.
+  /// other thread has just written. Both are wall-clock figures, so each is the
+  /// best of ``samples`` trials: other load only ever inflates them.
   public func threadLink(bytes: Int = 16 << 20, roundTrips: Int = 200) -> LinkSpec {
     let ping = DispatchSemaphore(value: 0)
     let pong = DispatchSemaphore(value: 0)
     let buffer = SharedBuffer(bytes: bytes)
     let rounds = roundTrips
-    let copies = max(samples, 1)
+    let trials = max(samples, 1)
     let worker = Thread {
-      for _ in 0..<rounds {
-        ping.wait()
-        pong.signal()
-      }
-      for _ in 0..<copies {
+      for _ in 0..<trials {
+        for _ in 0..<rounds {
+          ping.wait()
+          pong.signal()
+        }
         ping.wait()
         memset(buffer.source, 2, buffer.bytes)  // the peer produces the data
         pong.signal()
       }
     }
     worker.start()
-    let start = DispatchTime.now().uptimeNanoseconds
-    for _ in 0..<rounds {
-      ping.signal()
-      pong.wait()
-    }
-    let latency = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(2 * rounds)
-    var times: [Double] = []
-    for _ in 0..<copies {
+    var latencies: [Double] = []
+    var copies: [Double] = []
+    for _ in 0..<trials {
+      let start = DispatchTime.now().uptimeNanoseconds
+      for _ in 0..<rounds {
+        ping.signal()
+        pong.wait()
+      }
+      latencies.append(
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(2 * rounds))
       ping.signal()
       pong.wait()
       let begin = DispatchTime.now().uptimeNanoseconds
       memcpy(buffer.target, buffer.source, bytes)
-      times.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9)
+      copies.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9)
     }
-    return LinkSpec(bandwidth: Double(bytes) / Self.median(times), latency: latency)
+    return LinkSpec(
+      bandwidth: Double(bytes) / (copies.min() ?? 1), latency: latencies.min() ?? 0)
   }
 
   /// The calling thread's CPU seconds spent in `body`.

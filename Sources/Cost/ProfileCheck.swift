@@ -18,11 +18,13 @@ public enum ProfileCheck {
     public var error: Double { predicted / measured - 1 }
   }
 
-  /// Off-grid shapes (none a power of two in every extent), from thin to square.
+  /// Off-grid shapes (none a power of two in every extent), from thin to square,
+  /// and two thin ones (a 3-row product, a 6-row weight gradient).
   public static let shapes: [(Int, Int, Int)] = [
     (96, 384, 200), (300, 700, 1500), (48, 1000, 80), (640, 640, 640), (1500, 200, 900),
     (24, 24, 24),
     (200, 1536, 768), (1200, 1200, 300), (72, 3000, 512), (512, 96, 1800),
+    (3, 384, 768), (768, 384, 6),
   ]
 
   /// Measures `shapes` with `profiler` and compares with `cluster`'s predictions.

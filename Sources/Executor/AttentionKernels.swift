@@ -1,4 +1,5 @@
 import Foundation
+import TensorOptCost
 
 /// The geometry of one device's share of an attention operator.
 ///

@@ -1,4 +1,5 @@
 import COpenBLAS
+import TensorOptCost
 
 /// Micro-benchmarks of the executor's building blocks on this machine.
 public enum ExecutorBenchmark {

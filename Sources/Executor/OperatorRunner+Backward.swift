@@ -1,3 +1,4 @@
+import TensorOptCost
 import TensorOptGraph
 
 extension OperatorRunner {

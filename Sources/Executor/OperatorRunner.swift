@@ -1,3 +1,4 @@
+import TensorOptCost
 import TensorOptGraph
 
 /// What an operator's forward pass keeps for its backward pass.

@@ -74,3 +74,57 @@ extension TensorLayout {
     return steps
   }
 }
+
+extension TensorLayout {
+  /// The steps of ``relayout(to:totalBytes:mesh:)`` as a device carries them out.
+  ///
+  /// A step along mesh axis `a` exchanges data within `a`'s group only when no
+  /// higher mesh axis `b > a` splits a tensor axis the step touches (the one it
+  /// slices, scatters or gathers; both of an all-to-all): a higher axis's split
+  /// is nested inside `a`'s (lower axes are outer), so the pieces `a`'s group
+  /// holds are not the pieces the step needs. Such a step is preceded by
+  /// all-gathers along those higher axes (innermost first) and followed by local
+  /// slices along them again (outermost first). Each step's `bytes` follows
+  /// ``RelayoutStep/bytes``, on the layout at that point.
+  public func expandedRelayout(to target: TensorLayout, totalBytes: Double, mesh: DeviceMesh)
+    -> [RelayoutStep]
+  {
+    var current = self
+    var steps: [RelayoutStep] = []
+    func apply(_ kind: RelayoutKind, _ axis: Int, _ change: (inout TensorLayout) -> Void) {
+      let before = current.localBytes(totalBytes, mesh: mesh)
+      change(&current)
+      let after = current.localBytes(totalBytes, mesh: mesh)
+      let reduces = kind == .allReduce || kind == .reduceScatter
+      steps.append(RelayoutStep(kind: kind, meshAxis: axis, bytes: reduces ? before : after))
+    }
+    for step in relayout(to: target, totalBytes: totalBytes, mesh: mesh) {
+      let a = step.meshAxis
+      let touched: [Int?] =
+        switch step.kind {
+        case .slice, .reduceScatter: [target.splitAxis[a]]
+        case .allGather: [current.splitAxis[a]]
+        case .allToAll: [current.splitAxis[a], target.splitAxis[a]]
+        case .allReduce: []
+        }
+      let inner = (a + 1..<mesh.shape.count).compactMap { b -> (Int, Int)? in
+        guard let t = current.splitAxis[b], touched.contains(t) else { return nil }
+        return (b, t)
+      }
+      for (b, _) in inner.reversed() { apply(.allGather, b) { $0.splitAxis[b] = nil } }
+      apply(step.kind, a) { layout in
+        switch step.kind {
+        case .slice, .allToAll: layout.splitAxis[a] = target.splitAxis[a]
+        case .reduceScatter:
+          layout.isPartial[a] = false
+          layout.splitAxis[a] = target.splitAxis[a]
+        case .allReduce: layout.isPartial[a] = false
+        case .allGather: layout.splitAxis[a] = nil
+        }
+      }
+      for (b, t) in inner { apply(.slice, b) { $0.splitAxis[b] = t } }
+    }
+    assert(current == target)
+    return steps
+  }
+}

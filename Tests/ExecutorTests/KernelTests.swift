@@ -1,4 +1,5 @@
 import Foundation
+import TensorOptCost
 import Testing
 
 @testable import TensorOptExecutor

@@ -1,0 +1,35 @@
+import Testing
+
+@testable import TensorOptCost
+
+@Suite("The profiler's grid: thin m and k extents, cold operands, best-of link trials")
+struct ProfilerGridTests {
+  let profiler = MachineProfiler(
+    gridSizes: [16, 32], thinSizes: [1, 2], samples: 1, coldBytes: 1 << 20)
+
+  @Test func thinExtentsExtendTheMAndKAxesOnly() {
+    let axes = profiler.axes
+    #expect(axes.m == [1, 2, 16, 32])
+    #expect(axes.n == [16, 32])
+    #expect(axes.k == [1, 2, 16, 32])
+  }
+
+  @Test func theGridIsFullAndTheTableAnswersItsPointsExactly() throws {
+    let measurements = profiler.measureGrid()
+    #expect(measurements.count == 4 * 2 * 4)
+    #expect(measurements.allSatisfy { $0.seconds > 0 && $0.seconds.isFinite })
+    #expect(Set(measurements.map { [$0.m, $0.n, $0.k] }).count == measurements.count)
+    let table = KernelTable(measurements)
+    for point in measurements where point.m == 1 || point.k == 2 {
+      let predicted = try #require(
+        table.seconds(m: point.m, n: point.n, k: point.k, precision: .fp32))
+      #expect(abs(predicted / point.seconds - 1) < 1e-9)
+    }
+  }
+
+  @Test func theThreadLinkIsPositive() {
+    let link = profiler.threadLink(bytes: 1 << 16, roundTrips: 20)
+    #expect(link.latency > 0 && link.latency.isFinite)
+    #expect(link.bandwidth > 0 && link.bandwidth.isFinite)
+  }
+}

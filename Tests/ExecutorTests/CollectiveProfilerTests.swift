@@ -1,0 +1,54 @@
+import TensorOptCost
+import Testing
+
+@testable import TensorOptExecutor
+
+@Suite("The thread link fitted to the executor's collectives")
+struct CollectiveProfilerTests {
+  @Test func theFitRecoversTheParametersOfExactSamples() throws {
+    // t = (g − 1)·α + (g − 1)/g · n/B with α = 4 µs, B = 5 GB/s.
+    let (alpha, bandwidth) = (4e-6, 5e9)
+    var samples: [CollectiveProfiler.Sample] = []
+    for g in [2, 4, 8] {
+      for bytes in [256, 256 << 10, 4 << 20] {
+        let x = Double(g - 1)
+        let seconds = x * alpha + x / Double(g) * Double(bytes) / bandwidth
+        samples.append(.init(members: g, bytes: bytes, seconds: seconds))
+      }
+    }
+    let link = try #require(CollectiveProfiler.fit(samples))
+    #expect(abs(link.latency - alpha) < 1e-12)
+    #expect(abs(link.bandwidth / bandwidth - 1) < 1e-9)
+  }
+
+  @Test func withoutAFixedCostTheFitIsTheBandwidthAlone() throws {
+    // Times that fall faster than linearly would need α < 0: α is 0, B is fitted.
+    let samples: [CollectiveProfiler.Sample] = [
+      .init(members: 2, bytes: 1000, seconds: 1e-7),
+      .init(members: 4, bytes: 1000, seconds: 1e-7),
+    ]
+    let link = try #require(CollectiveProfiler.fit(samples))
+    #expect(link.latency == 0)
+    // Σ w·y·t / Σ w·y² with y = 500 and 750 bytes, t = 1e-7: 1/B = 1e-7 · 1250 / (500² + 750²).
+    let expected = (500.0 * 500 + 750 * 750) / (1e-7 * 1250)
+    #expect(abs(link.bandwidth / expected - 1) < 1e-9)
+    #expect(CollectiveProfiler.fit([]) == nil)
+  }
+
+  @Test func groupSizesArePowersOfTwoUpToTheDeviceCount() {
+    #expect(CollectiveProfiler.groupSizes(devices: 8) == [2, 4, 8])
+    #expect(CollectiveProfiler.groupSizes(devices: 6) == [2, 4])
+    #expect(CollectiveProfiler.groupSizes(devices: 1) == [2])
+  }
+
+  @Test func measuredSamplesArePositiveAndGrowWithTheBytes() throws {
+    let samples = try CollectiveProfiler.measure(
+      devices: 4, floats: [16, 256 << 10], trials: 2, budget: 1 << 20)
+    #expect(samples.map(\.members) == [2, 2, 4, 4])
+    #expect(samples.map(\.bytes) == [64, 1 << 20, 64, 1 << 20])
+    #expect(samples.allSatisfy { $0.seconds > 0 })
+    // A 1 MiB gather copies (g − 1)/g of a MiB; 16 floats copy nothing to speak of.
+    #expect(samples[1].seconds > samples[0].seconds)
+    #expect(samples[3].seconds > samples[2].seconds)
+  }
+}
