@@ -25,7 +25,14 @@ struct OperatorLevelSearch {
   /// Every point of every (micro-batch count, recomputation, ZeRO stage) search,
   /// the searches run on ``PlanRequest/threads`` tasks and gathered in order, and
   /// the number of searches.
-  func allEntries() async throws(PlanError) -> (entries: [PlanEntry], searches: Int) {
+  ///
+  /// `incumbents`, fitting (time, memory) points the caller merges with these
+  /// entries, let a search whose every strategy surely fits skip partial points
+  /// they strictly dominate (branch and bound): the non-dominated set of the
+  /// incumbents and the entries stays the same.
+  func allEntries(incumbents: [CostVector] = []) async throws(PlanError) -> (
+    entries: [PlanEntry], searches: Int
+  ) {
     var jobs: [(recomputation: Recomputation, zero: Int, microBatches: Int)] = []
     for microBatches in Self.microBatchCounts(batch: request.batch) {
       for recomputation in [Recomputation.none, .selective] {
@@ -38,7 +45,7 @@ struct OperatorLevelSearch {
       Result { () throws(PlanError) -> [PlanEntry] in
         try search.entries(
           recomputation: work[index].recomputation, zeroStage: work[index].zero,
-          microBatches: work[index].microBatches)
+          microBatches: work[index].microBatches, incumbents: incumbents)
       }
     }
     var entries: [PlanEntry] = []
@@ -47,9 +54,10 @@ struct OperatorLevelSearch {
   }
 
   /// The points of one search, or the reason it could not run.
-  func entries(recomputation: Recomputation, zeroStage: Int, microBatches m: Int = 1)
-    throws(PlanError) -> [PlanEntry]
-  {
+  func entries(
+    recomputation: Recomputation, zeroStage: Int, microBatches m: Int = 1,
+    incumbents: [CostVector] = []
+  ) throws(PlanError) -> [PlanEntry] {
     let multiple = request.padsVocabulary ? 128 * devices : 1
     let built: Graph
     do {
@@ -69,7 +77,10 @@ struct OperatorLevelSearch {
     do {
       frontier = try StageSearch.frontier(
         of: graph, costModels: models,
-        options: SearchOptions(method: request.search, epsilon: request.epsilon))
+        options: SearchOptions(method: request.search, epsilon: request.epsilon),
+        incumbent: incumbents.isEmpty
+          ? nil
+          : IncumbentBound(incumbents, memoryCeiling: memoryCeiling(of: graph, models: models)))
     } catch {
       throw PlanError(error.message)
     }

@@ -1,3 +1,6 @@
+import TensorOptCost
+import TensorOptSearch
+
 /// Non-dominated subsets of (time, memory) costs.
 enum ParetoSet {
   /// The members of `candidates` no other member dominates, by increasing time
@@ -38,34 +41,19 @@ enum ParetoSet {
 }
 
 /// A (time, memory) frontier to test candidates against: does one of its points
-/// beat a candidate by more than rounding in both objectives?
+/// beat a candidate by more than rounding in both objectives? (The search's
+/// ``IncumbentBound`` with (time, memory) pairs.)
 struct Staircase: Sendable {
-  /// Times, increasing, and the least memory among points up to each.
-  private var times: [Double] = []
-  private var memories: [Double] = []
+  private var bound: IncumbentBound
 
   /// The staircase of `points` (any order; dominated points are harmless).
   init(_ points: [(time: Double, memory: Double)]) {
-    var best = Double.infinity
-    for point in points.sorted(by: { ($0.time, $0.memory) < ($1.time, $1.memory) })
-    where point.time.isFinite && point.memory < best {
-      best = point.memory
-      times.append(point.time)
-      memories.append(point.memory)
-    }
+    bound = IncumbentBound(points.map { CostVector(time: $0.time, memory: $0.memory) })
   }
 
   /// Whether a point is faster than `time` and smaller than `memory`, each by
   /// more than a factor `1 − 1e-9`; such a candidate cannot reach the frontier.
   func dominates(time: Double, memory: Double) -> Bool {
-    let margin = 1 - 1e-9
-    // The last point with time below the bound has the least memory of those.
-    var low = 0
-    var high = times.count
-    while low < high {
-      let middle = (low + high) / 2
-      if times[middle] < time * margin { low = middle + 1 } else { high = middle }
-    }
-    return low > 0 && memories[low - 1] < memory * margin
+    bound.dominates(CostVector(time: time, memory: memory))
   }
 }

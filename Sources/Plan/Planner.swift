@@ -35,15 +35,7 @@ public struct Planner: Sendable {
     let groups = space.groups
     let graphs = try await GraphCache.build(for: groups.map(\.base), request: request)
     let cluster = request.cluster.withDeviceCount(devices)
-    // The operator-level search first: exhaustive search refuses large graphs at once.
-    var operatorLevel: [PlanEntry] = []
-    var stageSearches = 0
     let ranOperatorSearch = runsOperatorSearch(graph: base, devices: devices)
-    if ranOperatorSearch {
-      (operatorLevel, stageSearches) = try await OperatorLevelSearch(
-        request: request, cluster: cluster, devices: devices
-      ).allEntries()
-    }
     let request = self.request
     let families = space.families
     var finished: (@Sendable (Int) -> Void)? = nil
@@ -114,6 +106,16 @@ public struct Planner: Sendable {
     let reported = chosen.filter { evaluated[$0].map { $0.timeS.isFinite } ?? false }
     let front = ParetoSet.indices(reported.filter { cost($0).1 <= limit }, cost: cost)
     let infeasible = ParetoSet.indices(reported.filter { cost($0).1 > limit }, cost: cost)
+    // The operator-level search, bounded by the fitting uniform frontier (its
+    // points join that frontier below, so points it strictly dominates cannot count).
+    var operatorLevel: [PlanEntry] = []
+    var stageSearches = 0
+    if ranOperatorSearch {
+      (operatorLevel, stageSearches) = try await OperatorLevelSearch(
+        request: request, cluster: cluster, devices: devices
+      ).allEntries(
+        incumbents: front.map { CostVector(time: cost($0).0, memory: cost($0).1) })
+    }
     func entry(_ index: Int) -> PlanEntry? {
       guard let evaluation = evaluated[index], let graph = graphs.graph(for: strategies[index])
       else { return nil }

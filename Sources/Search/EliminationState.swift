@@ -1,3 +1,5 @@
+import TensorOptCost
+
 /// The working state of FT: node frontiers and edge frontier matrices of a
 /// configuration graph under reduction, plus the frontier of the parts
 /// already folded away (``constant``).
@@ -7,6 +9,8 @@ struct EliminationState {
     var b: Int
     /// Rows are `a`'s configurations.
     var matrix: FrontierMatrix
+    /// The least time and least memory over the entries (see ``Frontier/floor``).
+    var floor: CostVector
   }
 
   /// Per node and configuration, the frontier of the node and whatever was folded into it; `nil` once removed.
@@ -26,6 +30,9 @@ struct EliminationState {
   /// The nodes not yet removed.
   var liveNodes: Int
   var statistics = EliminationStatistics()
+  /// Incumbents to prune against (branch and bound), for a reduction without
+  /// terminals whose result is the whole search's frontier; see ``IncumbentBound``.
+  var bound: IncumbentBound?
 
   init(graph: ConfigurationGraph, terminals: Set<Int>, budget: Double, afterwards: Int) {
     self.terminals = terminals
@@ -74,13 +81,16 @@ struct EliminationState {
       let merged = existing.matrix.adding(oriented).thinned(
         budget: budget, remaining: remainingThinnings)
       edges[slot]?.matrix = merged
+      edges[slot]?.floor = merged.floor
       statistics.edgeEliminations += 1
+      pruneEdge(slot)
       statistics.observe(edges[slot]?.matrix.maximumFrontierSize ?? 0)
       return
     }
-    edges.append(EdgeSlot(a: u, b: v, matrix: matrix))
+    edges.append(EdgeSlot(a: u, b: v, matrix: matrix, floor: matrix.floor))
     neighbors[u][v] = edges.count - 1
     neighbors[v][u] = edges.count - 1
+    pruneEdge(edges.count - 1)
   }
 
   mutating func removeEdge(_ slot: Int) {
@@ -99,8 +109,9 @@ struct EliminationState {
   /// Removes an isolated node, folding its best configurations into ``constant``.
   mutating func eliminateIsolated(_ v: Int) {
     constant = thin(constant.minkowskiSum(Frontier.union(frontiers(v))))
-    statistics.observe(constant.count)
     removeNode(v)
+    pruneConstant()
+    statistics.observe(constant.count)
     statistics.leafEliminations += 1
   }
 
@@ -112,10 +123,11 @@ struct EliminationState {
     for cu in updated.indices {
       let pairs = own.indices.map { cv in (entry(slot, from: u, cu, cv), own[cv]) }
       updated[cu] = thin(updated[cu].minkowskiSum(Frontier.unionOfSums(pairs)))
-      statistics.observe(updated[cu].count)
     }
     nodes[u] = updated
     removeNode(v)
+    pruneNode(u)
+    for frontier in frontiers(u) { statistics.observe(frontier.count) }
     statistics.leafEliminations += 1
   }
 
@@ -169,6 +181,8 @@ public struct EliminationStatistics: Hashable, Sendable {
   public var conditioningBranches = 0
   /// The largest single frontier held.
   public var largestFrontier = 0
+  /// Partial points dropped by branch and bound (see ``IncumbentBound``).
+  public var boundPrunings = 0
 
   /// Empty statistics.
   public init() {}
@@ -181,6 +195,7 @@ public struct EliminationStatistics: Hashable, Sendable {
     edgeEliminations += other.edgeEliminations
     leafEliminations += other.leafEliminations
     conditioningBranches += other.conditioningBranches
+    boundPrunings += other.boundPrunings
     largestFrontier = max(largestFrontier, other.largestFrontier)
   }
 }

@@ -25,6 +25,10 @@ public struct FrontierTracking: Sendable {
   /// block body's compositions and the stage graph): it spreads the budget and
   /// does not affect the guarantee.
   public var afterwards: Int
+  /// Incumbents for branch and bound, used by a reduction without terminals
+  /// (see ``IncumbentBound``); the caller vouches that every strategy of the
+  /// graph falls in the incumbents' class.
+  public var bound: IncumbentBound?
 
   /// Creates a solver; `tolerance == 0` is exact.
   public init(tolerance: Double = 0, afterwards: Int = 0) {
@@ -65,6 +69,10 @@ public struct FrontierTracking: Sendable {
       "at most two distinct terminals")
     var state = EliminationState(
       graph: graph, terminals: Set(terminals), budget: budget, afterwards: afterwards)
+    if terminals.isEmpty, let bound {
+      state.bound = bound
+      for slot in state.edges.indices { state.pruneEdge(slot) }
+    }
     let matrix = reduce(&state, terminals: terminals)
     return Result(matrix: matrix, statistics: state.statistics)
   }

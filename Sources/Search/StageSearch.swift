@@ -66,14 +66,34 @@ public struct StageFrontier: Sendable {
 public enum StageSearch {
   /// The frontier of `graph` over every mesh of `costModels` (one model per
   /// mesh shape, e.g. from `DeviceMesh.shapes(deviceCount:)`), united.
+  ///
+  /// With `incumbent`, exact FT (`epsilon == 0`) prunes by branch and bound when
+  /// no strategy on any mesh can use more memory than its
+  /// ``IncumbentBound/memoryCeiling``: the result then lacks points (and may hold
+  /// others) that an incumbent strictly dominates, so the non-dominated set of
+  /// the incumbents and the result is the same as without it.
   public static func frontier(
-    of graph: Graph, costModels: [any StageCostModel], options: SearchOptions = SearchOptions()
+    of graph: Graph, costModels: [any StageCostModel], options: SearchOptions = SearchOptions(),
+    incumbent: IncumbentBound? = nil
   ) throws(SearchError) -> StageFrontier {
     var all: [PlanPoint] = []
     var statistics = EliminationStatistics()
     var count = 0.0
-    for model in costModels {
-      let result = try frontier(of: graph, costModel: model, options: options)
+    var problems: [StageProblem] = []
+    var bound: IncumbentBound?
+    if let incumbent, !incumbent.isEmpty, options.method == .ft, options.epsilon == 0 {
+      for model in costModels {
+        problems.append(try StageProblem(graph: graph, costModel: model, pruning: options.pruning))
+      }
+      if problems.allSatisfy({ $0.memoryUpperBound <= incumbent.memoryCeiling }) {
+        bound = incumbent
+      }
+    }
+    for (index, model) in costModels.enumerated() {
+      let result =
+        problems.isEmpty
+        ? try frontier(of: graph, costModel: model, options: options)
+        : ftFrontier(problems[index], epsilon: options.epsilon, bound: bound)
       all += result.points
       statistics.merge(result.statistics)
       count += result.strategyCount
@@ -100,13 +120,20 @@ public enum StageSearch {
       )
     case .ft:
       let problem = try StageProblem(graph: graph, costModel: costModel, pruning: options.pruning)
-      let (frontier, statistics) = frontierTracking(problem, epsilon: options.epsilon)
-      return StageFrontier(
-        points: frontier.points.map {
-          PlanPoint(cost: $0.cost, strategy: problem.strategy(for: $0.trace))
-        },
-        statistics: statistics, strategyCount: problem.expandedStrategyCount)
+      return ftFrontier(problem, epsilon: options.epsilon, bound: nil)
     }
+  }
+
+  /// FT on `problem`, its points turned into strategies.
+  static func ftFrontier(_ problem: StageProblem, epsilon: Double, bound: IncumbentBound?)
+    -> StageFrontier
+  {
+    let (frontier, statistics) = frontierTracking(problem, epsilon: epsilon, bound: bound)
+    return StageFrontier(
+      points: frontier.points.map {
+        PlanPoint(cost: $0.cost, strategy: problem.strategy(for: $0.trace))
+      },
+      statistics: statistics, strategyCount: problem.expandedStrategyCount)
   }
 
   /// FT on a compact problem: each block body reduced to a boundary-to-boundary
@@ -114,12 +141,13 @@ public enum StageSearch {
   /// composite edge; then the stage graph reduced. With `epsilon > 0` one error
   /// budget `ln(1 + ε)` is shared along every chain body → compositions → stage
   /// graph (see ``FrontierTracking/tolerance``).
-  static func frontierTracking(_ problem: StageProblem, epsilon: Double) -> (
-    Frontier, EliminationStatistics
-  ) {
+  static func frontierTracking(
+    _ problem: StageProblem, epsilon: Double, bound: IncumbentBound? = nil
+  ) -> (Frontier, EliminationStatistics) {
     // Thinnings after a block's composition: about one per stage-graph node.
     let stage = problem.configurationGraph.nodeCount
-    let tracking = FrontierTracking(tolerance: epsilon)
+    var tracking = FrontierTracking(tolerance: epsilon)
+    tracking.bound = bound
     var top = problem.configurationGraph
     var statistics = EliminationStatistics()
     for (scope, block) in problem.blocks.enumerated() {
@@ -142,6 +170,24 @@ public enum StageSearch {
 }
 
 extension StageProblem {
+  /// An upper bound on the memory of every strategy: the largest memory of
+  /// every node and edge (none below 0), each block body counted once per
+  /// repetition.
+  public var memoryUpperBound: Double {
+    func largest(_ graph: ConfigurationGraph) -> Double {
+      var total = 0.0
+      for costs in graph.nodeCosts { total += max(0, costs.map(\.memory).max() ?? 0) }
+      for edge in graph.edges { total += max(0, edge.costs.map(\.memory).max() ?? 0) }
+      for edge in graph.compositeEdges {
+        total += max(0, edge.matrix.entries.flatMap(\.points).map(\.cost.memory).max() ?? 0)
+      }
+      return total
+    }
+    return blocks.reduce(largest(configurationGraph)) {
+      $0 + Double($1.repeatCount) * largest($1.graph)
+    }
+  }
+
   /// The number of strategies with every block repetition chosen independently.
   public var expandedStrategyCount: Double {
     blocks.reduce(configurationGraph.strategyCount) { total, block in

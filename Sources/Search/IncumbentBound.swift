@@ -1,0 +1,86 @@
+import TensorOptCost
+
+/// Branch and bound for FT: incumbent points that every reported strategy must
+/// beat, and the memory every strategy of a search must stay within for the
+/// pruning to be exact.
+///
+/// FT drops a partial point `p` when `p + LB(rest)` is strictly dominated by an
+/// incumbent, where `LB(rest)` sums the least time and the least memory of every
+/// other frontier still in the reduction. Costs are non-negative, so every
+/// completion of `p` is then strictly dominated by that incumbent, and so is
+/// every point `p` used to dominate: the caller, who merges the incumbents with
+/// the search's points, gets the same non-dominated set. The caller must only
+/// pass incumbents of the class (e.g. "fits in memory") every strategy of the
+/// search falls in; ``memoryCeiling`` lets a search check that itself:
+/// ``StageSearch`` prunes only when no strategy's memory can exceed it.
+public struct IncumbentBound: Sendable {
+  /// Times, increasing, and the least memory among the points up to each.
+  private var times: [Double] = []
+  private var memories: [Double] = []
+  /// Pruning applies only to a search whose every strategy uses at most this
+  /// memory (an upper bound computed from its largest costs).
+  public var memoryCeiling: Double
+
+  /// The relative margin a point must win by in both objectives, covering the
+  /// rounding of sums taken in another order.
+  static let margin = 1 - 1e-9
+
+  /// The bound of `points` (any order; dominated points are harmless).
+  public init(_ points: [CostVector], memoryCeiling: Double = .infinity) {
+    self.memoryCeiling = memoryCeiling
+    var best = Double.infinity
+    for point in points.sorted(by: { ($0.time, $0.memory) < ($1.time, $1.memory) })
+    where point.time.isFinite && point.memory < best {
+      best = point.memory
+      times.append(point.time)
+      memories.append(point.memory)
+    }
+  }
+
+  /// Whether there is no incumbent.
+  public var isEmpty: Bool { times.isEmpty }
+
+  /// Whether an incumbent is faster than `cost` and smaller, each by more than
+  /// the factor ``margin``.
+  public func dominates(_ cost: CostVector) -> Bool {
+    var low = 0
+    var high = times.count
+    while low < high {
+      let middle = (low + high) / 2
+      if times[middle] < cost.time * Self.margin { low = middle + 1 } else { high = middle }
+    }
+    return low > 0 && memories[low - 1] < cost.memory * Self.margin
+  }
+
+  /// `frontier` without the points whose cost plus `rest` an incumbent dominates.
+  func pruned(_ frontier: Frontier, rest: CostVector) -> Frontier {
+    guard !frontier.isEmpty, !isEmpty else { return frontier }
+    // Points are by increasing time and decreasing memory.
+    let kept = frontier.points.filter { !dominates($0.cost + rest) }
+    guard kept.count < frontier.count else { return frontier }
+    var result = Frontier(uncheckedPoints: kept)
+    result.logError = frontier.logError
+    return result
+  }
+}
+
+extension Frontier {
+  /// The least time and the least memory of the points (not necessarily one
+  /// point); infinite when empty.
+  var floor: CostVector {
+    guard let first = points.first, let last = points.last else {
+      return CostVector(time: .infinity, memory: .infinity)
+    }
+    return CostVector(time: first.cost.time, memory: last.cost.memory)
+  }
+}
+
+extension CostVector {
+  /// The component-wise minimum.
+  func lowest(_ other: CostVector) -> CostVector {
+    CostVector(time: min(time, other.time), memory: min(memory, other.memory))
+  }
+
+  /// Infinite in both components: the identity of ``lowest(_:)``.
+  static let unbounded = CostVector(time: .infinity, memory: .infinity)
+}
