@@ -23,7 +23,10 @@ struct ProfileCommand: ParsableCommand {
   @Flag(help: "Replace an existing cached profile.")
   var force = false
 
-  @Option(help: "Worker threads (devices) the profile describes.")
+  @Option(
+    help:
+      "Worker threads (devices) the profile describes; each kernel is measured by that many threads at once."
+  )
   var devices = 8
 
   @Flag(help: "A coarse grid (16..1024, step ×4) for a fast look; less accurate.")
@@ -60,7 +63,7 @@ struct ProfileCommand: ParsableCommand {
       linkMeasurement: {
         CollectiveProfiler.link(devices: $0, progress: CostCommandSupport.progress)
       },
-      progress: CostCommandSupport.progress)
+      concurrency: devices, progress: CostCommandSupport.progress)
     let cluster = profiler.profile(devices: devices)
     do {
       let directory = (path as NSString).deletingLastPathComponent

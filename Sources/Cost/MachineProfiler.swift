@@ -32,6 +32,13 @@ public struct MachineProfiler: Sendable {
   /// `nil` or returns `nil`, ``threadLink(bytes:roundTrips:)`` does.
   /// The executor supplies one that times its own collectives.
   public var linkMeasurement: (@Sendable (_ devices: Int) -> LinkSpec?)?
+  /// Threads that run each kernel measurement at the same time (1: alone). The
+  /// executor's workers share the cores — 8 workers on 2 cores take turns and
+  /// find each other's data in the caches — so a kernel measured alone on an
+  /// idle machine runs faster than the same kernel inside a run; measuring with
+  /// as many threads as the profile has devices reproduces that sharing. Each
+  /// thread times itself with its own CPU clock; the median over threads is kept.
+  public var concurrency: Int
   /// Receives one line per step.
   public var progress: @Sendable (String) -> Void
 
@@ -44,8 +51,9 @@ public struct MachineProfiler: Sendable {
   public init(
     gridSizes: [Int] = defaultGrid, thinSizes: [Int] = defaultThinSizes, samples: Int = 3,
     coldBytes: Int = defaultColdBytes, linkMeasurement: (@Sendable (Int) -> LinkSpec?)? = nil,
-    progress: @escaping @Sendable (String) -> Void = { _ in }
+    concurrency: Int = 1, progress: @escaping @Sendable (String) -> Void = { _ in }
   ) {
+    self.concurrency = max(1, concurrency)
     self.gridSizes = gridSizes
     self.thinSizes = thinSizes
     self.samples = samples
@@ -59,8 +67,8 @@ public struct MachineProfiler: Sendable {
   public func profile(devices: Int) -> Cluster {
     let gemms = measureGrid()
     progress("memory copy bandwidth, element-wise arithmetic")
-    let copy = copyBandwidth()
-    let vector = vectorThroughput()
+    let copy = concurrently { copyBandwidth() }
+    let vector = concurrently { vectorThroughput() }
     progress("thread-to-thread transfers")
     let link = linkMeasurement?(devices) ?? threadLink()
     let peak = gemms.map(\.throughput).max() ?? 1e10
@@ -105,7 +113,9 @@ public struct MachineProfiler: Sendable {
           result.append(
             GEMMMeasurement(
               precision: .fp32, m: m, n: n, k: k,
-              seconds: gemmSeconds(m: m, n: n, k: k, accumulating: accumulating)))
+              seconds: concurrently {
+                gemmSeconds(m: m, n: n, k: k, accumulating: accumulating)
+              }))
         }
       }
     }
@@ -227,6 +237,24 @@ public struct MachineProfiler: Sendable {
       bandwidth: Double(bytes) / (copies.min() ?? 1), latency: latencies.min() ?? 0)
   }
 
+  /// The median of `measure` run on ``concurrency`` threads at once (on the
+  /// calling thread when it is 1).
+  public func concurrently(_ measure: @escaping @Sendable () -> Double) -> Double {
+    guard concurrency > 1 else { return measure() }
+    let results = Measurements(count: concurrency)
+    let group = DispatchGroup()
+    for index in 0..<concurrency {
+      group.enter()
+      let thread = Thread {
+        results.record(measure(), at: index)
+        group.leave()
+      }
+      thread.start()
+    }
+    group.wait()
+    return Self.median(results.values)
+  }
+
   /// The calling thread's CPU seconds spent in `body`.
   public static func threadSeconds(_ body: () -> Void) -> Double {
     var start = timespec()
@@ -247,6 +275,26 @@ public struct MachineProfiler: Sendable {
   static func timestamp() -> String {
     let formatter = ISO8601DateFormatter()
     return formatter.string(from: Date())
+  }
+}
+
+/// One figure per measuring thread.
+final class Measurements: @unchecked Sendable {
+  private let lock = NSLock()
+  private var figures: [Double]
+
+  init(count: Int) { figures = Array(repeating: 0, count: count) }
+
+  func record(_ value: Double, at index: Int) {
+    lock.lock()
+    figures[index] = value
+    lock.unlock()
+  }
+
+  var values: [Double] {
+    lock.lock()
+    defer { lock.unlock() }
+    return figures
   }
 }
 

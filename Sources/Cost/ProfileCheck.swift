@@ -27,13 +27,15 @@ public enum ProfileCheck {
     (3, 384, 768), (768, 384, 6),
   ]
 
-  /// Measures `shapes` with `profiler` and compares with `cluster`'s predictions.
+  /// Measures `shapes` with `profiler` (with its ``MachineProfiler/concurrency``,
+  /// as the grid was measured) and compares with `cluster`'s predictions.
   public static func run(
     cluster: Cluster, profiler: MachineProfiler, shapes: [(Int, Int, Int)] = shapes
   ) -> [Row] {
     shapes.map { m, n, k in
       Row(
-        m: m, n: n, k: k, measured: profiler.gemmSeconds(m: m, n: n, k: k),
+        m: m, n: n, k: k,
+        measured: profiler.concurrently { profiler.gemmSeconds(m: m, n: n, k: k) },
         predicted: cluster.device.gemmSeconds(m: m, n: n, k: k, precision: .fp32))
     }
   }
