@@ -135,14 +135,22 @@ public struct PlanExplanation: Sendable {
     let perNode = plan.cluster.devicesPerNode
     var lines: [String] = []
     if s.tp > 1 {
-      let kind =
-        s.sequenceParallel
-        ? "reduce-scatter + all-gather (sequence parallel)" : "all-reduce"
       let link = s.tp <= perNode ? "inside a node" : "across nodes"
-      lines.append(
-        "tensor parallel: \(kind) of activations in each group of \(s.tp) (\(link)) after the "
-          + "split operators, in forward and again in backward; exposed "
-          + ReportFormatting.seconds(t.tensorParallelS))
+      if s.uniformLayout {
+        let kind =
+          s.sequenceParallel
+          ? "reduce-scatter + all-gather (sequence parallel)" : "all-reduce"
+        lines.append(
+          "tensor parallel: \(kind) of activations in each group of \(s.tp) (\(link)) after the "
+            + "split operators, in forward and again in backward; exposed "
+            + ReportFormatting.seconds(t.tensorParallelS))
+      } else {
+        lines.append(
+          "tensor parallel: re-layouts of activations in each group of \(s.tp) (\(link)) where "
+            + "consecutive operators are split differently (all-gather, reduce-scatter, all-reduce "
+            + "or all-to-all, as the two layouts need), in forward and again in backward; exposed "
+            + ReportFormatting.seconds(t.tensorParallelS))
+      }
     }
     if s.pp > 1 {
       lines.append(

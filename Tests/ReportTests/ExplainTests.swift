@@ -20,6 +20,15 @@ struct ExplainTests {
     #expect(text.contains("pipeline: send/receive"))
   }
 
+  @Test func nonUniformLayoutsAreExplainedAsRelayoutsNotMegatronAllReduces() throws {
+    let plan = try UniformPlanFixture.gptMiniUniform()
+    var entry = try plan.entry(pick: 1)
+    entry.strategy.uniformLayout = false
+    let text = PlanExplanation(plan: plan, entry: entry).text
+    #expect(text.contains("tensor parallel: re-layouts of activations in each group of 2"))
+    #expect(!text.contains("tensor parallel: all-reduce"))
+  }
+
   @Test func timeRowsSumToTheIterationTime() throws {
     let plan = try UniformPlanFixture.gptMiniUniform()
     let entry = try plan.entry(pick: 1)
