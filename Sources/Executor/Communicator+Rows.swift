@@ -25,13 +25,9 @@ extension Communicator {
     if input.count * 4 >= Self.ringThresholdBytes {
       let packed = DeviceTensor(shape: [input.count], allocator: allocator)
       trace.timed("relayout-pack") {
-        for i in 0..<n {
-          for row in 0..<rows {
-            Vector.copy(
-              source + row * n * piece + i * piece, to: packed.pointer + (i * rows + row) * piece,
-              count: piece)
-          }
-        }
+        Self.reorderChunks(
+          rows: rows, members: n, piece: piece, rowOrder: UnsafeMutablePointer(mutating: source),
+          chunkOrder: packed.pointer, packing: true)
       }
       try reduceScatter(packed.storage, into: output, group: group)
       return
@@ -71,13 +67,9 @@ extension Communicator {
       let gathered = DeviceTensor(shape: [output.count], allocator: allocator)
       try allGather(input, into: gathered.storage, group: group)
       trace.timed("relayout-unpack") {
-        for i in 0..<n {
-          for row in 0..<rows {
-            Vector.copy(
-              gathered.pointer + (i * rows + row) * piece, to: target + row * n * piece + i * piece,
-              count: piece)
-          }
-        }
+        Self.reorderChunks(
+          rows: rows, members: n, piece: piece, rowOrder: target, chunkOrder: gathered.pointer,
+          packing: false)
       }
       return
     }
@@ -90,6 +82,26 @@ extension Communicator {
         for row in 0..<rows {
           Vector.copy(
             base + row * piece, to: target + row * n * piece + position * piece, count: piece)
+        }
+      }
+    }
+  }
+
+  /// Copies between row order (row `r` holds every member's chunk side by side)
+  /// and chunk order (member `i`'s chunks of all rows together, members in
+  /// order): from `rowOrder` into `chunkOrder` when `packing`, else back.
+  static func reorderChunks(
+    rows: Int, members: Int, piece: Int, rowOrder: UnsafeMutablePointer<Float>,
+    chunkOrder: UnsafeMutablePointer<Float>, packing: Bool
+  ) {
+    for i in 0..<members {
+      for row in 0..<rows {
+        let inRow = rowOrder + row * members * piece + i * piece
+        let inChunk = chunkOrder + (i * rows + row) * piece
+        if packing {
+          Vector.copy(inRow, to: inChunk, count: piece)
+        } else {
+          Vector.copy(inChunk, to: inRow, count: piece)
         }
       }
     }
