@@ -64,4 +64,17 @@ public protocol StageCostModel: Sendable {
   func tiedWeightCost(
     of weight: Tensor, stored: TensorLayout, used: TensorLayout, gradient: TensorLayout
   ) -> CostVector
+
+  /// Whether the search may give `node` the configuration `configuration` at
+  /// all (default: always). A model that rules configurations out, e.g. by a
+  /// bound on what they hold outside the summed objectives, leaves them out of
+  /// the search instead of pricing them out.
+  func admits(_ node: Node, in graph: Graph, configuration: OpConfiguration) -> Bool
+}
+
+extension StageCostModel {
+  /// Every configuration is admitted.
+  public func admits(_ node: Node, in graph: Graph, configuration: OpConfiguration) -> Bool {
+    true
+  }
 }

@@ -20,17 +20,10 @@ struct PipelineStageCost: StageCostModel {
   /// Top-level operators whose tied weight is all-reduced with another stage,
   /// with that stage's first device.
   var tiedPartners: [String: Int]
-  /// Configurations whose transient workspace exceeds this many bytes are
-  /// excluded: they cost ``excludedBytes`` more memory, so that every point
-  /// using one is above that memory (and dominates no point without one). The
-  /// workspace is a maximum over operators, which the search's sums cannot
-  /// hold, so the planner searches in strata of it.
+  /// Configurations whose transient workspace exceeds this many bytes are not
+  /// admitted to the search. The workspace is a maximum over operators, which
+  /// the search's sums cannot hold, so the planner searches in strata of it.
   var workspaceCap = Double.infinity
-
-  /// The memory penalty of an excluded configuration: 2⁴⁰ bytes (1 TiB), a
-  /// whole number of bytes far above any device's memory, so that sums of
-  /// penalties stay exact.
-  static let excludedBytes = 0x1p40
 
   var mesh: DeviceMesh { base.mesh }
 
@@ -50,10 +43,15 @@ struct PipelineStageCost: StageCostModel {
 
   func cost(of node: Node, in graph: Graph, configuration: OpConfiguration) -> CostVector {
     let (work, tail, cost) = parts(of: node, in: graph, configuration: configuration)
-    let penalty = cost.workspaceBytes <= workspaceCap ? 0 : Self.excludedBytes
     return CostVector(
       time: slots * work + tail,
-      memory: cost.stateBytes + cost.activationBytes * base.options.inFlightMicroBatches + penalty)
+      memory: cost.stateBytes + cost.activationBytes * base.options.inFlightMicroBatches)
+  }
+
+  func admits(_ node: Node, in graph: Graph, configuration: OpConfiguration) -> Bool {
+    guard workspaceCap.isFinite else { return true }
+    return parts(of: node, in: graph, configuration: configuration).cost.workspaceBytes
+      <= workspaceCap
   }
 
   func relayoutCost(

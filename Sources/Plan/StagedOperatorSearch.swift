@@ -138,8 +138,9 @@ struct StagedOperatorSearch: Sendable {
       } catch {
         return (found, "FT inside pipeline stages: a stage search refused (\(error.message))")
       }
-      let points = frontier.points.filter { $0.cost.memory < PipelineStageCost.excludedBytes }
-        .map { StageCandidate($0, stage: item.stages[stage], model: model) }
+      let points = frontier.points.map {
+        StageCandidate($0, stage: item.stages[stage], model: model)
+      }
       guard let largest = points.map(\.tally.workspaceBytes).max() else { return (found, nil) }
       // A point below the largest workspace may be found again in the next stratum.
       found += points.filter { seen.insert($0.strategy).inserted }

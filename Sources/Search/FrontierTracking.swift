@@ -104,7 +104,11 @@ public struct FrontierTracking: Sendable {
       }
     }
     state.statistics = statistics
-    return result ?? assemble(state, terminals: terminals)
+    if let result { return result }
+    // A pivot without configurations (a node the cost model admits none of)
+    // leaves no strategy.
+    let shape = assemble(state, terminals: terminals)
+    return FrontierMatrix(rows: shape.rows, columns: shape.columns)
   }
 
   /// The cheapest applicable reduction: a non-terminal node of degree ≤ 2,

@@ -127,7 +127,9 @@ struct ProblemBuilder {
     let inputs = subgraph.inputTensors(of: node)
     let dimensions = op.parallelDimensions(
       inputs: inputs.map(\.shape), output: subgraph.outputTensor(of: node).shape)
-    var configurations = OpConfiguration.all(for: dimensions, on: mesh)
+    var configurations = OpConfiguration.all(for: dimensions, on: mesh).filter {
+      costModel.admits(node, in: subgraph, configuration: $0)
+    }
     var placements = configurations.map {
       $0.placement(dimensions: dimensions, inputCount: node.inputs.count, on: mesh)
     }
