@@ -145,17 +145,24 @@ def main(argv):
             "",
             f"## {label}",
             "",
-            "| strategy | predicted | measured | time err | predicted mem | measured mem "
-            "| mem err |",
-            "|----------|----------:|---------:|---------:|--------------:|-------------:"
-            "|--------:|",
+            "| strategy | predicted | measured | time err | compute pred / meas "
+            "| transfers / waiting | predicted mem | measured mem | mem err |",
+            "|----------|----------:|---------:|---------:|--------------------:"
+            "|--------------------:|--------------:|-------------:|--------:|",
         ]
         for r in runs:
             p, m = r.get("predicted_time_s"), r["measured_time_s"]
             pm, mm_ = r.get("predicted_memory_bytes"), r["measured_memory_bytes"]
+            pc, mc = r.get("predicted_compute_s"), r.get("measured_compute_s")
+            mt = r.get("measured_transfer_s")
+            compute = "-" if mc is None else (
+                f"{'-' if pc is None else f'{1000 * pc:.1f}'} / {1000 * mc:.1f} ms")
+            waits = "-" if mc is None or mt is None else (
+                f"{1000 * mt:.1f} / {1000 * (m - mc - mt):.1f} ms")
             details.append(
                 f"| `{r['strategy']}` | {'-' if p is None else f'{1000 * p:.1f} ms'} "
                 f"| {1000 * m:.1f} ms | {percent(None if p is None else (p - m) / m)} "
+                f"| {compute} | {waits} "
                 f"| {'-' if pm is None else f'{pm / 2**20:.1f} MiB'} | {mm_ / 2**20:.1f} MiB "
                 f"| {percent(None if pm is None else (pm - mm_) / mm_)} |"
             )

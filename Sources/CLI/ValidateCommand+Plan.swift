@@ -91,6 +91,7 @@ extension ValidateCommand {
         model, microBatchSize: microBatchSize, sequenceLength: plan.model.seq,
         strategy: execution, options: options, repetitions: steps,
         predictedTime: candidate.entry.timeS, predictedMemory: candidate.entry.memoryBytes,
+        predictedCompute: candidate.entry.breakdown.time.computeS,
         label: "#\(candidate.pick) \(s.summary)")
     } catch let error as ExecutorError {
       throw PlanEntryRefusal(error.description)

@@ -118,7 +118,9 @@ struct ValidateCommand: ParsableCommand {
           strategy: execution,
           options: options,
           repetitions: steps, predictedTime: prediction?.timeS,
-          predictedMemory: prediction?.memoryBytes, label: label)
+          predictedMemory: prediction?.memoryBytes,
+          predictedCompute: prediction.map { PlanTimeBreakdown($0.breakdown.time).computeS },
+          label: label)
       } catch let error as ExecutorError {
         throw failure(error.description)
       }

@@ -15,6 +15,16 @@ public struct ValidationRun: Sendable, Codable, Hashable {
   public var measuredTimeSeconds: Double
   /// Wall time of the run on this machine.
   public var wallTimeSeconds: Double
+  /// The planner's predicted compute time (forward, backward, recomputation,
+  /// optimizer step of the slowest stage), when supplied.
+  public var predictedComputeSeconds: Double?
+  /// In the replayed step, the compute time (thread CPU) of the worker that
+  /// finishes last.
+  public var measuredComputeSeconds: Double
+  /// In the replayed step, the time the worker that finishes last spends inside
+  /// transfers (copying and reducing, waiting excluded). The rest of its
+  /// iteration time it waits for other workers.
+  public var measuredTransferSeconds: Double
   /// The planner's predicted peak bytes per device, when supplied.
   public var predictedMemoryBytes: Double?
   /// The executor's own pre-run estimate of the largest worker's peak bytes.
@@ -37,6 +47,9 @@ public struct ValidationRun: Sendable, Codable, Hashable {
     case predictedTimeSeconds = "predicted_time_s"
     case measuredTimeSeconds = "measured_time_s"
     case wallTimeSeconds = "wall_time_s"
+    case predictedComputeSeconds = "predicted_compute_s"
+    case measuredComputeSeconds = "measured_compute_s"
+    case measuredTransferSeconds = "measured_transfer_s"
     case predictedMemoryBytes = "predicted_memory_bytes"
     case estimatedMemoryBytes = "estimated_memory_bytes"
     case measuredMemoryBytes = "measured_memory_bytes"
@@ -54,6 +67,9 @@ public struct ValidationRun: Sendable, Codable, Hashable {
     try container.encode(predictedTimeSeconds, forKey: .predictedTimeSeconds)
     try container.encode(measuredTimeSeconds, forKey: .measuredTimeSeconds)
     try container.encode(wallTimeSeconds, forKey: .wallTimeSeconds)
+    try container.encode(predictedComputeSeconds, forKey: .predictedComputeSeconds)
+    try container.encode(measuredComputeSeconds, forKey: .measuredComputeSeconds)
+    try container.encode(measuredTransferSeconds, forKey: .measuredTransferSeconds)
     try container.encode(predictedMemoryBytes, forKey: .predictedMemoryBytes)
     try container.encode(estimatedMemoryBytes, forKey: .estimatedMemoryBytes)
     try container.encode(measuredMemoryBytes, forKey: .measuredMemoryBytes)
@@ -71,13 +87,17 @@ public enum Validator {
   /// `microBatchSize` samples, `options.microBatches` of them; the reference runs
   /// the whole batch on one worker.
   ///
-  /// - Parameter repetitions: timed runs of the step; the reported times are the
-  ///   fastest (numerics are checked on the first).
+  /// - Parameters:
+  ///   - repetitions: timed runs of the step; the reported times are the
+  ///     fastest (numerics are checked on the first), and the compute and
+  ///     transfer split is that of the fastest replayed step.
+  ///   - predictedCompute: the planner's compute seconds, reported beside the
+  ///     measured compute.
   public static func validate(
     _ model: Model, microBatchSize: Int, sequenceLength: Int?, strategy: ExecutionStrategy,
     options: ExecutionOptions,
     repetitions: Int = 1, predictedTime: Double? = nil, predictedMemory: Double? = nil,
-    label: String
+    predictedCompute: Double? = nil, label: String
   ) throws -> ValidationRun {
     let graph = try model.graph(batchSize: microBatchSize, sequenceLength: sequenceLength)
     let wholeBatch = try model.graph(
@@ -105,16 +125,23 @@ public enum Validator {
       wholeBatch, strategy: .singleDevice, options: referenceOptions)
     var result = try StrategyExecutor.run(graph, strategy: strategy, options: options)
     let comparison = NumericsComparison(candidate: result, reference: reference)
-    var measured = try TraceReplay(traces: result.traces).iterationSeconds
+    var fastest = try TraceReplay(traces: result.traces)
     var wall = result.wallSeconds
     for _ in 1..<max(repetitions, 1) {
       result = try StrategyExecutor.run(graph, strategy: strategy, options: options)
-      measured = min(measured, try TraceReplay(traces: result.traces).iterationSeconds)
+      let replay = try TraceReplay(traces: result.traces)
+      if replay.iterationSeconds < fastest.iterationSeconds { fastest = replay }
       wall = min(wall, result.wallSeconds)
     }
+    // The worker whose finish is the iteration time (the first such, by rank).
+    let last = fastest.finishSeconds.firstIndex(of: fastest.iterationSeconds)
     return ValidationRun(
       strategy: label, devices: strategy.deviceCount, predictedTimeSeconds: predictedTime,
-      measuredTimeSeconds: measured, wallTimeSeconds: wall, predictedMemoryBytes: predictedMemory,
+      measuredTimeSeconds: fastest.iterationSeconds, wallTimeSeconds: wall,
+      predictedComputeSeconds: predictedCompute,
+      measuredComputeSeconds: last.map { fastest.computeSeconds[$0] } ?? 0,
+      measuredTransferSeconds: last.map { fastest.transferSeconds[$0] } ?? 0,
+      predictedMemoryBytes: predictedMemory,
       estimatedMemoryBytes: estimate, measuredMemoryBytes: result.peakBytes.max() ?? 0,
       loss: Double(result.loss),
       gradientsMatch: comparison.matches(), lossRelativeError: comparison.lossRelativeError,

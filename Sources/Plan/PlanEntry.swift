@@ -115,6 +115,9 @@ public struct PlanTimeBreakdown: Codable, Hashable, Sendable {
     optimizerS = time.optimizerS
   }
 
+  /// Compute alone: forward, backward, recomputation and the optimizer step.
+  public var computeS: Double { forwardS + backwardS + recomputeS + optimizerS }
+
   /// The sum of the exposed parts: the iteration time.
   public var total: Double {
     forwardS + backwardS + recomputeS + tensorParallelS + parameterGatherS + pipelineTransferS

@@ -40,6 +40,35 @@ import Testing
     #expect(!result.standardError.contains("note:"), "a cpu fp32 plan needs no note")
   }
 
+  @Test func validatePlanSplitsPredictedAndMeasuredCompute() throws {
+    let plan = try Self.makePlan()
+    let result = try CLIRunner.run([
+      "validate", "--plan", plan, "--pick", "1", "--format", "json",
+    ])
+    #expect(result.status == 0, "\(result.standardError)")
+    let run = try #require(try Self.runs(result.standardOutput).first)
+    // The prediction's compute: the plan entry's forward, backward, recompute and
+    // optimizer seconds, read from the plan file itself.
+    let file = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: plan)))
+        as? [String: Any])
+    let results = try #require(file["results"] as? [[String: Any]])
+    let entry = try #require((results.first?["frontier"] as? [[String: Any]])?.first)
+    let time = try #require((entry["breakdown"] as? [String: Any])?["time"] as? [String: Double])
+    let compute = try ["forward_s", "backward_s", "recompute_s", "optimizer_s"].reduce(0.0) {
+      $0 + (try #require(time[$1]))
+    }
+    let predicted = try #require(run["predicted_compute_s"] as? Double)
+    #expect(abs(predicted - compute) <= 1e-12 * compute)
+    // The replayed step's last worker: compute and transfers are parts of its time.
+    let measured = try #require(run["measured_time_s"] as? Double)
+    let measuredCompute = try #require(run["measured_compute_s"] as? Double)
+    let transfer = try #require(run["measured_transfer_s"] as? Double)
+    #expect(measuredCompute > 0)
+    #expect(transfer >= 0)
+    #expect(measuredCompute + transfer <= measured * (1 + 1e-9))
+  }
+
   @Test func validatePlanAllRunsEveryFrontierEntry() throws {
     let plan = try Self.makePlan()
     let object = try #require(
