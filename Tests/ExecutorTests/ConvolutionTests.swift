@@ -116,11 +116,7 @@ enum TestCNN {
     for (name, dimension) in assignments { configurations[name] = c(dimension) }
     let result = try StrategyExecutor.run(
       graph, strategy: ExecutionStrategy(mesh: DeviceMesh([2]), configurations: configurations))
-    let comparison = NumericsComparison(candidate: result, reference: reference)
-    #expect(
-      comparison.matches(),
-      "\(comparison.worstParameter): \(comparison.maxGradientRelativeError), loss \(comparison.lossRelativeError)"
-    )
+    expectNumericsMatch(result, reference)
   }
 
   @Test func dataTimesChannelParallelCNNMatchesOneWorker() throws {
@@ -135,11 +131,7 @@ enum TestCNN {
     ]
     let result = try StrategyExecutor.run(
       graph, strategy: ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
-    let comparison = NumericsComparison(candidate: result, reference: reference)
-    #expect(
-      comparison.matches(),
-      "\(comparison.worstParameter): \(comparison.maxGradientRelativeError), loss \(comparison.lossRelativeError)"
-    )
+    expectNumericsMatch(result, reference)
   }
 
   @Test func splittingAConvolutionWindowIsRefused() throws {

@@ -14,16 +14,14 @@ import Testing
   }
 
   @discardableResult
-  private func check(_ graph: Graph, _ strategy: ExecutionStrategy, expecting kinds: Set<String> = []) throws
+  private func check(
+    _ graph: Graph, _ strategy: ExecutionStrategy, expecting kinds: Set<String> = []
+  ) throws
     -> ExecutionResult
   {
     let reference = try StrategyExecutor.run(graph, strategy: .singleDevice)
     let result = try StrategyExecutor.run(graph, strategy: strategy)
-    let comparison = NumericsComparison(candidate: result, reference: reference)
-    #expect(
-      comparison.matches(),
-      "loss error \(comparison.lossRelativeError), worst gradient \(comparison.worstParameter): \(comparison.maxGradientRelativeError), missing \(comparison.missingParameters)"
-    )
+    expectNumericsMatch(result, reference)
     #expect(result.loss.isFinite && reference.loss > 0)
     #expect(kinds.isSubset(of: transferKinds(result)), "transfers: \(transferKinds(result))")
     return result
@@ -112,7 +110,8 @@ import Testing
     let graph = try TestModels.mlp()
     #expect(throws: ExecutorError.self) {
       try StrategyExecutor.run(
-        graph, strategy: ExecutionStrategy(mesh: DeviceMesh([3]), configurations: ["fc1": c("batch")]))
+        graph,
+        strategy: ExecutionStrategy(mesh: DeviceMesh([3]), configurations: ["fc1": c("batch")]))
     }
   }
 }
@@ -156,9 +155,7 @@ import Testing
     #expect(
       strategy.configurations["layers/ln1"] == OpConfiguration([sequenceParallel ? "seq" : nil]))
     let result = try StrategyExecutor.run(graph, strategy: strategy)
-    let comparison = NumericsComparison(candidate: result, reference: reference)
-    #expect(
-      comparison.matches(), "\(comparison.worstParameter): \(comparison.maxGradientRelativeError)")
+    expectNumericsMatch(result, reference)
     let scatters = result.traces[0].events.contains {
       if case .transfer(let kind, _, _, _, _, _) = $0 { return kind == "reduce-scatter" }
       return false

@@ -30,11 +30,7 @@ import Testing
     for (name, dimension) in assignments { configurations[name] = c(dimension) }
     let result = try StrategyExecutor.run(
       graph, strategy: ExecutionStrategy(mesh: DeviceMesh([2]), configurations: configurations))
-    let comparison = NumericsComparison(candidate: result, reference: reference)
-    #expect(
-      comparison.matches(),
-      "\(comparison.worstParameter): \(comparison.maxGradientRelativeError), loss \(comparison.lossRelativeError)"
-    )
+    expectNumericsMatch(result, reference)
   }
 
   @Test func tiedHeadOnATwoByTwoMeshWithZeroOneMatchesAdamOnOneWorker() throws {
@@ -51,11 +47,7 @@ import Testing
     let result = try StrategyExecutor.run(
       graph, strategy: ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations),
       options: options)
-    let comparison = NumericsComparison(candidate: result, reference: reference)
-    #expect(
-      comparison.matches(),
-      "\(comparison.worstParameter): \(comparison.maxGradientRelativeError), parameters \(comparison.maxParameterRelativeError)"
-    )
+    expectNumericsMatch(result, reference)
   }
 
   @Test func aTieAcrossPipelineStagesKeepsAReplicaAndMatchesOneWorker() throws {
@@ -72,11 +64,7 @@ import Testing
       mesh: DeviceMesh([2]), configurations: ["head": c("out"), "loss": c("vocab")], stageCount: 2)
     let result = try StrategyExecutor.run(
       try TestModels.transformer(batch: 2, tiedHead: true), strategy: strategy, options: options)
-    let comparison = NumericsComparison(candidate: result, reference: reference)
-    #expect(
-      comparison.matches(),
-      "\(comparison.worstParameter): \(comparison.maxGradientRelativeError), parameters \(comparison.maxParameterRelativeError)"
-    )
+    expectNumericsMatch(result, reference)
   }
 
   @Test func aTieAcrossPipelineStagesUnderZeroIsRefused() throws {

@@ -17,11 +17,7 @@ import Testing
   ) throws {
     let reference = try StrategyExecutor.run(graph, strategy: .singleDevice)
     let result = try StrategyExecutor.run(graph, strategy: strategy, options: options)
-    let comparison = NumericsComparison(candidate: result, reference: reference)
-    #expect(
-      comparison.matches(),
-      "loss \(comparison.lossRelativeError), gradient \(comparison.worstParameter): \(comparison.maxGradientRelativeError)"
-    )
+    expectNumericsMatch(result, reference)
   }
 
   @Test func mlpUnderDataAndTensorParallelismMatchesOneWorker() throws {
@@ -35,7 +31,8 @@ import Testing
     }
     configurations["relu2"] = OpConfiguration(["batch", nil])
     configurations["loss"] = OpConfiguration(["batch", "vocab"])
-    try expectMatch(graph, ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
+    try expectMatch(
+      graph, ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
   }
 
   @Test func gptMiniUnderMegatronTimesDataParallelMatchesOneWorker() throws {
@@ -53,7 +50,8 @@ import Testing
       "ln_f": OpConfiguration([b, nil]), "lm_head": OpConfiguration([b, "out"]),
       "loss": OpConfiguration([b, "vocab"]),
     ]
-    try expectMatch(graph, ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
+    try expectMatch(
+      graph, ExecutionStrategy(mesh: DeviceMesh([2, 2]), configurations: configurations))
   }
 
   @Test func gptMiniPipelinedWithOneFOneBMatchesOneWorker() throws {
@@ -68,9 +66,6 @@ import Testing
       try model.graph(batchSize: 1, sequenceLength: 8),
       strategy: ExecutionStrategy(mesh: DeviceMesh([1]), stageCount: 2),
       options: options)
-    let comparison = NumericsComparison(candidate: result, reference: reference)
-    #expect(
-      comparison.matches(),
-      "gradient \(comparison.worstParameter): \(comparison.maxGradientRelativeError)")
+    expectNumericsMatch(result, reference)
   }
 }
