@@ -46,4 +46,51 @@ extension PipelineFamily {
     }
     return distance
   }
+
+  /// How many splits ``splits(layers:stages:)`` lists: `C(layers − 1, stages − 1)`,
+  /// or `Int.max` when that does not fit.
+  static func splitCount(layers: Int, stages: Int) -> Int {
+    guard stages >= 1, layers >= stages else { return 0 }
+    let (n, k) = (layers - 1, min(stages - 1, layers - stages))
+    var count = 1
+    for i in 0..<k {
+      // count · (n − i) / (i + 1) stays an integer (a binomial coefficient).
+      let (product, overflow) = count.multipliedReportingOverflow(by: n - i)
+      if overflow { return Int.max }
+      count = product / (i + 1)
+    }
+    return count
+  }
+
+  /// The splits of `seed`'s layers into as many stages whose every cut lies
+  /// within `window` layers of `seed`'s (``cutDistance(_:_:)`` at most
+  /// `window`), in lexicographic order: at most `(2 · window + 1)^(stages − 1)`.
+  static func splits(near seed: [Int], window: Int) -> [[Int]] {
+    let layers = seed.reduce(0, +)
+    guard !seed.isEmpty, seed.allSatisfy({ $0 >= 1 }), window >= 0 else { return [] }
+    var cuts: [Int] = []
+    var total = 0
+    for count in seed.dropLast() {
+      total += count
+      cuts.append(total)
+    }
+    var result: [[Int]] = []
+    var current: [Int] = []
+    func visit(_ stage: Int, _ previous: Int) {
+      guard stage < cuts.count else {
+        if layers - previous >= 1 { result.append(current + [layers - previous]) }
+        return
+      }
+      let low = max(previous + 1, cuts[stage] - window)
+      let high = min(layers - (cuts.count - stage), cuts[stage] + window)
+      guard low <= high else { return }
+      for cut in low...high {
+        current.append(cut - previous)
+        visit(stage + 1, cut)
+        current.removeLast()
+      }
+    }
+    visit(0, 0)
+    return result
+  }
 }

@@ -43,7 +43,8 @@ extension StagedOperatorSearch {
   /// The frontier of each family of `families` taken without its split, over
   /// every split of the layers into its stages' contiguous non-empty ranges
   /// that ``StageGraph`` can cut (with `window`, only those whose cuts lie
-  /// within `window` layers of one of the family's own splits in `families`).
+  /// within `window` layers of one of the family's own splits in `families`;
+  /// a family with more than ``splitLimit`` splits gets a window of one layer).
   ///
   /// Splits are visited in rounds by the distance of their cuts from the
   /// family's own splits (``PipelineFamily/cutDistance(_:_:)``): round 0 is
@@ -73,13 +74,23 @@ extension StagedOperatorSearch {
       var kept: [Prepared] = []
       var round: [Int] = []
       if let graph = graph(for: shape) {
-        for split in PipelineFamily.splits(layers: graph.layerCount, stages: shape.stages) {
-          let distance =
-            (seeds[shape] ?? []).map { PipelineFamily.cutDistance($0, split) }.min() ?? 0
-          if let window, distance > window {
-            notes[Self.windowNote(window), default: 0] += 1
-            continue
+        let (layers, stages) = (graph.layerCount, shape.stages)
+        let own = (seeds[shape] ?? []).filter { $0.reduce(0, +) == layers }
+        let total = PipelineFamily.splitCount(layers: layers, stages: stages)
+        // Too many splits to list: those within one layer of the family's own.
+        let limit = total > Self.splitLimit ? min(window ?? 1, 1) : window
+        var splits = PipelineFamily.splits(layers: layers, stages: stages)
+        if let limit {
+          splits = Array(Set(own.flatMap { PipelineFamily.splits(near: $0, window: limit) }))
+            .sorted { $0.lexicographicallyPrecedes($1) }
+          if total > splits.count {
+            let left = total == Int.max ? Int.max : total - splits.count
+            let known = notes[Self.windowNote(limit), default: 0]
+            notes[Self.windowNote(limit)] = left > Int.max - known ? Int.max : known + left
           }
+        }
+        for split in splits {
+          let distance = own.map { PipelineFamily.cutDistance($0, split) }.min() ?? 0
           guard let item = prepare(shape.with(split: split), graph: graph) else {
             notes[Self.uncutNote, default: 0] += 1
             continue
@@ -203,6 +214,10 @@ extension StagedOperatorSearch {
     }
     return true
   }
+
+  /// The most splits of one family listed in full; beyond, only those within
+  /// one layer of the family's own splits are searched.
+  static let splitLimit = 1000
 
   /// The `--verbose` note for splits outside the window.
   static func windowNote(_ window: Int) -> String {

@@ -52,6 +52,22 @@ struct StageSplitSearchTests {
     #expect(PipelineFamily.cutDistance([7, 5], [7, 5]) == 0)
   }
 
+  @Test("the splits near a seed are the listed splits within the window; counts are binomials")
+  func splitsNearASeed() {
+    for (seed, window) in [([3, 4, 5], 1), ([1, 1, 1, 2], 2), ([7, 5], 0), ([2, 6, 1, 3], 3)] {
+      let layers = seed.reduce(0, +)
+      let all = PipelineFamily.splits(layers: layers, stages: seed.count)
+      #expect(
+        PipelineFamily.splits(near: seed, window: window)
+          == all.filter { PipelineFamily.cutDistance($0, seed) <= window })
+      #expect(PipelineFamily.splitCount(layers: layers, stages: seed.count) == all.count)
+    }
+    // C(11, 1), C(23, 3), C(95, 63) ≈ 1.9·10²⁵ (saturates).
+    #expect(PipelineFamily.splitCount(layers: 12, stages: 2) == 11)
+    #expect(PipelineFamily.splitCount(layers: 24, stages: 4) == 1771)
+    #expect(PipelineFamily.splitCount(layers: 96, stages: 64) == Int.max)
+  }
+
   @Test(
     "every point of the frontier split's result is on or behind the all-splits frontier",
     arguments: ["gpt-mini", Base.tiedModel])
