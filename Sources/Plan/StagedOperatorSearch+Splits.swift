@@ -71,36 +71,9 @@ extension StagedOperatorSearch {
     var items: [[Prepared]] = []
     var rounds: [[Int]] = []
     for shape in shapes {
-      var kept: [Prepared] = []
-      var round: [Int] = []
-      if let graph = graph(for: shape) {
-        let (layers, stages) = (graph.layerCount, shape.stages)
-        let own = (seeds[shape] ?? []).filter { $0.reduce(0, +) == layers }
-        let total = PipelineFamily.splitCount(layers: layers, stages: stages)
-        // Too many splits to list: those within one layer of the family's own.
-        let limit = total > Self.splitLimit ? min(window ?? 1, 1) : window
-        var splits = PipelineFamily.splits(layers: layers, stages: stages)
-        if let limit {
-          splits = Array(Set(own.flatMap { PipelineFamily.splits(near: $0, window: limit) }))
-            .sorted { $0.lexicographicallyPrecedes($1) }
-          if total > splits.count {
-            let left = total == Int.max ? Int.max : total - splits.count
-            let known = notes[Self.windowNote(limit), default: 0]
-            notes[Self.windowNote(limit)] = left > Int.max - known ? Int.max : known + left
-          }
-        }
-        for split in splits {
-          let distance = own.map { PipelineFamily.cutDistance($0, split) }.min() ?? 0
-          guard let item = prepare(shape.with(split: split), graph: graph) else {
-            notes[Self.uncutNote, default: 0] += 1
-            continue
-          }
-          kept.append(item)
-          round.append(distance)
-        }
-      }
-      items.append(kept)
-      rounds.append(round)
+      let listed = splits(of: shape, seeds: seeds[shape] ?? [], window: window, notes: &notes)
+      items.append(listed.map(\.item))
+      rounds.append(listed.map(\.round))
     }
     let prepared = items
     let search = self
@@ -173,6 +146,43 @@ extension StagedOperatorSearch {
       families: shapes,
       entries: combined.map { ParetoSet.entries($0.compactMap { $0 }.flatMap { $0 }) },
       searches: problems.count, notes: notes)
+  }
+
+  /// The splits of `shape` (a family without its split) to visit, in split
+  /// order, cut into stages, each with its round: the distance of its cuts from
+  /// the nearest of `seeds` (the family's own splits). With `window`, or when
+  /// the family has more than ``splitLimit`` splits (then a window of one
+  /// layer), only the splits within it; the others, and splits whose cuts are
+  /// not inside a block, are counted in `notes`.
+  func splits(
+    of shape: PipelineFamily, seeds: [[Int]], window: Int?, notes: inout [String: Int]
+  ) -> [(item: Prepared, round: Int)] {
+    guard let graph = graph(for: shape) else { return [] }
+    let (layers, stages) = (graph.layerCount, shape.stages)
+    let own = seeds.filter { $0.reduce(0, +) == layers }
+    let total = PipelineFamily.splitCount(layers: layers, stages: stages)
+    let limit = total > Self.splitLimit ? min(window ?? 1, 1) : window
+    var splits: [[Int]]
+    if let limit {
+      splits = Array(Set(own.flatMap { PipelineFamily.splits(near: $0, window: limit) }))
+        .sorted { $0.lexicographicallyPrecedes($1) }
+      if total > splits.count {
+        let left = total == Int.max ? Int.max : total - splits.count
+        let known = notes[Self.windowNote(limit), default: 0]
+        notes[Self.windowNote(limit)] = left > Int.max - known ? Int.max : known + left
+      }
+    } else {
+      splits = PipelineFamily.splits(layers: layers, stages: stages)
+    }
+    var result: [(item: Prepared, round: Int)] = []
+    for split in splits {
+      guard let item = prepare(shape.with(split: split), graph: graph) else {
+        notes[Self.uncutNote, default: 0] += 1
+        continue
+      }
+      result.append((item, own.map { PipelineFamily.cutDistance($0, split) }.min() ?? 0))
+    }
+    return result
   }
 
   /// Whether every pipeline of `item`, on every mesh, is beaten in both
