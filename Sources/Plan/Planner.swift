@@ -156,8 +156,9 @@ public struct Planner: Sendable {
         else { continue }
         families.insert(family)
       }
+      // Every split of each family's layers, not only the frontier's.
       let staged = await StagedOperatorSearch(request: request, cluster: cluster, devices: devices)
-        .frontiers(of: families.sorted(by: PipelineFamily.precedes))
+        .splitFrontiers(of: families.sorted(by: PipelineFamily.precedes))
       operatorLevel += staged.entries.joined()
       stageSearches += staged.searches
       pruned.merge(staged.notes, uniquingKeysWith: +)

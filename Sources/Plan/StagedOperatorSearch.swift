@@ -81,6 +81,12 @@ struct StagedOperatorSearch: Sendable {
   /// The family's graph (one micro-batch, vocabulary padded to a multiple of
   /// 128 times the stage's devices) and stages, or `nil`.
   func prepare(_ family: PipelineFamily) -> Prepared? {
+    graph(for: family).flatMap { prepare(family, graph: $0) }
+  }
+
+  /// The graph of one micro-batch of a family (its split aside), vocabulary
+  /// padded to a multiple of 128 times the stage's devices, or `nil`.
+  func graph(for family: PipelineFamily) -> Graph? {
     let m = family.microBatches
     guard m > 0, request.batch % m == 0, devices % family.stages == 0 else { return nil }
     guard
@@ -88,8 +94,13 @@ struct StagedOperatorSearch: Sendable {
         batchSize: request.batch / m, sequenceLength: request.seq)
     else { return nil }
     let multiple = request.padsVocabulary ? 128 * (devices / family.stages) : 1
-    let graph =
-      request.model.family == .language ? built.paddingVocabulary(toMultipleOf: multiple) : built
+    return request.model.family == .language
+      ? built.paddingVocabulary(toMultipleOf: multiple) : built
+  }
+
+  /// The family's stages on `graph` (from ``graph(for:)``), or `nil` when its
+  /// split does not cover the layers or a cut cannot be searched.
+  func prepare(_ family: PipelineFamily, graph: Graph) -> Prepared? {
     guard graph.layerCount == family.stageLayers.reduce(0, +),
       let stages = StageGraph.stages(
         of: graph, partition: LayerPartition(chunkLayers: family.stageLayers))

@@ -165,100 +165,8 @@ struct FTInsidePipelineStagesTests {
     let ties = TiedWeight.ties(in: item.graph)
     var checked = 0
     for entry in frontiers[0] {
-      let stages = entry.strategy.stages
-      let mesh = DeviceMesh(entry.strategy.stageMesh)
-      // The layouts stage 0 leaves the crossing activation in and stage 1 reads it in.
-      let cut = item.graph.tensors[try #require(item.stages[0].output)]
-      let cutIn = item.graph.tensors[try #require(item.stages[1].input)].name
-      let leaves = try Self.layout(try #require(stages[0].tensors[cut.name]))
-      let reads = try Self.layout(try #require(stages[1].tensors[cutIn]))
-      var models: [AnalyticalStageCost] = []
-      var works: [Double] = []
-      var tails: [Double] = []
-      var memories: [Double] = []
-      for (index, stage) in stages.enumerated() {
-        let graph = item.stages[index].graph
-        let inFlight = family.schedule.inFlightMicroBatches(
-          stage: index, stages: 2, microBatches: 4)
-        let model = AnalyticalStageCost(
-          mesh: mesh, cluster: cluster, firstDevice: index * mesh.deviceCount,
-          options: TrainingOptions(
-            dtype: request.dtype, optimizer: request.optimizer, zeroStage: family.zeroStage,
-            recomputation: family.recomputation, microBatchCount: 4,
-            inFlightMicroBatches: inFlight))
-        models.append(model)
-        let strategy = try Self.strategy(of: stage, mesh: mesh, graph: graph)
-        let total = try strategy.cost(in: graph, costModel: model)
-        // Tail and workspace per operator, from the cost model's breakdowns.
-        var tail = 0.0
-        var allReduce = 0.0
-        var workspace = 0.0
-        for node in graph.nodes {
-          switch node.content {
-          case .op:
-            let c = model.breakdown(
-              of: node, in: graph, configuration: strategy.operators[node.name]!,
-              insideBlock: false)
-            tail += c.gradientSyncExposed + c.optimizerStep
-            workspace = max(workspace, c.workspaceBytes)
-            for tie in ties
-            where [item.graph.nodes[tie.owner].name, item.graph.nodes[tie.tied].name]
-              .contains(node.name)
-            {
-              #expect(c.parameters > 0)
-              allReduce += model.tiedGradientAllReduce(
-                parameters: c.parameters, partnerFirstDevice: (1 - index) * mesh.deviceCount)
-            }
-          case .block(let block):
-            for body in block.body.nodes {
-              for configuration in strategy.blocks[node.name]!.operators[body.name]! {
-                let c = model.breakdown(
-                  of: body, in: block.body, configuration: configuration, insideBlock: true)
-                tail += c.gradientSyncExposed + c.optimizerStep
-                workspace = max(workspace, c.workspaceBytes)
-              }
-            }
-          }
-        }
-        // `Strategy.cost` holds 4 micro-batches of work and the operators' tails;
-        // the tied all-reduce is the pipeline's, in the tail.
-        works.append((total.time - tail) / 4)
-        tails.append(tail + allReduce)
-        memories.append(total.memory + workspace)
-      }
-      // The activation crosses in some wire layout: the stage whose own layout
-      // differs re-lays it (forward and backward, per micro-batch); the transfer
-      // sends each device's share, split over the wire's replicated axes and
-      // all-gathered along them, forward and backward. Some wire gives the entry.
-      let bytes = cut.byteCount(floatBytes: request.dtype.activationBytes)
-      var costs: [(time: Double, memory: Double)] = []
-      for wire in TensorLayout.candidates(for: cut.shape, on: mesh) {
-        var work = works
-        if leaves != wire {
-          work[0] += models[0].relayoutTime(
-            of: cut, from: leaves, to: wire, gradientFrom: wire, gradientTo: leaves)
-        }
-        if reads != wire {
-          work[1] += models[1].relayoutTime(
-            of: cut, from: wire, to: reads, gradientFrom: reads, gradientTo: wire)
-        }
-        let replicated = mesh.shape.indices.filter {
-          mesh.shape[$0] > 1 && wire.splitAxis[$0] == nil
-        }
-        let shares = Double(replicated.reduce(1) { $0 * mesh.shape[$1] })
-        let local = wire.localBytes(bytes, mesh: mesh)
-        let gather =
-          replicated.isEmpty
-          ? 0
-          : cluster.collectiveTime(
-            .allGather, bytes: local, group: models[0].group(alongAxes: replicated))
-        let transfer =
-          2
-          * (cluster.collectiveTime(
-            .sendReceive, bytes: local / shares, group: cluster.group([0, mesh.deviceCount]))
-            + gather)
-        costs.append((5 * (work.max()! + transfer) + tails.max()!, memories.max()!))
-      }
+      let costs = try Self.recosted(
+        entry, item: item, family: family, request: request, cluster: cluster, ties: ties)
       // The search rounds every node and edge cost to 2⁻⁴⁰ s (about 10⁻¹² s; a
       // stage has about a hundred), and weighs them by m + p − 1 = 5 slots where
       // re-costing weighs them by m = 4: agreement to 10⁻¹⁰ s.
@@ -313,6 +221,113 @@ struct FTInsidePipelineStagesTests {
       !all.contains { b in b[0] <= a[0] && b[1] <= a[1] && (b[0] < a[0] || b[1] < a[1]) }
     }
     return Array(Set(front)).sorted { $0[0] < $1[0] }
+  }
+
+  /// The (time, memory) of a pp2 entry re-costed from its stages'
+  /// configurations, one per wire layout the activation may cross in: the
+  /// stages' costs from `Strategy.cost` and the cost model's breakdowns, the
+  /// re-layouts and transfer priced here, the schedule's formulas
+  /// (`(m + 1) · (max work + transfer) + max tail`, `max memory`).
+  static func recosted(
+    _ entry: PlanEntry, item: StagedOperatorSearch.Prepared, family: PipelineFamily,
+    request: PlanRequest, cluster: Cluster, ties: [TiedWeight]
+  ) throws -> [(time: Double, memory: Double)] {
+    let m = family.microBatches
+    let stages = entry.strategy.stages
+    let mesh = DeviceMesh(entry.strategy.stageMesh)
+    // The layouts stage 0 leaves the crossing activation in and stage 1 reads it in.
+    let cut = item.graph.tensors[try #require(item.stages[0].output)]
+    let cutIn = item.graph.tensors[try #require(item.stages[1].input)].name
+    let leaves = try Self.layout(try #require(stages[0].tensors[cut.name]))
+    let reads = try Self.layout(try #require(stages[1].tensors[cutIn]))
+    var models: [AnalyticalStageCost] = []
+    var works: [Double] = []
+    var tails: [Double] = []
+    var memories: [Double] = []
+    for (index, stage) in stages.enumerated() {
+      let graph = item.stages[index].graph
+      let inFlight = family.schedule.inFlightMicroBatches(
+        stage: index, stages: 2, microBatches: m)
+      let model = AnalyticalStageCost(
+        mesh: mesh, cluster: cluster, firstDevice: index * mesh.deviceCount,
+        options: TrainingOptions(
+          dtype: request.dtype, optimizer: request.optimizer, zeroStage: family.zeroStage,
+          recomputation: family.recomputation, microBatchCount: m,
+          inFlightMicroBatches: inFlight))
+      models.append(model)
+      let strategy = try Self.strategy(of: stage, mesh: mesh, graph: graph)
+      let total = try strategy.cost(in: graph, costModel: model)
+      // Tail and workspace per operator, from the cost model's breakdowns.
+      var tail = 0.0
+      var allReduce = 0.0
+      var workspace = 0.0
+      for node in graph.nodes {
+        switch node.content {
+        case .op:
+          let c = model.breakdown(
+            of: node, in: graph, configuration: strategy.operators[node.name]!,
+            insideBlock: false)
+          tail += c.gradientSyncExposed + c.optimizerStep
+          workspace = max(workspace, c.workspaceBytes)
+          for tie in ties
+          where [item.graph.nodes[tie.owner].name, item.graph.nodes[tie.tied].name]
+            .contains(node.name)
+          {
+            #expect(c.parameters > 0)
+            allReduce += model.tiedGradientAllReduce(
+              parameters: c.parameters, partnerFirstDevice: (1 - index) * mesh.deviceCount)
+          }
+        case .block(let block):
+          for body in block.body.nodes {
+            for configuration in strategy.blocks[node.name]!.operators[body.name]! {
+              let c = model.breakdown(
+                of: body, in: block.body, configuration: configuration, insideBlock: true)
+              tail += c.gradientSyncExposed + c.optimizerStep
+              workspace = max(workspace, c.workspaceBytes)
+            }
+          }
+        }
+      }
+      // `Strategy.cost` holds m micro-batches of work and the operators' tails;
+      // the tied all-reduce is the pipeline's, in the tail.
+      works.append((total.time - tail) / Double(m))
+      tails.append(tail + allReduce)
+      memories.append(total.memory + workspace)
+    }
+    // The activation crosses in some wire layout: the stage whose own layout
+    // differs re-lays it (forward and backward, per micro-batch); the transfer
+    // sends each device's share, split over the wire's replicated axes and
+    // all-gathered along them, forward and backward. Some wire gives the entry.
+    let bytes = cut.byteCount(floatBytes: request.dtype.activationBytes)
+    var costs: [(time: Double, memory: Double)] = []
+    for wire in TensorLayout.candidates(for: cut.shape, on: mesh) {
+      var work = works
+      if leaves != wire {
+        work[0] += models[0].relayoutTime(
+          of: cut, from: leaves, to: wire, gradientFrom: wire, gradientTo: leaves)
+      }
+      if reads != wire {
+        work[1] += models[1].relayoutTime(
+          of: cut, from: wire, to: reads, gradientFrom: reads, gradientTo: wire)
+      }
+      let replicated = mesh.shape.indices.filter {
+        mesh.shape[$0] > 1 && wire.splitAxis[$0] == nil
+      }
+      let shares = Double(replicated.reduce(1) { $0 * mesh.shape[$1] })
+      let local = wire.localBytes(bytes, mesh: mesh)
+      let gather =
+        replicated.isEmpty
+        ? 0
+        : cluster.collectiveTime(
+          .allGather, bytes: local, group: models[0].group(alongAxes: replicated))
+      let transfer =
+        2
+        * (cluster.collectiveTime(
+          .sendReceive, bytes: local / shares, group: cluster.group([0, mesh.deviceCount]))
+          + gather)
+      costs.append((Double(m + 1) * (work.max()! + transfer) + tails.max()!, memories.max()!))
+    }
+    return costs
   }
 
   /// A layout from its description (`"S0,R"`).

@@ -1,0 +1,119 @@
+import TensorOptCost
+import TensorOptGraph
+import TensorOptSearch
+
+extension StagedOperatorSearch {
+  /// A stage problem with its block's repetitions left out: stages of one
+  /// family that hold the same operators around one block, differing only in
+  /// how many repetitions of it they run.
+  struct StageStem: Hashable, Sendable {
+    var key: StageKey
+    var block: String
+  }
+
+  /// The stem of stage `stage` of `item` on `mesh` and its repetitions, or
+  /// `nil` when the stage does not run exactly one block.
+  func stem(_ item: Prepared, stage: Int, mesh: DeviceMesh) -> (stem: StageStem, repetitions: Int)?
+  {
+    let nodes = item.stages[stage].graph.nodes
+    let blocks = nodes.compactMap(\.block)
+    guard blocks.count == 1, let block = blocks.first else { return nil }
+    var key = key(item, stage: stage, mesh: mesh)
+    key.nodes = nodes.filter { $0.block == nil }.map(\.name)
+    return (StageStem(key: key, block: block.name), block.repeatCount)
+  }
+
+  /// A lower bound on one repetition of the stage's block under its cost model:
+  /// per objective, the sum over the body's nodes and edges of their cheapest
+  /// configuration (a boundary node counted once, its cheaper end), or zero
+  /// when the problem cannot be built. Every repetition of every strategy costs
+  /// at least this much (costs are sums over nodes and edges, none negative).
+  func repetitionFloor(_ item: Prepared, stage: Int, mesh: DeviceMesh) -> CostVector {
+    let model = costModel(item, stage: stage, mesh: mesh)
+    guard let problem = try? StageProblem(graph: item.stages[stage].graph, costModel: model),
+      problem.blocks.count == 1, let body = problem.blocks.first
+    else { return .zero }
+    let graph = body.graph
+    func cheapest(_ costs: [CostVector]) -> CostVector {
+      CostVector(
+        time: costs.map(\.time).min() ?? 0, memory: costs.map(\.memory).min() ?? 0)
+    }
+    var floor = CostVector.zero
+    for (node, costs) in graph.nodeCosts.enumerated()
+    where node != body.input && node != body.output {
+      floor += cheapest(costs)
+    }
+    let (input, output) = (
+      cheapest(graph.nodeCosts[body.input]), cheapest(graph.nodeCosts[body.output])
+    )
+    floor += CostVector(
+      time: min(input.time, output.time), memory: min(input.memory, output.memory))
+    for edge in graph.edges { floor += cheapest(edge.costs) }
+    for edge in graph.compositeEdges {
+      floor += cheapest(edge.matrix.entries.flatMap(\.points).map(\.cost))
+    }
+    return CostVector(time: max(floor.time, 0), memory: max(floor.memory, 0))
+  }
+
+  /// Lower bounds on stage problems not searched yet, from those searched.
+  ///
+  /// A stage running `r` repetitions of its block costs, under any strategy,
+  /// at least what the same strategy restricted to `r' < r` of them costs (the
+  /// trailing ones dropped, or the leading ones on the last stage: a valid
+  /// strategy of the smaller stage), plus `r − r'` times the block's
+  /// ``repetitionFloor(_:stage:mesh:)``; memory likewise (the workspace, a
+  /// maximum, does not shrink). The smaller stage's complete points (every
+  /// workspace stratum searched) dominate the restriction in (slots · work +
+  /// tail, memory). So each such point, shifted by `(r − r')` floors, bounds
+  /// the larger stage from below.
+  struct SplitBound {
+    /// Per stem, the searched problems by repetitions.
+    var searched: [StageStem: [(repetitions: Int, problem: Int)]] = [:]
+    /// Per stem, one repetition's floor.
+    var floors: [StageStem: CostVector] = [:]
+
+    /// Lower-bound points of a stage with `repetitions` of `stem`'s block, or
+    /// `nil` when nothing smaller was searched completely.
+    func points(
+      _ stem: StageStem, repetitions: Int, found: [(points: [StageCandidate], note: String?)]
+    ) -> [CostVector]? {
+      guard
+        let below = searched[stem]?.filter({
+          $0.repetitions <= repetitions && found[$0.problem].note == nil
+            && !found[$0.problem].points.isEmpty
+        }).max(by: { $0.repetitions < $1.repetitions })
+      else { return nil }
+      let floor = floors[stem] ?? .zero
+      let extra = Double(repetitions - below.repetitions)
+      return found[below.problem].points.map {
+        CostVector(
+          time: stem.key.slots * $0.cost.work + $0.cost.tail + extra * floor.time,
+          memory: $0.cost.memory + extra * floor.memory)
+      }
+    }
+
+    /// The corners `(max_s time_s, max_s memory_s)` a pipeline of one point
+    /// per stage can reach at best: for each memory bound, each stage's
+    /// fastest point within it. Every pipeline is behind one of them.
+    static func corners(_ stages: [[CostVector]]) -> [CostVector] {
+      let bounds = Set(stages.joined().map(\.memory)).sorted()
+      var corners: [CostVector] = []
+      for bound in bounds {
+        var corner = CostVector.zero
+        var complete = true
+        for points in stages {
+          guard let best = points.filter({ $0.memory <= bound }).map(\.time).min() else {
+            complete = false
+            break
+          }
+          corner.time = max(corner.time, best)
+        }
+        if complete {
+          corner.memory = bound
+          corners.append(corner)
+        }
+      }
+      return corners
+    }
+  }
+}
