@@ -151,8 +151,16 @@ public enum StageSearch {
       let bodyTracking = FrontierTracking(tolerance: epsilon, afterwards: compositions + stage)
       let body = bodyTracking.solve(block.graph, terminals: [block.input, block.output])
       statistics.merge(body.statistics)
-      let composed = body.matrix.power(
-        block.repeatCount, budget: tracking.budget, afterwards: stage)
+      let composed: FrontierMatrix
+      if let bound, epsilon == 0 {
+        // Every strategy also pays the stage graph's pieces.
+        let pruned = body.matrix.power(block.repeatCount, bound: bound, rest: top.floorSum)
+        composed = pruned.matrix
+        statistics.boundPrunings += pruned.prunings
+      } else {
+        composed = body.matrix.power(
+          block.repeatCount, budget: tracking.budget, afterwards: stage)
+      }
       statistics.observe(composed.maximumFrontierSize)
       let scoped = FrontierMatrix(rows: composed.rows, columns: composed.columns) {
         composed[$0, $1].mapTraces { .scope(scope, $0) }
