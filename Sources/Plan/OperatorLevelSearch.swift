@@ -32,52 +32,27 @@ struct OperatorLevelSearch {
   /// entries (fitting or not) stays the same. An entry's memory is its search
   /// point's plus a workspace, never less, so an entry whose search point an
   /// incumbent strictly dominates is strictly dominated too.
-  ///
-  /// With `prunesAcrossSearches`, the ZeRO-3 searches (the least memory, and
-  /// cheap: sharded states leave few configurations worth keeping) run first
-  /// and their entries join the incumbents of the others — they are among the
-  /// entries merged, so the non-dominated set is still the same; the searches
-  /// that run together never see each other's points, so the result does not
-  /// depend on timing.
-  func allEntries(incumbents: [CostVector] = [], prunesAcrossSearches: Bool = false)
-    async throws(PlanError) -> (entries: [PlanEntry], searches: Int)
-  {
+  func allEntries(incumbents: [CostVector] = []) async throws(PlanError) -> (
+    entries: [PlanEntry], searches: Int
+  ) {
     var jobs: [(recomputation: Recomputation, zero: Int, microBatches: Int)] = []
     for microBatches in Self.microBatchCounts(batch: request.batch) {
       for recomputation in [Recomputation.none, .selective] {
         for zero in 0...3 { jobs.append((recomputation, zero, microBatches)) }
       }
     }
-    let phases =
-      prunesAcrossSearches
-      ? [jobs.indices.filter { jobs[$0].zero == 3 }, jobs.indices.filter { jobs[$0].zero != 3 }]
-      : [Array(jobs.indices)]
-    var found = [[PlanEntry]](repeating: [], count: jobs.count)
-    var bound = incumbents
-    for phase in phases {
-      let entries = try await run(jobs: phase.map { jobs[$0] }, incumbents: bound)
-      for (job, points) in zip(phase, entries) {
-        found[job] = points
-        bound += points.map { CostVector(time: $0.timeS, memory: $0.memoryBytes) }
-      }
-    }
-    return (Array(found.joined()), jobs.count)
-  }
-
-  /// The entries of each of `jobs`, run on ``PlanRequest/threads`` tasks.
-  private func run(
-    jobs: [(recomputation: Recomputation, zero: Int, microBatches: Int)],
-    incumbents: [CostVector]
-  ) async throws(PlanError) -> [[PlanEntry]] {
     let search = self
-    let results = await ParallelMap.map(count: jobs.count, threads: request.threads) { index in
+    let work = jobs
+    let results = await ParallelMap.map(count: work.count, threads: request.threads) { index in
       Result { () throws(PlanError) -> [PlanEntry] in
         try search.entries(
-          recomputation: jobs[index].recomputation, zeroStage: jobs[index].zero,
-          microBatches: jobs[index].microBatches, incumbents: incumbents)
+          recomputation: work[index].recomputation, zeroStage: work[index].zero,
+          microBatches: work[index].microBatches, incumbents: incumbents)
       }
     }
-    return try results.map { result throws(PlanError) in try result.get() }
+    var entries: [PlanEntry] = []
+    for result in results { entries += try result.get() }
+    return (entries, work.count)
   }
 
   /// The points of one search, or the reason it could not run.

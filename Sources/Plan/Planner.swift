@@ -11,9 +11,8 @@ public struct Planner: Sendable {
   /// What to plan.
   public var request: PlanRequest
 
-  /// Whether the single-stage operator-level searches prune by branch and bound
-  /// against the points found before them (the result is the same either way;
-  /// tests turn it off).
+  /// Whether the operator-level searches prune by branch and bound against the
+  /// uniform points reported (the result is the same either way; tests turn it off).
   var prunesOperatorSearch = true
 
   /// Creates a planner.
@@ -121,38 +120,17 @@ public struct Planner: Sendable {
         strategy: .uniform(strategies[index], graph: graph, microBatches: evaluation.microBatches))
     }
     let uniformEntries = front.compactMap(entry) + infeasible.compactMap(entry)
-    // FT inside the stages of the pipelined families on the uniform frontier.
-    var stagedEntries: [PlanEntry] = []
-    var stagedNotes: [String: Int] = [:]
+    // The operator-level search, bounded by the fitting uniform frontier: its
+    // points join one non-dominated set with those incumbents below, so points
+    // they strictly dominate cannot count, fitting or not.
+    var operatorLevel: [PlanEntry] = []
     var stageSearches = 0
     if ranOperatorSearch {
-      var families: Set<PipelineFamily> = []
-      for index in front {
-        guard let evaluation = evaluated[index],
-          let family = PipelineFamily(
-            strategies[index], microBatches: evaluation.microBatches, layers: base.layerCount)
-        else { continue }
-        families.insert(family)
-      }
-      let staged = await StagedOperatorSearch(request: request, cluster: cluster, devices: devices)
-        .frontiers(of: families.sorted(by: PipelineFamily.precedes))
-      stagedEntries = Array(staged.entries.joined())
-      stageSearches = staged.searches
-      stagedNotes = staged.notes
-    }
-    // The single-stage operator-level searches, bounded by every point found so
-    // far: their points join one non-dominated set with those incumbents below,
-    // so points an incumbent strictly dominates cannot count, fitting or not.
-    var operatorLevel: [PlanEntry] = []
-    if ranOperatorSearch {
-      let incumbents = prunesOperatorSearch ? uniformEntries + stagedEntries : []
-      let (entries, searches) = try await OperatorLevelSearch(
+      let incumbents = prunesOperatorSearch ? uniformEntries.filter(\.fits) : []
+      (operatorLevel, stageSearches) = try await OperatorLevelSearch(
         request: request, cluster: cluster, devices: devices
       ).allEntries(
-        incumbents: incumbents.map { CostVector(time: $0.timeS, memory: $0.memoryBytes) },
-        prunesAcrossSearches: prunesOperatorSearch)
-      operatorLevel = entries
-      stageSearches += searches
+        incumbents: incumbents.map { CostVector(time: $0.timeS, memory: $0.memoryBytes) })
     }
     let onFront = Set(front).union(infeasible)
     let candidates = reported.filter { !onFront.contains($0) }.compactMap {
@@ -175,11 +153,25 @@ public struct Planner: Sendable {
       pruned["uneven stage splits cannot win (a bound on every split is beaten)", default: 0] +=
         withBound - hopeful.count
     }
-    pruned.merge(stagedNotes, uniquingKeysWith: +)
+    // FT inside the stages of the pipelined families on the uniform frontier.
+    if ranOperatorSearch {
+      var families: Set<PipelineFamily> = []
+      for index in front {
+        guard let evaluation = evaluated[index],
+          let family = PipelineFamily(
+            strategies[index], microBatches: evaluation.microBatches, layers: base.layerCount)
+        else { continue }
+        families.insert(family)
+      }
+      let staged = await StagedOperatorSearch(request: request, cluster: cluster, devices: devices)
+        .frontiers(of: families.sorted(by: PipelineFamily.precedes))
+      operatorLevel += staged.entries.joined()
+      stageSearches += staged.searches
+      pruned.merge(staged.notes, uniquingKeysWith: +)
+    }
     // One non-dominated set over every point, fitting or not, the incumbents
     // included: a point over the limit is reported only if no fitting point beats it.
-    let (frontEntries, infeasibleEntries) = ParetoSet.split(
-      uniformEntries + operatorLevel + stagedEntries)
+    let (frontEntries, infeasibleEntries) = ParetoSet.split(uniformEntries + operatorLevel)
     if !ranOperatorSearch {
       pruned[
         "operator-level FT skipped (graph too large for automatic; --operator-search always)",

@@ -24,8 +24,7 @@ struct InfeasibleFrontierTests {
   /// exceed: the unlimited plan's frontier spans about 1.2–2.5 MB on 2 devices.
   static let tightLimits = [1.4e6, 1.6e6]
 
-  @Test(
-    "pruned by the points found first, the plan's frontier and infeasible set equal the unpruned")
+  @Test("pruned by the fitting frontier, the plan's frontier and infeasible set equal the unpruned")
   func prunedPlanEqualsUnprunedUnderATightLimit() async throws {
     for limit in Self.tightLimits { try await comparePrunedWithUnpruned(limit: limit) }
   }
