@@ -11,9 +11,9 @@ struct PlanCommand: ParsableCommand {
     discussion: """
       Searches devices = pipeline stages × data parallel × tensor parallel, micro-batch size, \
       schedule (gpipe, 1f1b, interleaved), recomputation, sequence parallelism and ZeRO stage; \
-      every point is costed as `evaluate` costs it. Points over the memory limit are listed apart \
-      (--show-infeasible). Without --gpu or --cluster the cluster is h100-80g with 8 GPUs per \
-      node. Plan files: docs/plan-format.md; the search: docs/search.md.
+      every point is costed as `evaluate` costs it. Points over the memory limit that are faster \
+      than every fitting point are listed apart (--show-infeasible). Without --gpu or --cluster \
+      the cluster is h100-80g with 8 GPUs per node. Plan files: docs/plan-format.md; the search: docs/search.md.
       """)
 
   @Argument(
@@ -82,7 +82,9 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "Write an HTML report of the frontier here (one self-contained file).")
   var report: String?
 
-  @Flag(help: "Also list the strategies that do not fit in memory.")
+  @Flag(
+    help:
+      "Also list what more memory would buy: strategies over the limit, faster than any that fits.")
   var showInfeasible = false
 
   @Flag(help: "Say what the search pruned and why.")

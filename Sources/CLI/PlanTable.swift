@@ -32,7 +32,8 @@ struct PlanTable {
         text += "(\(result.frontier.count - top) slower points not shown; --top or --format json)\n"
       }
       if showInfeasible {
-        text += "\nover the memory limit (\(result.infeasible.count) non-dominated):\n"
+        text +=
+          "\nover the memory limit, faster than every fitting point (\(result.infeasible.count)):\n"
         if !result.infeasible.isEmpty { text += table(result.infeasible) }
       }
       if verbose {

@@ -26,10 +26,12 @@ struct OperatorLevelSearch {
   /// the searches run on ``PlanRequest/threads`` tasks and gathered in order, and
   /// the number of searches.
   ///
-  /// `incumbents`, fitting (time, memory) points the caller merges with these
-  /// entries, let a search whose every strategy surely fits skip partial points
-  /// they strictly dominate (branch and bound): the non-dominated set of the
-  /// incumbents and the entries stays the same.
+  /// `incumbents`, (time, memory) points the caller merges with these entries,
+  /// let every exact FT search skip partial points they strictly dominate
+  /// (branch and bound): the non-dominated set of the incumbents and all the
+  /// entries (fitting or not) stays the same. An entry's memory is its search
+  /// point's plus a workspace, never less, so an entry whose search point an
+  /// incumbent strictly dominates is strictly dominated too.
   func allEntries(incumbents: [CostVector] = []) async throws(PlanError) -> (
     entries: [PlanEntry], searches: Int
   ) {
@@ -78,9 +80,7 @@ struct OperatorLevelSearch {
       frontier = try StageSearch.frontier(
         of: graph, costModels: models,
         options: SearchOptions(method: request.search, epsilon: request.epsilon),
-        incumbent: incumbents.isEmpty
-          ? nil
-          : IncumbentBound(incumbents, memoryCeiling: memoryCeiling(of: graph, models: models)))
+        incumbent: incumbents.isEmpty ? nil : IncumbentBound(incumbents))
     } catch {
       throw PlanError(error.message)
     }

@@ -28,6 +28,15 @@ enum ParetoSet {
     }
   }
 
+  /// The non-dominated entries of all of `entries`, fitting and not fitting
+  /// together, split into those that fit (the frontier) and those that do not
+  /// (what more memory would buy: each is faster than every fitting entry), each
+  /// by increasing time; of equal costs the first is kept.
+  static func split(_ entries: [PlanEntry]) -> (fitting: [PlanEntry], infeasible: [PlanEntry]) {
+    let kept = Self.entries(entries)
+    return (kept.filter(\.fits), kept.filter { !$0.fits })
+  }
+
   /// At most `limit` of `candidates`, spread evenly over their order by time.
   static func sample(_ candidates: [Int], limit: Int, cost: (Int) -> (Double, Double)) -> [Int] {
     let sorted = candidates.enumerated().sorted { a, b in

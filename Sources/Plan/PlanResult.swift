@@ -5,7 +5,9 @@ public struct PlanResult: Codable, Hashable, Sendable {
   /// The Pareto set of (time, memory per device) among strategies that fit,
   /// by increasing time (and so decreasing memory).
   public var frontier: [PlanEntry]
-  /// The Pareto set of strategies that do not fit (reported apart, `--show-infeasible`).
+  /// What more memory would buy (reported apart, `--show-infeasible`): the
+  /// strategies over the memory limit in the Pareto set of every costed
+  /// strategy, fitting or not — each faster than every fitting strategy.
   public var infeasible: [PlanEntry]
   /// Further costed strategies that are not on the frontier, as light points
   /// (for plots); may be empty.

@@ -11,6 +11,10 @@ public struct Planner: Sendable {
   /// What to plan.
   public var request: PlanRequest
 
+  /// Whether the operator-level searches prune by branch and bound against the
+  /// uniform points reported (the result is the same either way; tests turn it off).
+  var prunesOperatorSearch = true
+
   /// Creates a planner.
   public init(_ request: PlanRequest) { self.request = request }
 
@@ -106,16 +110,6 @@ public struct Planner: Sendable {
     let reported = chosen.filter { evaluated[$0].map { $0.timeS.isFinite } ?? false }
     let front = ParetoSet.indices(reported.filter { cost($0).1 <= limit }, cost: cost)
     let infeasible = ParetoSet.indices(reported.filter { cost($0).1 > limit }, cost: cost)
-    // The operator-level search, bounded by the fitting uniform frontier (its
-    // points join that frontier below, so points it strictly dominates cannot count).
-    var operatorLevel: [PlanEntry] = []
-    var stageSearches = 0
-    if ranOperatorSearch {
-      (operatorLevel, stageSearches) = try await OperatorLevelSearch(
-        request: request, cluster: cluster, devices: devices
-      ).allEntries(
-        incumbents: front.map { CostVector(time: cost($0).0, memory: cost($0).1) })
-    }
     func entry(_ index: Int) -> PlanEntry? {
       guard let evaluation = evaluated[index], let graph = graphs.graph(for: strategies[index])
       else { return nil }
@@ -124,6 +118,19 @@ public struct Planner: Sendable {
         throughput: PlanThroughput(evaluation.throughput),
         breakdown: PlanBreakdown(evaluation.breakdown),
         strategy: .uniform(strategies[index], graph: graph, microBatches: evaluation.microBatches))
+    }
+    let uniformEntries = front.compactMap(entry) + infeasible.compactMap(entry)
+    // The operator-level search, bounded by the fitting uniform frontier: its
+    // points join one non-dominated set with those incumbents below, so points
+    // they strictly dominate cannot count, fitting or not.
+    var operatorLevel: [PlanEntry] = []
+    var stageSearches = 0
+    if ranOperatorSearch {
+      let incumbents = prunesOperatorSearch ? uniformEntries.filter(\.fits) : []
+      (operatorLevel, stageSearches) = try await OperatorLevelSearch(
+        request: request, cluster: cluster, devices: devices
+      ).allEntries(
+        incumbents: incumbents.map { CostVector(time: $0.timeS, memory: $0.memoryBytes) })
     }
     let onFront = Set(front).union(infeasible)
     let candidates = reported.filter { !onFront.contains($0) }.compactMap {
@@ -163,9 +170,9 @@ public struct Planner: Sendable {
       stageSearches += staged.searches
       pruned.merge(staged.notes, uniquingKeysWith: +)
     }
-    let frontEntries = ParetoSet.entries(front.compactMap(entry) + operatorLevel.filter(\.fits))
-    let infeasibleEntries = ParetoSet.entries(
-      infeasible.compactMap(entry) + operatorLevel.filter { !$0.fits })
+    // One non-dominated set over every point, fitting or not, the incumbents
+    // included: a point over the limit is reported only if no fitting point beats it.
+    let (frontEntries, infeasibleEntries) = ParetoSet.split(uniformEntries + operatorLevel)
     if !ranOperatorSearch {
       pruned[
         "operator-level FT skipped (graph too large for automatic; --operator-search always)",

@@ -9,11 +9,20 @@ extension FrontierMatrix {
   /// `ln(1 + ε)` (see ``Frontier/thinned(budget:remaining:)``), counting the
   /// compositions still to come and `afterwards` more thinnings.
   public func power(_ count: Int, budget: Double = 0, afterwards: Int = 0) -> FrontierMatrix {
+    power(count, budget: budget, afterwards: afterwards) { matrix, _ in matrix }
+  }
+
+  /// The power, with `filter` applied to this matrix and to every composed
+  /// matrix (with its span, the number of repetitions it covers) before use.
+  func power(
+    _ count: Int, budget: Double, afterwards: Int,
+    filter: (FrontierMatrix, _ span: Int) -> FrontierMatrix
+  ) -> FrontierMatrix {
     precondition(rows == columns, "only a square matrix composes with itself")
     precondition(count >= 1, "a block repeats at least once")
     var result: FrontierMatrix?
     var covered = 0
-    var base = self
+    var base = filter(self, 1)
     var span = 1
     var remaining = count
     var compositionsLeft = Self.compositionCount(count)
@@ -25,7 +34,9 @@ extension FrontierMatrix {
       if remaining & 1 == 1 {
         if let previous = result {
           let offset = covered
-          result = thin(previous.composed(with: base) { .repetition(offset: offset, $0) })
+          result = filter(
+            thin(previous.composed(with: base) { .repetition(offset: offset, $0) }),
+            covered + span)
         } else {
           result = base
         }
@@ -34,11 +45,11 @@ extension FrontierMatrix {
       remaining >>= 1
       if remaining == 0 { break }
       let offset = span
-      base = thin(base.composed(with: base) { .repetition(offset: offset, $0) })
+      base = filter(thin(base.composed(with: base) { .repetition(offset: offset, $0) }), 2 * span)
       span *= 2
     }
     assert(covered == count)
-    return result ?? self
+    return result ?? base
   }
 
   /// How many compositions ``power(_:budget:afterwards:)`` performs for

@@ -26,8 +26,8 @@ public struct FrontierTracking: Sendable {
   /// does not affect the guarantee.
   public var afterwards: Int
   /// Incumbents for branch and bound, used by a reduction without terminals
-  /// (see ``IncumbentBound``); the caller vouches that every strategy of the
-  /// graph falls in the incumbents' class.
+  /// (see ``IncumbentBound``); the caller merges them with every point of the
+  /// result into one non-dominated set.
   public var bound: IncumbentBound?
 
   /// Creates a solver; `tolerance == 0` is exact.

@@ -1,33 +1,31 @@
 import TensorOptCost
 
 /// Branch and bound for FT: incumbent points that every reported strategy must
-/// beat, and the memory every strategy of a search must stay within for the
-/// pruning to be exact.
+/// beat.
 ///
 /// FT drops a partial point `p` when `p + LB(rest)` is strictly dominated by an
 /// incumbent, where `LB(rest)` sums the least time and the least memory of every
 /// other frontier still in the reduction. Costs are non-negative, so every
 /// completion of `p` is then strictly dominated by that incumbent, and so is
-/// every point `p` used to dominate: the caller, who merges the incumbents with
-/// the search's points, gets the same non-dominated set. The caller must only
-/// pass incumbents of the class (e.g. "fits in memory") every strategy of the
-/// search falls in; ``memoryCeiling`` lets a search check that itself:
-/// ``StageSearch`` prunes only when no strategy's memory can exceed it.
+/// every completion of the points `p` used to dominate (they cost at least as
+/// much as `p`'s), which may now surface in the result. The caller must merge
+/// the incumbents with the search's points into one non-dominated set — every
+/// point, whatever its class (e.g. fitting in memory or not), with the
+/// incumbents included — and it then gets the same set as without the bound.
+/// (Splitting that set by class afterwards is fine; taking the non-dominated set
+/// of one class on its own is not: a point that only a pruned point dominated
+/// would join it.)
 public struct IncumbentBound: Sendable {
   /// Times, increasing, and the least memory among the points up to each.
   private var times: [Double] = []
   private var memories: [Double] = []
-  /// Pruning applies only to a search whose every strategy uses at most this
-  /// memory (an upper bound computed from its largest costs).
-  public var memoryCeiling: Double
 
   /// The relative margin a point must win by in both objectives, covering the
   /// rounding of sums taken in another order.
   static let margin = 1 - 1e-9
 
   /// The bound of `points` (any order; dominated points are harmless).
-  public init(_ points: [CostVector], memoryCeiling: Double = .infinity) {
-    self.memoryCeiling = memoryCeiling
+  public init(_ points: [CostVector]) {
     var best = Double.infinity
     for point in points.sorted(by: { ($0.time, $0.memory) < ($1.time, $1.memory) })
     where point.time.isFinite && point.memory < best {

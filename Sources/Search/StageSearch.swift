@@ -67,11 +67,10 @@ public enum StageSearch {
   /// The frontier of `graph` over every mesh of `costModels` (one model per
   /// mesh shape, e.g. from `DeviceMesh.shapes(deviceCount:)`), united.
   ///
-  /// With `incumbent`, exact FT (`epsilon == 0`) prunes by branch and bound when
-  /// no strategy on any mesh can use more memory than its
-  /// ``IncumbentBound/memoryCeiling``: the result then lacks points (and may hold
-  /// others) that an incumbent strictly dominates, so the non-dominated set of
-  /// the incumbents and the result is the same as without it.
+  /// With `incumbent`, exact FT (`epsilon == 0`) prunes by branch and bound: the
+  /// result then lacks points (and may hold others) that an incumbent strictly
+  /// dominates, so the non-dominated set of the incumbents and the result (all
+  /// its points together) is the same as without it.
   public static func frontier(
     of graph: Graph, costModels: [any StageCostModel], options: SearchOptions = SearchOptions(),
     incumbent: IncumbentBound? = nil
@@ -79,21 +78,18 @@ public enum StageSearch {
     var all: [PlanPoint] = []
     var statistics = EliminationStatistics()
     var count = 0.0
-    var problems: [StageProblem] = []
     var bound: IncumbentBound?
     if let incumbent, !incumbent.isEmpty, options.method == .ft, options.epsilon == 0 {
-      for model in costModels {
-        problems.append(try StageProblem(graph: graph, costModel: model, pruning: options.pruning))
-      }
-      if problems.allSatisfy({ $0.memoryUpperBound <= incumbent.memoryCeiling }) {
-        bound = incumbent
-      }
+      bound = incumbent
     }
-    for (index, model) in costModels.enumerated() {
-      let result =
-        problems.isEmpty
-        ? try frontier(of: graph, costModel: model, options: options)
-        : ftFrontier(problems[index], epsilon: options.epsilon, bound: bound)
+    for model in costModels {
+      let result: StageFrontier
+      if let bound {
+        let problem = try StageProblem(graph: graph, costModel: model, pruning: options.pruning)
+        result = ftFrontier(problem, epsilon: options.epsilon, bound: bound)
+      } else {
+        result = try frontier(of: graph, costModel: model, options: options)
+      }
       all += result.points
       statistics.merge(result.statistics)
       count += result.strategyCount
@@ -155,8 +151,16 @@ public enum StageSearch {
       let bodyTracking = FrontierTracking(tolerance: epsilon, afterwards: compositions + stage)
       let body = bodyTracking.solve(block.graph, terminals: [block.input, block.output])
       statistics.merge(body.statistics)
-      let composed = body.matrix.power(
-        block.repeatCount, budget: tracking.budget, afterwards: stage)
+      let composed: FrontierMatrix
+      if let bound, epsilon == 0 {
+        // Every strategy also pays the stage graph's pieces.
+        let pruned = body.matrix.power(block.repeatCount, bound: bound, rest: top.floorSum)
+        composed = pruned.matrix
+        statistics.boundPrunings += pruned.prunings
+      } else {
+        composed = body.matrix.power(
+          block.repeatCount, budget: tracking.budget, afterwards: stage)
+      }
       statistics.observe(composed.maximumFrontierSize)
       let scoped = FrontierMatrix(rows: composed.rows, columns: composed.columns) {
         composed[$0, $1].mapTraces { .scope(scope, $0) }
@@ -170,24 +174,6 @@ public enum StageSearch {
 }
 
 extension StageProblem {
-  /// An upper bound on the memory of every strategy: the largest memory of
-  /// every node and edge (none below 0), each block body counted once per
-  /// repetition.
-  public var memoryUpperBound: Double {
-    func largest(_ graph: ConfigurationGraph) -> Double {
-      var total = 0.0
-      for costs in graph.nodeCosts { total += max(0, costs.map(\.memory).max() ?? 0) }
-      for edge in graph.edges { total += max(0, edge.costs.map(\.memory).max() ?? 0) }
-      for edge in graph.compositeEdges {
-        total += max(0, edge.matrix.entries.flatMap(\.points).map(\.cost.memory).max() ?? 0)
-      }
-      return total
-    }
-    return blocks.reduce(largest(configurationGraph)) {
-      $0 + Double($1.repeatCount) * largest($1.graph)
-    }
-  }
-
   /// The number of strategies with every block repetition chosen independently.
   public var expandedStrategyCount: Double {
     blocks.reduce(configurationGraph.strategyCount) { total, block in

@@ -20,14 +20,16 @@ struct OperatorLevelBranchAndBoundTests {
     return OperatorLevelSearch(request: request, cluster: request.cluster, devices: 4)
   }
 
-  @Test("merged with the incumbents, the pruned entries give the unpruned non-dominated set")
-  func prunedEntriesMergeAlike() throws {
-    let search = try search(memoryLimit: nil)
+  @Test(
+    "merged with the incumbents, the pruned entries give the unpruned non-dominated set",
+    arguments: [nil, 1e6, 1e5])
+  func prunedEntriesMergeAlike(memoryLimit: Double?) throws {
+    let search = try search(memoryLimit: memoryLimit)
     var dropped = 0
+    var overLimit = 0
     for (zero, recomputation) in [(0, Recomputation.none), (3, .selective), (1, .none)] {
       let unpruned = try search.entries(recomputation: recomputation, zeroStage: zero)
-      let allFit = unpruned.allSatisfy { $0.fits }
-      #expect(allFit)
+      overLimit += unpruned.filter { !$0.fits }.count
       // Incumbents just better than every second entry.
       let incumbents = unpruned.enumerated().filter { $0.offset.isMultiple(of: 2) }.map {
         CostVector(time: $0.element.timeS * 0.99, memory: $0.element.memoryBytes * 0.99)
@@ -35,6 +37,7 @@ struct OperatorLevelBranchAndBoundTests {
       let pruned = try search.entries(
         recomputation: recomputation, zeroStage: zero, incumbents: incumbents)
       dropped += unpruned.count - pruned.count
+      // One non-dominated set over the incumbents and every entry, fitting or not.
       func front(_ entries: [PlanEntry]) -> [CostVector] {
         let all = incumbents + entries.map { CostVector(time: $0.timeS, memory: $0.memoryBytes) }
         return ParetoSet.indices(Array(all.indices)) { (all[$0].time, all[$0].memory) }.map {
@@ -47,17 +50,15 @@ struct OperatorLevelBranchAndBoundTests {
       where !bound.dominates(CostVector(time: entry.timeS, memory: entry.memoryBytes)) {
         #expect(pruned.contains(entry), "ZeRO \(zero): entry at \(entry.timeS) s lost")
       }
+      // What the pruning lets through that the unpruned search lacked, an
+      // incumbent strictly dominates.
+      for entry in pruned where !unpruned.contains(entry) {
+        #expect(bound.dominates(CostVector(time: entry.timeS, memory: entry.memoryBytes)))
+      }
     }
     #expect(dropped > 0)
-  }
-
-  @Test("a search that might not fit the memory limit is not pruned")
-  func tightLimitTurnsPruningOff() throws {
-    let search = try search(memoryLimit: 1e6)
-    let unpruned = try search.entries(recomputation: .none, zeroStage: 0)
-    #expect(!unpruned.isEmpty)
-    let incumbents = [CostVector(time: 0, memory: 0)]
-    let pruned = try search.entries(recomputation: .none, zeroStage: 0, incumbents: incumbents)
-    #expect(pruned == unpruned)
+    // Without a limit everything fits; entries take about 0.6–1.4 MB, so 1 MB
+    // splits them and 0.1 MB is below every one.
+    if memoryLimit != nil { #expect(overLimit > 0) }
   }
 }

@@ -1,0 +1,59 @@
+import TensorOptCost
+
+extension FrontierMatrix {
+  /// ``power(_:budget:afterwards:)`` without thinning, pruned by branch and
+  /// bound: every composed matrix (and the block matrix itself) loses the points
+  /// whose cost plus a lower bound of any completion an incumbent strictly
+  /// dominates (see ``IncumbentBound``).
+  ///
+  /// A point of the power of span `k` ends up, in every strategy using it, with
+  /// `count − k` more repetitions — each at least this matrix's least time and
+  /// least memory (its ``floor``; every entry of a power is a sum of entries of
+  /// this matrix) — and the rest of the stage graph, at least `rest`. Costs are
+  /// non-negative, so those completions, and the completions of every point it
+  /// used to dominate, are strictly dominated by the same incumbent.
+  ///
+  /// - Returns: the power and the number of points dropped.
+  func power(_ count: Int, bound: IncumbentBound, rest: CostVector) -> (
+    matrix: FrontierMatrix, prunings: Int
+  ) {
+    let least = floor
+    var prunings = 0
+    let result = power(count, budget: 0, afterwards: 0) { matrix, span in
+      var completion = rest
+      for _ in span..<count { completion += least }
+      let (kept, dropped) = matrix.pruned(by: bound, rest: completion)
+      prunings += dropped
+      return kept
+    }
+    return (result, prunings)
+  }
+
+  /// The matrix without the points whose cost plus `rest` an incumbent
+  /// strictly dominates, and how many were dropped.
+  func pruned(by bound: IncumbentBound, rest: CostVector) -> (FrontierMatrix, Int) {
+    var dropped = 0
+    let kept = FrontierMatrix(rows: rows, columns: columns) { i, j in
+      let entry = self[i, j]
+      let kept = bound.pruned(entry, rest: rest)
+      dropped += entry.count - kept.count
+      return kept
+    }
+    return (kept, dropped)
+  }
+}
+
+extension ConfigurationGraph {
+  /// The sum of every node's, edge's and composite edge's least time and least
+  /// memory: a lower bound on every strategy's cost (infinite when a node has
+  /// no configuration).
+  var floorSum: CostVector {
+    var total = CostVector.zero
+    for costs in nodeCosts {
+      total += costs.reduce(.unbounded) { $0.lowest($1) }
+    }
+    for edge in edges { total += edge.costs.reduce(.unbounded) { $0.lowest($1) } }
+    for edge in compositeEdges { total += edge.matrix.floor }
+    return total
+  }
+}
