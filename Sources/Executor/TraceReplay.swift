@@ -20,6 +20,10 @@ public struct TraceReplay: Sendable, Hashable {
   public var computeSeconds: [Double]
   /// Each worker's total time inside transfers (excluding waiting).
   public var transferSeconds: [Double]
+  /// Each worker's time inside the transfers on its own timeline (overlapped
+  /// ones excluded, waiting excluded): with ``computeSeconds``, no more than
+  /// its finish.
+  public var blockingTransferSeconds: [Double]
 
   private struct CollectiveKey: Hashable {
     var group: [Int]
@@ -43,6 +47,7 @@ public struct TraceReplay: Sendable, Hashable {
     var position = Array(repeating: 0, count: count)
     var compute = Array(repeating: 0.0, count: count)
     var transfer = Array(repeating: 0.0, count: count)
+    var blocking = Array(repeating: 0.0, count: count)
     var arrivals: [CollectiveKey: [Int: (time: Double, cpu: Double)]] = [:]
     var sends: [PointKey: [Double]] = [:]
     var communication = Array(repeating: 0.0, count: count)
@@ -83,6 +88,7 @@ public struct TraceReplay: Sendable, Hashable {
             if kind == "send", group.count == 2 {
               clock[worker] += cpu
               transfer[worker] += cpu
+              blocking[worker] += cpu
               sends[PointKey(source: group[0], destination: group[1], tag: sequence), default: []]
                 .append(clock[worker])
             } else if kind == "receive", group.count == 2 {
@@ -92,9 +98,11 @@ public struct TraceReplay: Sendable, Hashable {
               sends[key] = queue
               clock[worker] = max(clock[worker], sent) + cpu
               transfer[worker] += cpu
+              blocking[worker] += cpu
             } else if group.count <= 1 {
               clock[worker] += cpu
               transfer[worker] += cpu
+              blocking[worker] += cpu
             } else {
               let key = CollectiveKey(group: group, sequence: sequence)
               if arrivals[key]?[worker] == nil {
@@ -106,6 +114,7 @@ public struct TraceReplay: Sendable, Hashable {
               for member in group where member < count {
                 clock[member] = end
                 transfer[member] += arrived[member]?.cpu ?? 0
+                blocking[member] += arrived[member]?.cpu ?? 0
                 if member != worker { position[member] += 1 }
               }
               arrivals[key] = nil
@@ -129,5 +138,6 @@ public struct TraceReplay: Sendable, Hashable {
     iterationSeconds = finishSeconds.max() ?? 0
     computeSeconds = compute
     transferSeconds = transfer
+    blockingTransferSeconds = blocking
   }
 }

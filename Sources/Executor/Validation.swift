@@ -22,8 +22,9 @@ public struct ValidationRun: Sendable, Codable, Hashable {
   /// finishes last.
   public var measuredComputeSeconds: Double
   /// In the replayed step, the time the worker that finishes last spends inside
-  /// transfers (copying and reducing, waiting excluded). The rest of its
-  /// iteration time it waits for other workers.
+  /// transfers on its own timeline (copying and reducing; waiting, and the
+  /// gradient synchronisation overlapped with compute, excluded). The rest of
+  /// its iteration time it waits for other workers or its overlapped transfers.
   public var measuredTransferSeconds: Double
   /// The planner's predicted peak bytes per device, when supplied.
   public var predictedMemoryBytes: Double?
@@ -140,7 +141,7 @@ public enum Validator {
       measuredTimeSeconds: fastest.iterationSeconds, wallTimeSeconds: wall,
       predictedComputeSeconds: predictedCompute,
       measuredComputeSeconds: last.map { fastest.computeSeconds[$0] } ?? 0,
-      measuredTransferSeconds: last.map { fastest.transferSeconds[$0] } ?? 0,
+      measuredTransferSeconds: last.map { fastest.blockingTransferSeconds[$0] } ?? 0,
       predictedMemoryBytes: predictedMemory,
       estimatedMemoryBytes: estimate, measuredMemoryBytes: result.peakBytes.max() ?? 0,
       loss: Double(result.loss),

@@ -60,6 +60,13 @@ import Testing
       $0 + $1.0 + $1.1
     }
     #expect(replay.iterationSeconds >= busiest - 1e-12)
+    // On each worker's own timeline, compute and blocking transfers fit in its finish.
+    for worker in replay.finishSeconds.indices {
+      #expect(
+        replay.computeSeconds[worker] + replay.blockingTransferSeconds[worker]
+          <= replay.finishSeconds[worker] + 1e-12)
+      #expect(replay.blockingTransferSeconds[worker] <= replay.transferSeconds[worker] + 1e-15)
+    }
     #expect(replay.iterationSeconds <= serial + 1e-9)
     #expect(replay.iterationSeconds > 0)
   }
@@ -81,6 +88,9 @@ import Testing
     // Worker 0: compute ends at 2, the all-reduce (1 → 3) holds it until 3, then adam.
     // Worker 1: compute ends at 4, after the all-reduce, then adam.
     #expect(replay.finishSeconds == [3.5, 4.5])
+    // The all-reduce is a transfer of each worker's, but not on its own timeline.
+    #expect(replay.transferSeconds == [2, 2])
+    #expect(replay.blockingTransferSeconds == [0, 0])
   }
 
   @Test func dataParallelGradientsAreSyncedDuringBackward() throws {
