@@ -125,12 +125,13 @@ public struct Planner: Sendable {
     // they strictly dominate cannot count, fitting or not.
     var operatorLevel: [PlanEntry] = []
     var stageSearches = 0
+    let incumbents = (prunesOperatorSearch ? uniformEntries.filter(\.fits) : []).map {
+      CostVector(time: $0.timeS, memory: $0.memoryBytes)
+    }
     if ranOperatorSearch {
-      let incumbents = prunesOperatorSearch ? uniformEntries.filter(\.fits) : []
       (operatorLevel, stageSearches) = try await OperatorLevelSearch(
         request: request, cluster: cluster, devices: devices
-      ).allEntries(
-        incumbents: incumbents.map { CostVector(time: $0.timeS, memory: $0.memoryBytes) })
+      ).allEntries(incumbents: incumbents)
     }
     let onFront = Set(front).union(infeasible)
     let candidates = reported.filter { !onFront.contains($0) }.compactMap {
@@ -164,8 +165,10 @@ public struct Planner: Sendable {
         families.insert(family)
       }
       // Every split of each family's layers, not only the frontier's.
-      let staged = await StagedOperatorSearch(request: request, cluster: cluster, devices: devices)
-        .splitFrontiers(of: families.sorted(by: PipelineFamily.precedes))
+      // Bounded by the same incumbents (see StagedOperatorSearch.candidates).
+      let staged = await StagedOperatorSearch(
+        request: request, cluster: cluster, devices: devices, incumbents: incumbents
+      ).splitFrontiers(of: families.sorted(by: PipelineFamily.precedes))
       operatorLevel += staged.entries.joined()
       stageSearches += staged.searches
       pruned.merge(staged.notes, uniquingKeysWith: +)

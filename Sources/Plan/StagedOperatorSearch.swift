@@ -19,6 +19,10 @@ struct StagedOperatorSearch: Sendable {
   var request: PlanRequest
   var cluster: Cluster
   var devices: Int
+  /// Fitting (time, memory) points the caller merges with the result (branch
+  /// and bound): a stage's partial strategies whose every pipeline one of them
+  /// strictly dominates are dropped from its searches (see ``candidates(of:stage:mesh:)``).
+  var incumbents: [CostVector] = []
 
   /// One stage search: its family, mesh and stage.
   struct Job: Sendable {
@@ -134,18 +138,33 @@ struct StagedOperatorSearch: Sendable {
   /// next search allows only configurations with a workspace below `w`. Until
   /// no point is left this is exact; after ``workspaceStrata`` searches the
   /// points are returned as incomplete.
+  ///
+  /// With ``incumbents``, each search is bounded by them: a stage's search cost
+  /// (`slots · work + tail`, memory without workspace) is no more than that of any
+  /// pipeline using the stage's strategy (which takes the largest work and tail
+  /// and the largest memory of its stages, re-layouts and workspace added), so a
+  /// strategy an incumbent strictly beats in the stage only ever makes pipelines
+  /// the incumbent strictly beats. The strata stay exact relative to the
+  /// incumbents: a strategy left out of the next stratum is beaten by a point
+  /// found or by an incumbent.
   func candidates(of item: Prepared, stage: Int, mesh: DeviceMesh) -> (
     points: [StageCandidate], note: String?
   ) {
     var model = costModel(item, stage: stage, mesh: mesh)
+    let bound = incumbents.isEmpty ? nil : IncumbentBound(incumbents)
     var found: [StageCandidate] = []
     var seen: Set<Strategy> = []
     for _ in 0..<Self.workspaceStrata {
       let frontier: StageFrontier
       do {
-        frontier = try StageSearch.frontier(
-          of: item.stages[stage].graph, costModel: model,
-          options: SearchOptions(method: request.search, epsilon: request.epsilon))
+        let options = SearchOptions(method: request.search, epsilon: request.epsilon)
+        if let bound {
+          frontier = try StageSearch.frontier(
+            of: item.stages[stage].graph, costModels: [model], options: options, incumbent: bound)
+        } else {
+          frontier = try StageSearch.frontier(
+            of: item.stages[stage].graph, costModel: model, options: options)
+        }
       } catch {
         return (found, "FT inside pipeline stages: a stage search refused (\(error.message))")
       }
