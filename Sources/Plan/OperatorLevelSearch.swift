@@ -170,6 +170,8 @@ struct OperatorLevelSearch {
       microBatches: model.options.microBatchCount,
       schedule: .oneForwardOneBackward, recompute: options(of: model).recomputation,
       zero: options(of: model).zeroStage, stageMesh: mesh, dataAxis: -1, uniformLayout: false,
+      deviations: StageDeviations.names(
+        graphs: [graph], strategies: [strategy], mesh: strategy.mesh),
       stages: [
         PlanStage(
           stage: 0, firstDevice: 0, layers: [[0, graph.layerCount]], operators: configured,

@@ -14,17 +14,22 @@ enum StageDeviations {
   /// The qualified names (`block/op` inside blocks) of operators configured
   /// otherwise than the closest reference in some stage or repetition, sorted.
   static func names(stages: [StageGraph], strategies: [Strategy], mesh: DeviceMesh) -> [String] {
+    names(graphs: stages.map(\.graph), strategies: strategies, mesh: mesh)
+  }
+
+  /// The same for the graphs of the stages (one graph for a single-stage point).
+  static func names(graphs: [Graph], strategies: [Strategy], mesh: DeviceMesh) -> [String] {
     let axes: [(data: Int?, tensor: Int?, sequence: Bool)] =
       mesh.shape.count == 1
       ? [(0, nil, false), (nil, 0, false), (nil, 0, true)] : [(0, 1, false), (0, 1, true)]
     var best: Set<String>? = nil
     for reference in axes {
       var names: Set<String> = []
-      for (stage, strategy) in zip(stages, strategies) {
+      for (graph, strategy) in zip(graphs, strategies) {
         let uniform = UniformLayout.megatron(
-          graph: stage.graph, mesh: mesh, dataAxis: reference.data, tensorAxis: reference.tensor,
+          graph: graph, mesh: mesh, dataAxis: reference.data, tensorAxis: reference.tensor,
           sequenceParallel: reference.sequence)
-        for (index, node) in stage.graph.nodes.enumerated() {
+        for (index, node) in graph.nodes.enumerated() {
           switch (node.content, uniform.nodes[safe: index]) {
           case (.op, .op(let expected)?):
             if let chosen = strategy.operators[node.name], chosen != expected {

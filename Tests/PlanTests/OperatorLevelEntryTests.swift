@@ -44,4 +44,35 @@ struct OperatorLevelEntryTests {
     // copy (6 of 60 when this test was written).
     #expect(copies > 0)
   }
+
+  @Test("an FT point lists the operators it configures apart from the Megatron layout")
+  func singleStagePointsListTheirDeviations() throws {
+    let model = try ModelLoader.load(Self.tiedModel)
+    let request = PlanRequest(
+      model: model, modelSource: Self.tiedModel, cluster: ClusterPreset.h100.cluster(devices: 4),
+      batch: nil, seq: nil, dtype: .bf16, memoryLimitBytes: nil, threads: 1, candidateLimit: 8)
+    let search = OperatorLevelSearch(request: request, cluster: request.cluster, devices: 4)
+    let graph = try model.graph(batchSize: 64, sequenceLength: request.seq)
+    let costModel = AnalyticalStageCost(
+      mesh: DeviceMesh([4]), cluster: request.cluster, options: TrainingOptions(dtype: .bf16))
+    let frontier = try StageSearch.frontier(of: graph, costModel: costModel)
+    var names: Set<String> = []
+    for node in graph.nodes {
+      if case .block(let block) = node.content {
+        for bodyNode in block.body.nodes { names.insert("\(node.name)/\(bodyNode.name)") }
+      } else {
+        names.insert(node.name)
+      }
+    }
+    var listing = 0
+    for point in frontier.points {
+      let deviations = search.entry(point, graph: graph, model: costModel).strategy.deviations
+      #expect(deviations == deviations.sorted())
+      #expect(deviations.allSatisfy(names.contains), "\(deviations)")
+      if !deviations.isEmpty { listing += 1 }
+    }
+    // The frontier of this tiny model on 4 devices mixes layouts (before the fix,
+    // no single-stage FT point listed any operator).
+    #expect(listing > 0)
+  }
 }
