@@ -62,6 +62,45 @@ extension PipelineFamily {
     return count
   }
 
+  /// How many splits ``splits(near:window:)`` lists for `seed` and `window`,
+  /// counted without listing them (a sum over cut positions, saturating at
+  /// `Int.max`): deep pipelines can have `(2 · window + 1)^(stages − 1)`.
+  static func splitCount(near seed: [Int], window: Int) -> Int {
+    let layers = seed.reduce(0, +)
+    guard !seed.isEmpty, seed.allSatisfy({ $0 >= 1 }), window >= 0 else { return 0 }
+    var cuts: [Int] = []
+    var total = 0
+    for count in seed.dropLast() {
+      total += count
+      cuts.append(total)
+    }
+    // ways[c]: the ways to place the cuts so far with the last one at layer c.
+    var ways = [Int](repeating: 0, count: layers + 1)
+    ways[0] = 1
+    for (stage, cut) in cuts.enumerated() {
+      var next = [Int](repeating: 0, count: layers + 1)
+      let low = max(1, cut - window)
+      let high = min(layers - (cuts.count - stage), cut + window)
+      if low <= high {
+        for position in low...high {
+          var sum = 0
+          for previous in 0..<position where ways[previous] > 0 {
+            let (added, overflow) = sum.addingReportingOverflow(ways[previous])
+            sum = overflow ? Int.max : added
+          }
+          next[position] = sum
+        }
+      }
+      ways = next
+    }
+    var count = 0
+    for position in 0..<layers where ways[position] > 0 {
+      let (added, overflow) = count.addingReportingOverflow(ways[position])
+      count = overflow ? Int.max : added
+    }
+    return count
+  }
+
   /// The splits of `seed`'s layers into as many stages whose every cut lies
   /// within `window` layers of `seed`'s (``cutDistance(_:_:)`` at most
   /// `window`), in lexicographic order: at most `(2 · window + 1)^(stages − 1)`.

@@ -152,7 +152,8 @@ extension StagedOperatorSearch {
   /// order, cut into stages, each with its round: the distance of its cuts from
   /// the nearest of `seeds` (the family's own splits). With `window`, or when
   /// the family has more than ``splitLimit`` splits (then a window of one
-  /// layer), only the splits within it; the others, and splits whose cuts are
+  /// layer, or none — the seeds alone — when even that lists more than
+  /// ``splitLimit``: up to `3^(stages − 1)` for a deep pipeline), only the splits within it; the others, and splits whose cuts are
   /// not inside a block, are counted in `notes`.
   func splits(
     of shape: PipelineFamily, seeds: [[Int]], window: Int?, notes: inout [String: Int]
@@ -161,7 +162,17 @@ extension StagedOperatorSearch {
     let (layers, stages) = (graph.layerCount, shape.stages)
     let own = seeds.filter { $0.reduce(0, +) == layers }
     let total = PipelineFamily.splitCount(layers: layers, stages: stages)
-    let limit = total > Self.splitLimit ? min(window ?? 1, 1) : window
+    var limit = total > Self.splitLimit ? min(window ?? 1, 1) : window
+    // Near a seed, a deep pipeline still has up to 3^(stages − 1) splits: then
+    // only the seeds themselves.
+    if let near = limit, near > 0 {
+      let count = own.reduce(0) { sum, seed in
+        let (added, overflow) = sum.addingReportingOverflow(
+          PipelineFamily.splitCount(near: seed, window: near))
+        return overflow ? Int.max : added
+      }
+      if count > Self.splitLimit { limit = 0 }
+    }
     var splits: [[Int]]
     if let limit {
       splits = Array(Set(own.flatMap { PipelineFamily.splits(near: $0, window: limit) }))

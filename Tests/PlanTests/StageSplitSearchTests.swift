@@ -52,6 +52,22 @@ struct StageSplitSearchTests {
     #expect(PipelineFamily.cutDistance([7, 5], [7, 5]) == 0)
   }
 
+  @Test("the near-split count equals the listing, and is 3^31 for 32 stages of 3 layers")
+  func nearSplitCount() {
+    for (seed, window) in [
+      ([3, 4, 5], 1), ([1, 1, 1, 2], 2), ([7, 5], 0), ([2, 6, 1, 3], 3), ([1, 1, 1], 1),
+    ] {
+      #expect(
+        PipelineFamily.splitCount(near: seed, window: window)
+          == PipelineFamily.splits(near: seed, window: window).count, "\(seed) \(window)")
+    }
+    // Cuts 3 apart move by −1, 0 or +1 each, independently: 3^31 splits, counted
+    // without listing them (a deep pipeline's window must not list them either).
+    var power = 1
+    for _ in 0..<31 { power *= 3 }
+    #expect(PipelineFamily.splitCount(near: Array(repeating: 3, count: 32), window: 1) == power)
+  }
+
   @Test("the splits near a seed are the listed splits within the window; counts are binomials")
   func splitsNearASeed() {
     for (seed, window) in [([3, 4, 5], 1), ([1, 1, 1, 2], 2), ([7, 5], 0), ([2, 6, 1, 3], 3)] {
