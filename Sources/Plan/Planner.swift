@@ -119,7 +119,8 @@ public struct Planner: Sendable {
         breakdown: PlanBreakdown(evaluation.breakdown),
         strategy: .uniform(strategies[index], graph: graph, microBatches: evaluation.microBatches))
     }
-    let uniformEntries = front.compactMap(entry) + infeasible.compactMap(entry)
+    let uniformPairs = (front + infeasible).compactMap { index in entry(index).map { (index, $0) } }
+    let uniformEntries = uniformPairs.map(\.1)
     // The operator-level search, bounded by the fitting uniform frontier: its
     // points join one non-dominated set with those incumbents below, so points
     // they strictly dominate cannot count, fitting or not.
@@ -132,15 +133,6 @@ public struct Planner: Sendable {
       (operatorLevel, stageSearches) = try await OperatorLevelSearch(
         request: request, cluster: cluster, devices: devices
       ).allEntries(incumbents: incumbents)
-    }
-    let onFront = Set(front).union(infeasible)
-    let candidates = reported.filter { !onFront.contains($0) }.compactMap {
-      index -> PlanCandidate? in
-      guard let evaluation = evaluated[index] else { return nil }
-      return PlanCandidate(
-        timeS: evaluation.timeS, memoryBytes: evaluation.memoryBytes,
-        fits: evaluation.memoryBytes <= limit,
-        summary: PlanStrategy.summary(of: strategies[index], microBatches: evaluation.microBatches))
     }
     var pruned = space.pruned
     let skipped = space.enumerated - combinations.count
@@ -176,6 +168,18 @@ public struct Planner: Sendable {
     // One non-dominated set over every point, fitting or not, the incumbents
     // included: a point over the limit is reported only if no fitting point beats it.
     let (frontEntries, infeasibleEntries) = ParetoSet.split(uniformEntries + operatorLevel)
+    // Every other re-costed uniform point is a candidate (the report's pale points),
+    // those the operator-level points or a fitting point beat included.
+    let kept = Set(frontEntries).union(infeasibleEntries)
+    let onFront = Set(uniformPairs.filter { kept.contains($0.1) }.map(\.0))
+    let candidates = reported.filter { !onFront.contains($0) }.compactMap {
+      index -> PlanCandidate? in
+      guard let evaluation = evaluated[index] else { return nil }
+      return PlanCandidate(
+        timeS: evaluation.timeS, memoryBytes: evaluation.memoryBytes,
+        fits: evaluation.memoryBytes <= limit,
+        summary: PlanStrategy.summary(of: strategies[index], microBatches: evaluation.microBatches))
+    }
     if !ranOperatorSearch {
       pruned[
         "operator-level FT skipped (graph too large for automatic; --operator-search always)",

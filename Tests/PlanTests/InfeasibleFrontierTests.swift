@@ -89,4 +89,22 @@ struct InfeasibleFrontierTests {
       #expect(a.memoryBytes > b.memoryBytes)
     }
   }
+
+  @Test("every re-costed uniform point is reported: on the frontier, infeasible or a candidate")
+  func overLimitPointsAFittingPointBeatsStayCandidates() async throws {
+    let model = try ModelLoader.load(OperatorLevelEntryTests.tiedModel)
+    // One pipeline stage (no uneven splits), no operator-level search, every point
+    // re-costed (a candidate limit above the strategy count).
+    let request = PlanRequest(
+      model: model, modelSource: OperatorLevelEntryTests.tiedModel,
+      cluster: ClusterPreset.h100.cluster(devices: 2), batch: nil, seq: nil, dtype: .bf16,
+      memoryLimitBytes: Self.tightLimits[0], maxPipelineStages: 1, threads: 2,
+      candidateLimit: 100_000, operatorSearch: .never)
+    let result = try await Planner(request).result(devices: 2)
+    let reported = result.frontier.count + result.infeasible.count + result.candidates.count
+    #expect(reported == result.statistics.evaluated)
+    // Some points over the limit are beaten by a fitting one: they are candidates.
+    let fastestFitting = try #require(result.frontier.map(\.timeS).min())
+    #expect(result.candidates.contains { !$0.fits && $0.timeS > fastestFitting })
+  }
 }
