@@ -47,7 +47,7 @@ public struct TraceReplay: Sendable, Hashable {
     var position = Array(repeating: 0, count: count)
     var compute = Array(repeating: 0.0, count: count)
     var transfer = Array(repeating: 0.0, count: count)
-    var blocking = Array(repeating: 0.0, count: count)
+    var overlapped = Array(repeating: 0.0, count: count)
     var arrivals: [CollectiveKey: [Int: (time: Double, cpu: Double)]] = [:]
     var sends: [PointKey: [Double]] = [:]
     var communication = Array(repeating: 0.0, count: count)
@@ -76,6 +76,7 @@ public struct TraceReplay: Sendable, Hashable {
               for member in group where member < count {
                 communication[member] = end
                 transfer[member] += members[member]?.cpu ?? 0
+                overlapped[member] += members[member]?.cpu ?? 0
                 pending[member] -= 1
               }
               if group.isEmpty {
@@ -88,7 +89,6 @@ public struct TraceReplay: Sendable, Hashable {
             if kind == "send", group.count == 2 {
               clock[worker] += cpu
               transfer[worker] += cpu
-              blocking[worker] += cpu
               sends[PointKey(source: group[0], destination: group[1], tag: sequence), default: []]
                 .append(clock[worker])
             } else if kind == "receive", group.count == 2 {
@@ -98,11 +98,9 @@ public struct TraceReplay: Sendable, Hashable {
               sends[key] = queue
               clock[worker] = max(clock[worker], sent) + cpu
               transfer[worker] += cpu
-              blocking[worker] += cpu
             } else if group.count <= 1 {
               clock[worker] += cpu
               transfer[worker] += cpu
-              blocking[worker] += cpu
             } else {
               let key = CollectiveKey(group: group, sequence: sequence)
               if arrivals[key]?[worker] == nil {
@@ -114,7 +112,6 @@ public struct TraceReplay: Sendable, Hashable {
               for member in group where member < count {
                 clock[member] = end
                 transfer[member] += arrived[member]?.cpu ?? 0
-                blocking[member] += arrived[member]?.cpu ?? 0
                 if member != worker { position[member] += 1 }
               }
               arrivals[key] = nil
@@ -138,6 +135,6 @@ public struct TraceReplay: Sendable, Hashable {
     iterationSeconds = finishSeconds.max() ?? 0
     computeSeconds = compute
     transferSeconds = transfer
-    blockingTransferSeconds = blocking
+    blockingTransferSeconds = zip(transfer, overlapped).map { max($0 - $1, 0) }
   }
 }
