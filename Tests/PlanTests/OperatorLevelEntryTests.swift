@@ -13,8 +13,11 @@ struct OperatorLevelEntryTests {
   static let tiedModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Fixtures/tiny-tied-gpt.json").path
 
-  @Test("an FT point's memory breakdown sums to its memory, a tied head's weight copy included")
-  func breakdownSumsToMemory() throws {
+  /// The tiny tied GPT's FT frontier on a 4-device mesh (batch 64, bf16), with
+  /// the planner's operator-level search that turns its points into entries.
+  static func tiedModelFrontier() throws -> (
+    OperatorLevelSearch, Graph, AnalyticalStageCost, StageFrontier
+  ) {
     let model = try ModelLoader.load(Self.tiedModel)
     let request = PlanRequest(
       model: model, modelSource: Self.tiedModel, cluster: ClusterPreset.h100.cluster(devices: 4),
@@ -23,7 +26,12 @@ struct OperatorLevelEntryTests {
     let graph = try model.graph(batchSize: 64, sequenceLength: request.seq)
     let costModel = AnalyticalStageCost(
       mesh: DeviceMesh([4]), cluster: request.cluster, options: TrainingOptions(dtype: .bf16))
-    let frontier = try StageSearch.frontier(of: graph, costModel: costModel)
+    return (search, graph, costModel, try StageSearch.frontier(of: graph, costModel: costModel))
+  }
+
+  @Test("an FT point's memory breakdown sums to its memory, a tied head's weight copy included")
+  func breakdownSumsToMemory() throws {
+    let (search, graph, costModel, frontier) = try Self.tiedModelFrontier()
     let pair = try #require(graph.tiedPairs.first)
     var copies = 0
     for point in frontier.points {
@@ -47,15 +55,7 @@ struct OperatorLevelEntryTests {
 
   @Test("an FT point lists the operators it configures apart from the Megatron layout")
   func singleStagePointsListTheirDeviations() throws {
-    let model = try ModelLoader.load(Self.tiedModel)
-    let request = PlanRequest(
-      model: model, modelSource: Self.tiedModel, cluster: ClusterPreset.h100.cluster(devices: 4),
-      batch: nil, seq: nil, dtype: .bf16, memoryLimitBytes: nil, threads: 1, candidateLimit: 8)
-    let search = OperatorLevelSearch(request: request, cluster: request.cluster, devices: 4)
-    let graph = try model.graph(batchSize: 64, sequenceLength: request.seq)
-    let costModel = AnalyticalStageCost(
-      mesh: DeviceMesh([4]), cluster: request.cluster, options: TrainingOptions(dtype: .bf16))
-    let frontier = try StageSearch.frontier(of: graph, costModel: costModel)
+    let (search, graph, costModel, frontier) = try Self.tiedModelFrontier()
     var names: Set<String> = []
     for node in graph.nodes {
       if case .block(let block) = node.content {
