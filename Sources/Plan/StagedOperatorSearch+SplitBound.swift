@@ -33,25 +33,19 @@ extension StagedOperatorSearch {
     guard let problem = try? StageProblem(graph: item.stages[stage].graph, costModel: model),
       problem.blocks.count == 1, let body = problem.blocks.first
     else { return .zero }
+    // The body's floor counts both boundary nodes; one repetition owns one of
+    // them (the next repetition's input is this one's output): keep the cheaper.
     let graph = body.graph
-    func cheapest(_ costs: [CostVector]) -> CostVector {
-      CostVector(
-        time: costs.map(\.time).min() ?? 0, memory: costs.map(\.memory).min() ?? 0)
+    let ends = [body.input, body.output].map {
+      graph.nodeCosts[$0].reduce(CostVector.unbounded) { $0.lowest($1) }
     }
-    var floor = CostVector.zero
-    for (node, costs) in graph.nodeCosts.enumerated()
-    where node != body.input && node != body.output {
-      floor += cheapest(costs)
-    }
-    let (input, output) = (
-      cheapest(graph.nodeCosts[body.input]), cheapest(graph.nodeCosts[body.output])
-    )
-    floor += CostVector(
-      time: min(input.time, output.time), memory: min(input.memory, output.memory))
-    for edge in graph.edges { floor += cheapest(edge.costs) }
-    for edge in graph.compositeEdges {
-      floor += cheapest(edge.matrix.entries.flatMap(\.points).map(\.cost))
-    }
+    let sum = graph.floorSum
+    let floor = CostVector(
+      time: sum.time - max(ends[0].time, ends[1].time),
+      memory: sum.memory - max(ends[0].memory, ends[1].memory))
+    // A body node without configurations leaves no strategy: any bound holds,
+    // and zero is the safe one.
+    guard floor.time.isFinite, floor.memory.isFinite else { return .zero }
     return CostVector(time: max(floor.time, 0), memory: max(floor.memory, 0))
   }
 

@@ -47,7 +47,7 @@ extension ConfigurationGraph {
   /// The sum of every node's, edge's and composite edge's least time and least
   /// memory: a lower bound on every strategy's cost (infinite when a node has
   /// no configuration).
-  var floorSum: CostVector {
+  public var floorSum: CostVector {
     var total = CostVector.zero
     for costs in nodeCosts {
       total += costs.reduce(.unbounded) { $0.lowest($1) }

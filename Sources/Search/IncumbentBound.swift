@@ -75,10 +75,10 @@ extension Frontier {
 
 extension CostVector {
   /// The component-wise minimum.
-  func lowest(_ other: CostVector) -> CostVector {
+  public func lowest(_ other: CostVector) -> CostVector {
     CostVector(time: min(time, other.time), memory: min(memory, other.memory))
   }
 
   /// Infinite in both components: the identity of ``lowest(_:)``.
-  static let unbounded = CostVector(time: .infinity, memory: .infinity)
+  public static let unbounded = CostVector(time: .infinity, memory: .infinity)
 }
