@@ -75,13 +75,22 @@ bench: deps
 # reused (`make validate-profile` measures it again: do that on a quiet machine; thread-CPU
 # time and best-of-trials figures resist other load, but shared caches and memory bandwidth
 # do not);
-# each point reports the fastest of VALIDATE_STEPS timed steps. VALIDATE_BIN=.build/debug/tensoropt
-# skips the release build (the note in the table says which build measured, and the load
-# average during the run).
+# each point reports the fastest of VALIDATE_STEPS timed steps; the whole set of points runs
+# VALIDATE_ROUNDS times, round after round, and the table takes each point's median over the
+# rounds (each round's summary is listed below it: single runs on 2 cores vary by tens of
+# percent). VALIDATE_BIN=.build/debug/tensoropt skips the release build (the note in the
+# table says which build measured, and the load average during the run).
 VALIDATE_BIN     ?= $(BIN)
 VALIDATE_DIR     := .build/validation
 VALIDATE_STEPS   ?= 3
 VALIDATE_PROFILE ?= $(VALIDATE_DIR)/cpu-profile.json
+VALIDATE_ROUNDS  ?= 3
+VALIDATE_ROUND_LIST := $(shell seq 1 $(VALIDATE_ROUNDS))
+empty :=
+space := $(empty) $(empty)
+comma := ,
+# The run files of plan $(1), one per round, comma-separated (validation-table.py's form).
+validate_runs = $(subst $(space),$(comma),$(foreach r,$(VALIDATE_ROUND_LIST),$(VALIDATE_DIR)/$(1).runs.$(r).json))
 $(VALIDATE_PROFILE):
 	@mkdir -p $(dir $(VALIDATE_PROFILE))
 	$(VALIDATE_BIN) profile --devices 8 --output $(VALIDATE_PROFILE)
@@ -96,13 +105,15 @@ validate: $(if $(filter $(BIN),$(VALIDATE_BIN)),build,)
 	@cut -d' ' -f1-3 /proc/loadavg > $(VALIDATE_DIR)/load-before
 	TENSOROPT_CPU_PROFILE=$(VALIDATE_PROFILE) $(VALIDATE_BIN) plan mlp --devices 8 --gpu cpu --output $(VALIDATE_DIR)/mlp-8.json > /dev/null
 	TENSOROPT_CPU_PROFILE=$(VALIDATE_PROFILE) $(VALIDATE_BIN) plan gpt-mini --devices 4 --gpu cpu --output $(VALIDATE_DIR)/gpt-mini-4.json > /dev/null
-	$(VALIDATE_BIN) validate --plan $(VALIDATE_DIR)/mlp-8.json --all --steps $(VALIDATE_STEPS) --format json > $(VALIDATE_DIR)/mlp-8.runs.json
-	$(VALIDATE_BIN) validate --plan $(VALIDATE_DIR)/gpt-mini-4.json --all --steps $(VALIDATE_STEPS) --format json > $(VALIDATE_DIR)/gpt-mini-4.runs.json
+	for round in $(VALIDATE_ROUND_LIST); do \
+	  $(VALIDATE_BIN) validate --plan $(VALIDATE_DIR)/mlp-8.json --all --steps $(VALIDATE_STEPS) --format json > $(VALIDATE_DIR)/mlp-8.runs.$$round.json && \
+	  $(VALIDATE_BIN) validate --plan $(VALIDATE_DIR)/gpt-mini-4.json --all --steps $(VALIDATE_STEPS) --format json > $(VALIDATE_DIR)/gpt-mini-4.runs.$$round.json || exit 1; \
+	done
 	python3 scripts/validation-table.py docs/validation.md \
-	  "$(notdir $(patsubst %/tensoropt,%,$(VALIDATE_BIN))) build, $$(nproc) cores, fastest of $(VALIDATE_STEPS) steps, load average $$(cat $(VALIDATE_DIR)/load-before) before and $$(cut -d' ' -f1-3 /proc/loadavg) after" \
+	  "$(notdir $(patsubst %/tensoropt,%,$(VALIDATE_BIN))) build, $$(nproc) cores, fastest of $(VALIDATE_STEPS) steps, each point the median of $(VALIDATE_ROUNDS) rounds, load average $$(cat $(VALIDATE_DIR)/load-before) before and $$(cut -d' ' -f1-3 /proc/loadavg) after" \
 	  --profile $(VALIDATE_PROFILE) \
-	  "mlp, 8 devices=$(VALIDATE_DIR)/mlp-8.runs.json" \
-	  "gpt-mini, 4 devices=$(VALIDATE_DIR)/gpt-mini-4.runs.json"
+	  "mlp, 8 devices=$(call validate_runs,mlp-8)" \
+	  "gpt-mini, 4 devices=$(call validate_runs,gpt-mini-4)"
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Writes the cost model's accuracy table (docs/validation.md) from `validate --plan --all`.
 
-Usage: validation-table.py OUTPUT.md BUILD-NOTE [--profile CLUSTER.json] LABEL=RUNS.json [...]
+Usage: validation-table.py OUTPUT.md BUILD-NOTE [--profile CLUSTER.json]
+           LABEL=RUNS.json[,RUNS.json...] [...]
 
 Each RUNS.json is the output of `tensoropt validate --plan PLAN --all --format json`;
-CLUSTER.json, the `tensoropt profile` file the plans were made with, is summarised.
+several files for one label are rounds of the same plan: each point's measured figures
+are the median over the rounds (gradients match only if they match in every round), and
+each round's own summary is listed too. CLUSTER.json, the `tensoropt profile` file the
+plans were made with, is summarised.
 Whatever OUTPUT.md holds after the line NOTES_MARKER is kept (hand-written notes).
 Errors are relative to the measurement: (predicted - measured) / measured. The Spearman
 rank correlation compares the predicted and measured iteration times of one plan's frontier.
@@ -52,6 +56,46 @@ def errors(runs, predicted, measured):
     ]
 
 
+MEDIAN_FIELDS = (
+    "measured_time_s",
+    "measured_compute_s",
+    "measured_transfer_s",
+    "measured_memory_bytes",
+    "wall_time_s",
+)
+
+
+def merged(rounds):
+    """One run per point: the median of each measured figure over `rounds` (lists
+    of runs of the same plan, point for point), gradients matched in every round."""
+    first = rounds[0]
+    for other in rounds[1:]:
+        if [r["strategy"] for r in other] != [r["strategy"] for r in first]:
+            sys.exit("validation-table.py: the rounds of one plan list different points")
+    result = []
+    for index, run in enumerate(first):
+        same = [runs[index] for runs in rounds]
+        point = dict(run)
+        for field in MEDIAN_FIELDS:
+            values = [r[field] for r in same if r.get(field) is not None]
+            if values:
+                point[field] = statistics.median(values)
+        point["gradients_match"] = all(r["gradients_match"] for r in same)
+        point["max_gradient_rel_error"] = max(r["max_gradient_rel_error"] for r in same)
+        result.append(point)
+    return result
+
+
+def time_summary(runs):
+    """(median |time error|, max |time error|, Spearman) of one set of runs."""
+    time_errors = errors(runs, "predicted_time_s", "measured_time_s")
+    timed = [r for r in runs if r.get("predicted_time_s") is not None]
+    rho = spearman(
+        [r["predicted_time_s"] for r in timed], [r["measured_time_s"] for r in timed]
+    )
+    return summary(time_errors) + ("-" if rho is None else f"{rho:.2f}",)
+
+
 def percent(x):
     return "-" if x is None else f"{100 * x:+.0f} %"
 
@@ -75,7 +119,8 @@ def profile_line(path):
         f"The plans were made with this machine's profile ({cluster.get('source', path)}): "
         f"peak single-thread sgemm {peak / 1e9:.1f} GFLOP/s{vector_text}, "
         f"memory {device['memory_bandwidth'] / 1e9:.1f} GB/s, thread link "
-        f"{link['bandwidth'] / 1e9:.1f} GB/s and {link['latency'] * 1e6:.1f} µs."
+        f"{link['bandwidth'] / 1e9:.1f} GB/s, {link['latency'] * 1e6:.1f} µs per step"
+        f" and {link.get('overhead', 0) * 1e6:.1f} µs per call."
     )
 
 
@@ -123,20 +168,21 @@ def main(argv):
         "|------------------:|---------------:|----------------:|",
     ]
     details = []
+    per_round = []
     for pair in pairs:
-        label, _, path = pair.partition("=")
-        with open(path) as f:
-            runs = json.load(f)["runs"]
-        time_errors = errors(runs, "predicted_time_s", "measured_time_s")
+        label, _, paths = pair.partition("=")
+        rounds = []
+        for path in paths.split(","):
+            with open(path) as f:
+                rounds.append(json.load(f)["runs"])
+        runs = merged(rounds)
+        if len(rounds) > 1:
+            for number, each in enumerate(rounds, 1):
+                per_round.append(f"| {label} | {number} | " + " | ".join(time_summary(each)) + " |")
         memory_errors = errors(runs, "predicted_memory_bytes", "measured_memory_bytes")
-        timed = [r for r in runs if r.get("predicted_time_s") is not None]
-        rho = spearman(
-            [r["predicted_time_s"] for r in timed], [r["measured_time_s"] for r in timed]
-        )
         matched = sum(1 for r in runs if r["gradients_match"])
-        tm, tx = summary(time_errors)
+        tm, tx, rho_text = time_summary(runs)
         mm, mx = summary(memory_errors)
-        rho_text = "-" if rho is None else f"{rho:.2f}"
         lines.append(
             f"| {label} | {len(runs)} | {matched}/{len(runs)} | {tm} | {tx} | {mm} | {mx} "
             f"| {rho_text} |"
@@ -166,6 +212,14 @@ def main(argv):
                 f"| {'-' if pm is None else f'{pm / 2**20:.1f} MiB'} | {mm_ / 2**20:.1f} MiB "
                 f"| {percent(None if pm is None else (pm - mm_) / mm_)} |"
             )
+    if per_round:
+        lines += [
+            "",
+            "Each round on its own (the table above takes each point's median over the rounds):",
+            "",
+            "| plan | round | time err median | time err max | Spearman (time) |",
+            "|------|------:|----------------:|-------------:|----------------:|",
+        ] + per_round
     notes = kept_notes(output)
     with open(output, "w") as f:
         f.write("\n".join(lines + details + notes) + "\n")

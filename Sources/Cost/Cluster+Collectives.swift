@@ -16,6 +16,9 @@ import Foundation
 ///     broadcast              n/B     +  (g−1)·α   (pipelined chain)
 ///     send-recv              n/B     +      α
 ///
+/// Every call also pays the link's fixed `overhead` once (0 on the GPU presets;
+/// `tensoropt profile` fits it for worker threads, whose collectives cost a few
+/// microseconds to enter and leave besides `α` per step).
 /// A group inside one node uses the intra-node link. A group spanning `r` nodes
 /// with `l` members per node takes the faster of the flat ring on the inter-node
 /// link and the hierarchical algorithm (intra-node reduce-scatter, inter-node
@@ -38,10 +41,14 @@ extension Cluster {
 
   /// Seconds for `kind` over `group` on buffers of `bytes` (see the type's notes).
   public func collectiveTime(_ kind: CollectiveKind, bytes: Double, group: DeviceGroup) -> Double {
+    guard bytes > 0, kind == .sendReceive || group.size > 1 else { return 0 }
+    return link(for: group).overhead + algorithmTime(kind, bytes: bytes, group: group)
+  }
+
+  /// ``collectiveTime(_:bytes:group:)`` without the link's per-call overhead.
+  func algorithmTime(_ kind: CollectiveKind, bytes: Double, group: DeviceGroup) -> Double {
     let g = Double(group.size)
-    guard bytes > 0 else { return 0 }
     if kind == .sendReceive { return link(for: group).transferTime(bytes: bytes) }
-    guard group.size > 1 else { return 0 }
     let flat = Self.ringTime(kind, bytes: bytes, members: g, link: link(for: group))
     guard group.spansNodes else { return flat }
     guard group.membersPerNode > 1 else {

@@ -94,6 +94,9 @@ extension Cluster {
       guard link.latency >= 0, link.latency.isFinite else {
         throw fail(name + ".latency", "must not be negative")
       }
+      if let overhead = link.overhead, !(overhead >= 0 && overhead.isFinite) {
+        throw fail(name + ".overhead", "must not be negative")
+      }
     }
     self.init(
       name: file.name, deviceCount: file.devices, devicesPerNode: file.devicesPerNode,
@@ -103,8 +106,7 @@ extension Cluster {
         efficiency: KernelEfficiency(
           maxEfficiency: e.maxEfficiency, halfDimension: e.halfDimension, overhead: e.overhead),
         kernelTable: table, vectorFLOPs: device.vectorFlops),
-      intraNode: LinkSpec(bandwidth: file.intraNode.bandwidth, latency: file.intraNode.latency),
-      interNode: LinkSpec(bandwidth: file.interNode.bandwidth, latency: file.interNode.latency),
+      intraNode: file.intraNode.spec, interNode: file.interNode.spec,
       source: file.source ?? "")
   }
 
@@ -128,8 +130,7 @@ extension Cluster {
             precision: $0.precision.rawValue, m: $0.m, n: $0.n, k: $0.k, seconds: $0.seconds)
         },
         gemmTablePreset: nil, vectorFlops: d.vectorFLOPs),
-      intraNode: ClusterFile.Link(bandwidth: intraNode.bandwidth, latency: intraNode.latency),
-      interNode: ClusterFile.Link(bandwidth: interNode.bandwidth, latency: interNode.latency))
+      intraNode: ClusterFile.Link(intraNode), interNode: ClusterFile.Link(interNode))
   }
 
   /// Pretty, key-sorted JSON of ``file``.
@@ -171,5 +172,19 @@ extension Cluster {
       }
     }
     return result
+  }
+}
+
+extension ClusterFile.Link {
+  /// The file form of `link`; a zero overhead is left out, as older files have it.
+  public init(_ link: LinkSpec) {
+    self.init(
+      bandwidth: link.bandwidth, latency: link.latency,
+      overhead: link.overhead == 0 ? nil : link.overhead)
+  }
+
+  /// The link this object describes (validated by `Cluster.init(_:file:)`).
+  var spec: LinkSpec {
+    LinkSpec(bandwidth: bandwidth, latency: latency, overhead: overhead ?? 0)
   }
 }

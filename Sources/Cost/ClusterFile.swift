@@ -71,5 +71,7 @@ public struct ClusterFile: Codable, Hashable, Sendable {
     public var bandwidth: Double
     /// Seconds per message.
     public var latency: Double
+    /// Seconds per collective call besides `latency` per step (absent: 0).
+    public var overhead: Double? = nil
   }
 }

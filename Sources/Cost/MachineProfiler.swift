@@ -76,8 +76,9 @@ public struct MachineProfiler: Sendable {
     progress(
       String(
         format:
-          "peak sgemm %.1f GFLOP/s, element-wise %.2f GFLOP/s, copy %.1f GB/s, thread link %.1f GB/s, %.1f µs",
-        peak / 1e9, vector / 1e9, copy / 1e9, link.bandwidth / 1e9, link.latency * 1e6))
+          "peak sgemm %.1f GFLOP/s, element-wise %.2f GFLOP/s, copy %.1f GB/s, thread link %.1f GB/s, %.1f µs per step, %.1f µs per call",
+        peak / 1e9, vector / 1e9, copy / 1e9, link.bandwidth / 1e9, link.latency * 1e6,
+        link.overhead * 1e6))
     return Cluster(
       name: "cpu x \(devices)", deviceCount: devices, devicesPerNode: max(devices, 1),
       device: DeviceSpec(

@@ -3,7 +3,8 @@ import TensorOptCost
 
 /// Measures the link between worker threads as the executor's collectives use
 /// it, in the terms of the cost model's ring formula for an all-gather of `n`
-/// bytes over `g` members, `(g − 1)·α + (g − 1)/g · n/B`.
+/// bytes over `g` members, `c + (g − 1)·α + (g − 1)/g · n/B` (`c` the link's
+/// per-call ``LinkSpec/overhead``).
 ///
 /// Groups of 2, 4, … up to the device count run all-gathers of a few sizes
 /// (small ones, latency-bound; larger ones below and above
@@ -12,8 +13,8 @@ import TensorOptCost
 /// of a training step do; each collective lasts what
 /// ``TraceReplay`` charges it: the largest member's CPU time inside it (blocking
 /// excluded). A trial is the mean over a batch of collectives; the fastest trial
-/// of each (group, size) is kept, as other load only ever slows one down. `α` and
-/// `1/B` are then the weighted least-squares fit of the formula to those times
+/// of each (group, size) is kept, as other load only ever slows one down. `c`, `α`
+/// and `1/B` are then the non-negative weighted least-squares fit of the formula to those times
 /// (weights `1/t²`, so every point counts by its relative error).
 public enum CollectiveProfiler {
   /// One measured (group size, bytes, seconds) point.
@@ -97,33 +98,65 @@ public enum CollectiveProfiler {
     return samples
   }
 
-  /// The `(α, B)` that fit `samples` best (see the type's notes), or `nil` when
-  /// they cannot determine a positive bandwidth.
+  /// The `(c, α, B)` that fit `samples` best (see the type's notes), or `nil`
+  /// when they cannot determine a positive bandwidth.
+  ///
+  /// The fit is non-negative least squares over the three terms, solved exactly
+  /// by trying each subset of the fixed terms `c` and `α` (with `1/B` always in)
+  /// and keeping the admissible one of least weighted residual: a term whose
+  /// free fit would be negative is 0.
   public static func fit(_ samples: [Sample]) -> LinkSpec? {
-    // t = α·x + β·y with x = g − 1, y = (g − 1)/g · n, β = 1/B.
-    var (sxx, sxy, syy, sxt, syt) = (0.0, 0.0, 0.0, 0.0, 0.0)
-    for sample in samples where sample.seconds > 0 && sample.members > 1 {
+    // t = c + α·x + β·y with x = g − 1, y = (g − 1)/g · n, β = 1/B.
+    let rows = samples.filter { $0.seconds > 0 && $0.members > 1 }.map { sample in
       let g = Double(sample.members)
-      let x = g - 1
-      let y = (g - 1) / g * Double(sample.bytes)
-      let w = 1 / (sample.seconds * sample.seconds)
-      sxx += w * x * x
-      sxy += w * x * y
-      syy += w * y * y
-      sxt += w * x * sample.seconds
-      syt += w * y * sample.seconds
+      return (
+        terms: [1, g - 1, (g - 1) / g * Double(sample.bytes)], t: sample.seconds,
+        w: 1 / (sample.seconds * sample.seconds)
+      )
     }
-    let determinant = sxx * syy - sxy * sxy
-    guard determinant > 0 else { return nil }
-    var alpha = (sxt * syy - syt * sxy) / determinant
-    var beta = (sxx * syt - sxy * sxt) / determinant
-    if alpha < 0 {
-      // No fixed cost is visible: fit the bandwidth alone.
-      alpha = 0
-      beta = syt / syy
+    var best: (residual: Double, link: LinkSpec)?
+    for subset in [[0, 1, 2], [1, 2], [0, 2], [2]] {
+      let matrix = subset.map { i in
+        subset.map { j in rows.reduce(0.0) { $0 + $1.w * $1.terms[i] * $1.terms[j] } }
+      }
+      let right = subset.map { i in rows.reduce(0.0) { $0 + $1.w * $1.terms[i] * $1.t } }
+      guard let solution = solve(matrix, right), solution.allSatisfy({ $0 >= 0 }),
+        let beta = solution.last, beta > 0
+      else { continue }
+      var coefficients = [0.0, 0.0, 0.0]
+      for (index, value) in zip(subset, solution) { coefficients[index] = value }
+      let residual = rows.reduce(0.0) { sum, row in
+        let model = zip(coefficients, row.terms).reduce(0.0) { $0 + $1.0 * $1.1 }
+        return sum + row.w * (model - row.t) * (model - row.t)
+      }
+      if best.map({ residual < $0.residual * (1 - 1e-12) }) ?? true {
+        best = (
+          residual,
+          LinkSpec(bandwidth: 1 / beta, latency: coefficients[1], overhead: coefficients[0])
+        )
+      }
     }
-    guard beta > 0 else { return nil }
-    return LinkSpec(bandwidth: 1 / beta, latency: alpha)
+    return best?.link
+  }
+
+  /// The solution of the square system `matrix · x = right` by Gaussian
+  /// elimination with partial pivoting, or `nil` when it is singular.
+  static func solve(_ matrix: [[Double]], _ right: [Double]) -> [Double]? {
+    let n = right.count
+    var a = zip(matrix, right).map { $0 + [$1] }
+    for column in 0..<n {
+      guard
+        let pivot = (column..<n).max(by: { abs(a[$0][column]) < abs(a[$1][column]) }),
+        abs(a[pivot][column]) > 1e-300
+      else { return nil }
+      a.swapAt(column, pivot)
+      for row in 0..<n where row != column {
+        let factor = a[row][column] / a[column][column]
+        for k in column...n { a[row][k] -= factor * a[column][k] }
+      }
+    }
+    let x = (0..<n).map { a[$0][n] / a[$0][$0] }
+    return x.allSatisfy(\.isFinite) ? x : nil
   }
 
   /// The thread link for a profile of `devices` workers: the fit of
@@ -135,7 +168,8 @@ public enum CollectiveProfiler {
     for sample in samples {
       let g = Double(sample.members)
       let model =
-        (g - 1) * link.latency + (g - 1) / g * Double(sample.bytes) / link.bandwidth
+        link.overhead + (g - 1) * link.latency + (g - 1) / g * Double(sample.bytes)
+        / link.bandwidth
       progress(
         String(
           format: "all-gather of %d B over %d workers: %.1f µs (fit %.1f µs)", sample.bytes,

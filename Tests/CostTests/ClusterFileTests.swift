@@ -51,6 +51,25 @@ struct ClusterFileTests {
     #expect(again.intraNode == cluster.intraNode && again.deviceCount == 16)
   }
 
+  @Test func aLinkMayCarryAFixedCostPerCall() throws {
+    let withOverhead = example.replacingOccurrences(
+      of: "\"latency\": 3e-6}", with: "\"latency\": 3e-6, \"overhead\": 2e-6}")
+    let cluster = try Cluster.decode(Data(withOverhead.utf8), file: "o.json")
+    #expect(cluster.intraNode == LinkSpec(bandwidth: 240e9, latency: 3e-6, overhead: 2e-6))
+    #expect(cluster.interNode.overhead == 0)
+    let again = try Cluster.decode(try cluster.encodedJSON(), file: "round-trip")
+    #expect(again.intraNode == cluster.intraNode && again.interNode == cluster.interNode)
+    // A zero overhead is left out of the file, as files written before it have it.
+    let text = String(decoding: try cluster.encodedJSON(), as: UTF8.self)
+    #expect(text.components(separatedBy: "\"overhead\" : 2e-06").count == 2)
+    #expect(
+      !String(decoding: try again.withIntraNodeOverhead(0).encodedJSON(), as: UTF8.self)
+        .contains("\"overhead\" : 0"))
+    let negative = try #require(
+      error(replacing: "\"latency\": 3e-6}", with: "\"latency\": 3e-6, \"overhead\": -1}"))
+    #expect(negative.field == "intra_node.overhead")
+  }
+
   func error(replacing old: String, with new: String) -> ClusterFileError? {
     do {
       _ = try Cluster.decode(
@@ -87,5 +106,14 @@ struct ClusterFileTests {
     #expect(ClusterPreset.v100.cluster(devices: 8).device.peak(.fp16) == 125e12)
     let a100With40GB = ClusterPreset.a100With40GB.cluster(devices: 8)
     #expect(a100With40GB.device.memoryBytes == 40 * 1024 * 1024 * 1024)
+  }
+}
+
+extension Cluster {
+  /// This cluster with the intra-node link's per-call overhead set to `overhead`.
+  fileprivate func withIntraNodeOverhead(_ overhead: Double) -> Cluster {
+    var copy = self
+    copy.intraNode.overhead = overhead
+    return copy
   }
 }

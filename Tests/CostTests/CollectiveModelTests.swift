@@ -42,6 +42,23 @@ struct CollectiveModelTests {
     #expect(cluster.collectiveTime(.allReduce, bytes: 0, group: inNode(8)) == 0)
   }
 
+  @Test func everyCallPaysTheLinksOverheadOnce() {
+    var threads = cluster
+    threads.intraNode.overhead = 3e-6
+    let g = 4.0
+    let ring = (g - 1) / g * n / 100e9 + (g - 1) * 2e-6
+    #expect(
+      abs(threads.collectiveTime(.allGather, bytes: n, group: inNode(4)) - (3e-6 + ring)) < 1e-12)
+    #expect(
+      abs(
+        threads.collectiveTime(.sendReceive, bytes: n, group: inNode(2)) - (3e-6 + n / 100e9 + 2e-6)
+      )
+        < 1e-12)
+    // Nothing to do costs nothing, overhead included.
+    #expect(threads.collectiveTime(.allReduce, bytes: n, group: inNode(1)) == 0)
+    #expect(threads.collectiveTime(.allReduce, bytes: 0, group: inNode(8)) == 0)
+  }
+
   @Test func allReduceAcrossNodesUsesTheHierarchicalAlgorithmWhenItIsFaster() {
     let group = cluster.group(Array(0..<16))
     #expect(group.nodeCount == 2 && group.membersPerNode == 8)

@@ -21,6 +21,39 @@ struct CollectiveProfilerTests {
     #expect(abs(link.bandwidth / bandwidth - 1) < 1e-9)
   }
 
+  @Test func theFitRecoversAFixedCostPerCall() throws {
+    // t = c + (g − 1)·α + (g − 1)/g · n/B with c = 2 µs, α = 2.7 µs, B = 9 GB/s.
+    let (overhead, alpha, bandwidth) = (2e-6, 2.7e-6, 9e9)
+    var samples: [CollectiveProfiler.Sample] = []
+    for g in [2, 4, 8] {
+      for bytes in [256, 256 << 10, 4 << 20] {
+        let x = Double(g - 1)
+        let seconds = overhead + x * alpha + x / Double(g) * Double(bytes) / bandwidth
+        samples.append(.init(members: g, bytes: bytes, seconds: seconds))
+      }
+    }
+    let link = try #require(CollectiveProfiler.fit(samples))
+    #expect(abs(link.overhead - overhead) < 1e-12)
+    #expect(abs(link.latency - alpha) < 1e-12)
+    #expect(abs(link.bandwidth / bandwidth - 1) < 1e-9)
+  }
+
+  @Test func aFixedCostThatWouldBeNegativeIsZero() throws {
+    // Exact α-β samples less 1 µs each: the free fit wants c = −1 µs; the
+    // admissible fit keeps c = 0 and no sample is slower than predicted by much.
+    var samples: [CollectiveProfiler.Sample] = []
+    for g in [2, 4, 8] {
+      for bytes in [256, 4 << 20] {
+        let x = Double(g - 1)
+        let seconds = x * 4e-6 + x / Double(g) * Double(bytes) / 5e9 - 1e-6
+        samples.append(.init(members: g, bytes: bytes, seconds: seconds))
+      }
+    }
+    let link = try #require(CollectiveProfiler.fit(samples))
+    #expect(link.overhead == 0)
+    #expect(link.latency > 0 && link.latency < 4e-6)
+  }
+
   @Test func withoutAFixedCostTheFitIsTheBandwidthAlone() throws {
     // Times that fall faster than linearly would need α < 0: α is 0, B is fitted.
     let samples: [CollectiveProfiler.Sample] = [
@@ -29,6 +62,7 @@ struct CollectiveProfilerTests {
     ]
     let link = try #require(CollectiveProfiler.fit(samples))
     #expect(link.latency == 0)
+    #expect(link.overhead == 0)
     // Σ w·y·t / Σ w·y² with y = 500 and 750 bytes, t = 1e-7: 1/B = 1e-7 · 1250 / (500² + 750²).
     let expected = (500.0 * 500 + 750 * 750) / (1e-7 * 1250)
     #expect(abs(link.bandwidth / expected - 1) < 1e-9)
