@@ -18,7 +18,11 @@ import Foundation
 ///
 /// Every call also pays the link's fixed `overhead` once (0 on the GPU presets;
 /// `tensoropt profile` fits it for worker threads, whose collectives cost a few
-/// microseconds to enter and leave besides `α` per step).
+/// microseconds to enter and leave besides `α` per step). All-gather,
+/// reduce-scatter and all-to-all write a separate output and copy the member's
+/// own chunk into it: `n/g` bytes at the link's `localCopyBandwidth`, paid on top
+/// when the link has one (worker threads, where one core copies every chunk; a
+/// GPU's own copy overlaps the transfers).
 /// A group inside one node uses the intra-node link. A group spanning `r` nodes
 /// with `l` members per node takes the faster of the flat ring on the inter-node
 /// link and the hierarchical algorithm (intra-node reduce-scatter, inter-node
@@ -42,7 +46,15 @@ extension Cluster {
   /// Seconds for `kind` over `group` on buffers of `bytes` (see the type's notes).
   public func collectiveTime(_ kind: CollectiveKind, bytes: Double, group: DeviceGroup) -> Double {
     guard bytes > 0, kind == .sendReceive || group.size > 1 else { return 0 }
-    return link(for: group).overhead + algorithmTime(kind, bytes: bytes, group: group)
+    let link = link(for: group)
+    let ownChunk: Double
+    switch kind {
+    case .allGather, .reduceScatter, .allToAll:
+      ownChunk = link.localCopyTime(bytes: bytes / Double(group.size))
+    case .allReduce, .broadcast, .sendReceive:
+      ownChunk = 0
+    }
+    return link.overhead + ownChunk + algorithmTime(kind, bytes: bytes, group: group)
   }
 
   /// ``collectiveTime(_:bytes:group:)`` without the link's per-call overhead.

@@ -97,6 +97,7 @@ extension Cluster {
       if let overhead = link.overhead, !(overhead >= 0 && overhead.isFinite) {
         throw fail(name + ".overhead", "must not be negative")
       }
+      if let rate = link.localCopyBandwidth { try positive(rate, name + ".local_copy_bandwidth") }
     }
     self.init(
       name: file.name, deviceCount: file.devices, devicesPerNode: file.devicesPerNode,
@@ -180,11 +181,14 @@ extension ClusterFile.Link {
   public init(_ link: LinkSpec) {
     self.init(
       bandwidth: link.bandwidth, latency: link.latency,
-      overhead: link.overhead == 0 ? nil : link.overhead)
+      overhead: link.overhead == 0 ? nil : link.overhead,
+      localCopyBandwidth: link.localCopyBandwidth)
   }
 
   /// The link this object describes (validated by `Cluster.init(_:file:)`).
   var spec: LinkSpec {
-    LinkSpec(bandwidth: bandwidth, latency: latency, overhead: overhead ?? 0)
+    LinkSpec(
+      bandwidth: bandwidth, latency: latency, overhead: overhead ?? 0,
+      localCopyBandwidth: localCopyBandwidth)
   }
 }

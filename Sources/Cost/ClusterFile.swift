@@ -73,5 +73,8 @@ public struct ClusterFile: Codable, Hashable, Sendable {
     public var latency: Double
     /// Seconds per collective call besides `latency` per step (absent: 0).
     public var overhead: Double? = nil
+    /// Bytes per second of a member's serial copy of its own chunk (absent: the
+    /// copy overlaps the transfers).
+    public var localCopyBandwidth: Double? = nil
   }
 }

@@ -10,12 +10,28 @@ public struct LinkSpec: Hashable, Sendable, Codable {
   /// leaving the collective (0 for the GPU presets, whose `latency` covers it;
   /// fitted by `tensoropt profile` for worker threads).
   public var overhead: Double
+  /// Bytes per second of the copy a member makes of its own chunk in the
+  /// collectives that write a separate output (all-gather, reduce-scatter,
+  /// all-to-all), paid on top of the transfers; `nil` when that copy overlaps them.
+  /// Worker threads copy their own chunk on the core that copies the others' (the
+  /// profile's copy bandwidth); a GPU copies it beside the link's traffic (`nil`).
+  public var localCopyBandwidth: Double?
 
   /// Creates a link.
-  public init(bandwidth: Double, latency: Double, overhead: Double = 0) {
+  public init(
+    bandwidth: Double, latency: Double, overhead: Double = 0, localCopyBandwidth: Double? = nil
+  ) {
     self.bandwidth = bandwidth
     self.latency = latency
     self.overhead = overhead
+    self.localCopyBandwidth = localCopyBandwidth
+  }
+
+  /// Seconds of the serial copy of a member's own chunk of `bytes` bytes (0 when
+  /// the copy overlaps the transfers).
+  public func localCopyTime(bytes: Double) -> Double {
+    guard let rate = localCopyBandwidth, rate > 0, bytes > 0 else { return 0 }
+    return bytes / rate
   }
 
   /// The alpha-beta time of one message of `bytes` bytes.

@@ -3,8 +3,9 @@ import TensorOptCost
 
 /// Measures the link between worker threads as the executor's collectives use
 /// it, in the terms of the cost model's ring formula for an all-gather of `n`
-/// bytes over `g` members, `c + (g − 1)·α + (g − 1)/g · n/B` (`c` the link's
-/// per-call ``LinkSpec/overhead``).
+/// bytes over `g` members, `c + n/g / B_copy + (g − 1)·α + (g − 1)/g · n/B` (`c`
+/// the link's per-call ``LinkSpec/overhead``, `n/g / B_copy` the member's copy of
+/// its own chunk at the profile's copy bandwidth).
 ///
 /// Groups of 2, 4, … up to the device count run all-gathers of a few sizes
 /// (small ones, latency-bound; larger ones below and above
@@ -99,18 +100,24 @@ public enum CollectiveProfiler {
   }
 
   /// The `(c, α, B)` that fit `samples` best (see the type's notes), or `nil`
-  /// when they cannot determine a positive bandwidth.
+  /// when they cannot determine a positive bandwidth. With `localCopyBandwidth`,
+  /// each sample's copy of the member's own chunk (`n/g` bytes at that rate, which
+  /// the executor's all-gather makes besides the ring) is taken out first, and the
+  /// link carries the rate (``LinkSpec/localCopyBandwidth``).
   ///
   /// The fit is non-negative least squares over the three terms, solved exactly
   /// by trying each subset of the fixed terms `c` and `α` (with `1/B` always in)
   /// and keeping the admissible one of least weighted residual: a term whose
   /// free fit would be negative is 0.
-  public static func fit(_ samples: [Sample]) -> LinkSpec? {
-    // t = c + α·x + β·y with x = g − 1, y = (g − 1)/g · n, β = 1/B.
+  public static func fit(_ samples: [Sample], localCopyBandwidth: Double? = nil) -> LinkSpec? {
+    // t − own = c + α·x + β·y with x = g − 1, y = (g − 1)/g · n, β = 1/B, and
+    // own the copy of the member's own chunk, n/g at the local copy bandwidth.
+    let local = LinkSpec(bandwidth: 1, latency: 0, localCopyBandwidth: localCopyBandwidth)
     let rows = samples.filter { $0.seconds > 0 && $0.members > 1 }.map { sample in
       let g = Double(sample.members)
+      let own = local.localCopyTime(bytes: Double(sample.bytes) / g)
       return (
-        terms: [1, g - 1, (g - 1) / g * Double(sample.bytes)], t: sample.seconds,
+        terms: [1, g - 1, (g - 1) / g * Double(sample.bytes)], t: sample.seconds - own,
         w: 1 / (sample.seconds * sample.seconds)
       )
     }
@@ -132,7 +139,9 @@ public enum CollectiveProfiler {
       if best.map({ residual < $0.residual * (1 - 1e-12) }) ?? true {
         best = (
           residual,
-          LinkSpec(bandwidth: 1 / beta, latency: coefficients[1], overhead: coefficients[0])
+          LinkSpec(
+            bandwidth: 1 / beta, latency: coefficients[1], overhead: coefficients[0],
+            localCopyBandwidth: localCopyBandwidth)
         )
       }
     }
@@ -160,16 +169,21 @@ public enum CollectiveProfiler {
   }
 
   /// The thread link for a profile of `devices` workers: the fit of
-  /// ``measure(devices:floats:trials:budget:)``, or `nil` when the run failed or
-  /// the fit is degenerate (the caller falls back to another measurement).
-  /// Each sample is reported to `progress` with the fitted formula's time.
-  public static func link(devices: Int, progress: (String) -> Void = { _ in }) -> LinkSpec? {
-    guard let samples = try? measure(devices: devices), let link = fit(samples) else { return nil }
+  /// ``measure(devices:floats:trials:budget:)`` with each member's own chunk copied
+  /// at `copyBandwidth` (the profile's measured copy rate), or `nil` when the run
+  /// failed or the fit is degenerate (the caller falls back to another
+  /// measurement). Each sample is reported to `progress` with the fitted time.
+  public static func link(
+    devices: Int, copyBandwidth: Double? = nil, progress: (String) -> Void = { _ in }
+  ) -> LinkSpec? {
+    guard let samples = try? measure(devices: devices),
+      let link = fit(samples, localCopyBandwidth: copyBandwidth)
+    else { return nil }
     for sample in samples {
       let g = Double(sample.members)
       let model =
-        link.overhead + (g - 1) * link.latency + (g - 1) / g * Double(sample.bytes)
-        / link.bandwidth
+        link.overhead + link.localCopyTime(bytes: Double(sample.bytes) / g) + (g - 1)
+        * link.latency + (g - 1) / g * Double(sample.bytes) / link.bandwidth
       progress(
         String(
           format: "all-gather of %d B over %d workers: %.1f µs (fit %.1f µs)", sample.bytes,
@@ -177,4 +191,5 @@ public enum CollectiveProfiler {
     }
     return link
   }
+
 }

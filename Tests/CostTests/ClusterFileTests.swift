@@ -70,6 +70,20 @@ struct ClusterFileTests {
     #expect(negative.field == "intra_node.overhead")
   }
 
+  @Test func aLinkMayCopyTheOwnChunkSerially() throws {
+    let withCopy = example.replacingOccurrences(
+      of: "\"latency\": 3e-6}", with: "\"latency\": 3e-6, \"local_copy_bandwidth\": 13e9}")
+    let cluster = try Cluster.decode(Data(withCopy.utf8), file: "l.json")
+    #expect(cluster.intraNode.localCopyBandwidth == 13e9)
+    #expect(cluster.interNode.localCopyBandwidth == nil)
+    let again = try Cluster.decode(try cluster.encodedJSON(), file: "round-trip")
+    #expect(again.intraNode == cluster.intraNode)
+    let zero = try #require(
+      error(
+        replacing: "\"latency\": 3e-6}", with: "\"latency\": 3e-6, \"local_copy_bandwidth\": 0}"))
+    #expect(zero.field == "intra_node.local_copy_bandwidth")
+  }
+
   func error(replacing old: String, with new: String) -> ClusterFileError? {
     do {
       _ = try Cluster.decode(

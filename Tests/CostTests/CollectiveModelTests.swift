@@ -59,6 +59,24 @@ struct CollectiveModelTests {
     #expect(threads.collectiveTime(.allReduce, bytes: 0, group: inNode(8)) == 0)
   }
 
+  @Test func collectivesWithASeparateOutputCopyTheOwnChunkWhenTheLinkSaysSo() {
+    var threads = cluster
+    threads.intraNode.localCopyBandwidth = 20e9
+    let g = 4.0
+    let ring = (g - 1) / g * n / 100e9 + (g - 1) * 2e-6
+    for kind in [CollectiveKind.allGather, .reduceScatter, .allToAll] {
+      #expect(
+        abs(threads.collectiveTime(kind, bytes: n, group: inNode(4)) - (n / g / 20e9 + ring))
+          < 1e-12)
+    }
+    // In place: the all-reduce and the broadcast copy nothing of their own.
+    let allReduce = 2 * (g - 1) / g * n / 100e9 + 2 * (g - 1) * 2e-6
+    #expect(abs(threads.collectiveTime(.allReduce, bytes: n, group: inNode(4)) - allReduce) < 1e-12)
+    #expect(
+      threads.collectiveTime(.broadcast, bytes: n, group: inNode(4))
+        == cluster.collectiveTime(.broadcast, bytes: n, group: inNode(4)))
+  }
+
   @Test func allReduceAcrossNodesUsesTheHierarchicalAlgorithmWhenItIsFaster() {
     let group = cluster.group(Array(0..<16))
     #expect(group.nodeCount == 2 && group.membersPerNode == 8)

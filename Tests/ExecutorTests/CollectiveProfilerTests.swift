@@ -38,6 +38,34 @@ struct CollectiveProfilerTests {
     #expect(abs(link.bandwidth / bandwidth - 1) < 1e-9)
   }
 
+  @Test func theFitTakesTheOwnChunkCopyOutBeforeFitting() throws {
+    // The executor's all-gather also copies the member's own chunk, n/g bytes at
+    // the copy rate (13 GB/s here): with it known, c, α and B come out exact.
+    let (overhead, alpha, bandwidth, copy) = (1.5e-6, 2.5e-6, 13e9, 13.4e9)
+    var samples: [CollectiveProfiler.Sample] = []
+    for g in [2, 4, 8] {
+      for bytes in [256, 256 << 10, 4 << 20] {
+        let x = Double(g - 1)
+        let seconds =
+          overhead + Double(bytes) / Double(g) / copy + x * alpha + x / Double(g) * Double(bytes)
+          / bandwidth
+        samples.append(.init(members: g, bytes: bytes, seconds: seconds))
+      }
+    }
+    let link = try #require(CollectiveProfiler.fit(samples, localCopyBandwidth: copy))
+    #expect(abs(link.overhead - overhead) < 1e-12)
+    #expect(abs(link.latency - alpha) < 1e-12)
+    #expect(abs(link.bandwidth / bandwidth - 1) < 1e-9)
+    #expect(link.localCopyBandwidth == copy)
+    // Fitted without it, the same samples leave the two-member 4 MiB gather far off:
+    // the ring formula's (g − 1)/g · n cannot follow a copy of n/g more.
+    let plain = try #require(CollectiveProfiler.fit(samples))
+    let twoMembers = try #require(samples.first { $0.members == 2 && $0.bytes == 4 << 20 })
+    let plainTime =
+      plain.overhead + plain.latency + Double(twoMembers.bytes) / 2 / plain.bandwidth
+    #expect(abs(plainTime / twoMembers.seconds - 1) > 0.1)
+  }
+
   @Test func aFixedCostThatWouldBeNegativeIsZero() throws {
     // Exact α-β samples less 1 µs each: the free fit wants c = −1 µs; the
     // admissible fit keeps c = 0 and no sample is slower than predicted by much.
