@@ -108,7 +108,8 @@ public enum CollectiveProfiler {
   /// The fit is non-negative least squares over the three terms, solved exactly
   /// by trying each subset of the fixed terms `c` and `α` (with `1/B` always in)
   /// and keeping the admissible one of least weighted residual: a term whose
-  /// free fit would be negative is 0.
+  /// free fit would be negative is 0. Samples of one group size cannot tell `c`
+  /// from `α`; the fit then keeps `α`.
   public static func fit(_ samples: [Sample], localCopyBandwidth: Double? = nil) -> LinkSpec? {
     // t − own = c + α·x + β·y with x = g − 1, y = (g − 1)/g · n, β = 1/B, and
     // own the copy of the member's own chunk, n/g at the local copy bandwidth.
@@ -121,22 +122,33 @@ public enum CollectiveProfiler {
         w: 1 / (sample.seconds * sample.seconds)
       )
     }
+    // Each term scaled to unit weighted norm, so that the normal equations are
+    // well conditioned and a singular subset (one group size: c and α alike) shows.
+    let norms = (0..<3).map { i in
+      rows.reduce(0.0) { $0 + $1.w * $1.terms[i] * $1.terms[i] }.squareRoot()
+    }
+    guard norms.allSatisfy({ $0 > 0 }) else { return nil }
     var best: (residual: Double, link: LinkSpec)?
-    for subset in [[0, 1, 2], [1, 2], [0, 2], [2]] {
+    // Simpler models first; a richer one replaces them only when it fits better.
+    for subset in [[2], [1, 2], [0, 2], [0, 1, 2]] {
       let matrix = subset.map { i in
-        subset.map { j in rows.reduce(0.0) { $0 + $1.w * $1.terms[i] * $1.terms[j] } }
+        subset.map { j in
+          rows.reduce(0.0) { $0 + $1.w * $1.terms[i] * $1.terms[j] } / (norms[i] * norms[j])
+        }
       }
-      let right = subset.map { i in rows.reduce(0.0) { $0 + $1.w * $1.terms[i] * $1.t } }
-      guard let solution = solve(matrix, right), solution.allSatisfy({ $0 >= 0 }),
-        let beta = solution.last, beta > 0
-      else { continue }
+      let right = subset.map { i in
+        rows.reduce(0.0) { $0 + $1.w * $1.terms[i] * $1.t } / norms[i]
+      }
+      guard let scaled = solve(matrix, right) else { continue }
+      let solution = zip(scaled, subset).map { $0 / norms[$1] }
+      guard solution.allSatisfy({ $0 >= 0 }), let beta = solution.last, beta > 0 else { continue }
       var coefficients = [0.0, 0.0, 0.0]
       for (index, value) in zip(subset, solution) { coefficients[index] = value }
       let residual = rows.reduce(0.0) { sum, row in
         let model = zip(coefficients, row.terms).reduce(0.0) { $0 + $1.0 * $1.1 }
         return sum + row.w * (model - row.t) * (model - row.t)
       }
-      if best.map({ residual < $0.residual * (1 - 1e-12) }) ?? true {
+      if best.map({ residual < $0.residual * (1 - 1e-9) }) ?? true {
         best = (
           residual,
           LinkSpec(
@@ -149,14 +161,15 @@ public enum CollectiveProfiler {
   }
 
   /// The solution of the square system `matrix · x = right` by Gaussian
-  /// elimination with partial pivoting, or `nil` when it is singular.
+  /// elimination with partial pivoting, or `nil` when it is singular (a pivot
+  /// below 1e-10: the callers pass matrices with a unit diagonal).
   static func solve(_ matrix: [[Double]], _ right: [Double]) -> [Double]? {
     let n = right.count
     var a = zip(matrix, right).map { $0 + [$1] }
     for column in 0..<n {
       guard
         let pivot = (column..<n).max(by: { abs(a[$0][column]) < abs(a[$1][column]) }),
-        abs(a[pivot][column]) > 1e-300
+        abs(a[pivot][column]) > 1e-10
       else { return nil }
       a.swapAt(column, pivot)
       for row in 0..<n where row != column {

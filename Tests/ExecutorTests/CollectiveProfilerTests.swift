@@ -82,6 +82,17 @@ struct CollectiveProfilerTests {
     #expect(link.latency > 0 && link.latency < 4e-6)
   }
 
+  @Test func oneGroupSizeCannotTellTheCallCostFromTheStepCost() throws {
+    // Two members only: c + α is determined, not each; the fit keeps α.
+    let samples: [CollectiveProfiler.Sample] = [256, 256 << 10, 4 << 20].map { bytes in
+      .init(members: 2, bytes: bytes, seconds: 5e-6 + Double(bytes) / 2 / 8e9)
+    }
+    let link = try #require(CollectiveProfiler.fit(samples))
+    #expect(link.overhead == 0)
+    #expect(abs(link.latency - 5e-6) < 1e-12)
+    #expect(abs(link.bandwidth / 8e9 - 1) < 1e-9)
+  }
+
   @Test func withoutAFixedCostTheFitIsTheBandwidthAlone() throws {
     // Times that fall faster than linearly would need α < 0: α is 0, B is fitted.
     let samples: [CollectiveProfiler.Sample] = [
