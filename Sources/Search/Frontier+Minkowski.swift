@@ -51,73 +51,105 @@ extension Frontier {
         movingCount += max(leftCount, rightCount)
         rowCount += min(leftCount, rightCount)
       }
-      var movingCosts: [CostVector] = []
-      movingCosts.reserveCapacity(movingCount)
-      var rows: [Row] = []
-      rows.reserveCapacity(rowCount)
-      // Per pair, whether its rows fix a right point and move along the left operand.
-      var swapped = [Bool](repeating: false, count: pairs.count)
-      for p in pairs.indices where !pairs[p].0.isEmpty && !pairs[p].1.isEmpty {
-        let swaps = pairs[p].1.count < pairs[p].0.count
-        swapped[p] = swaps
-        let start = Int32(movingCosts.count)
-        let moving = swaps ? pairs[p].0.points : pairs[p].1.points
-        for point in moving { movingCosts.append(point.cost) }
-        let end = Int32(movingCosts.count)
-        let b = moving[0].cost
-        let fixed = swaps ? pairs[p].1.points : pairs[p].0.points
-        for i in fixed.indices {
-          let a = fixed[i].cost
-          rows.append(
-            Row(
-              time: a.time + b.time, memory: a.memory + b.memory, fixedTime: a.time,
-              fixedMemory: a.memory, pair: Int32(p), left: swaps ? 0 : Int32(i),
-              right: swaps ? Int32(i) : 0, position: start, end: end, start: start))
-        }
-      }
-      var kept: [FrontierPoint] = []
-      kept.reserveCapacity(min(rowCount, 16))
-      movingCosts.withUnsafeBufferPointer { moving in
-        rows.withUnsafeMutableBufferPointer { buffer in
-          var heap = RowHeap(rows: buffer)
-          heap.heapify()
-          var bestMemory = Double.infinity
-          while heap.count > 0 {
-            var row = heap.top
-            if row.memory < bestMemory {
-              bestMemory = row.memory
-              let p = Int(row.pair)
-              kept.append(
-                FrontierPoint(
-                  cost: CostVector(time: row.time, memory: row.memory),
-                  trace: .combining(
-                    pairs[p].0.points[Int(row.left)].trace,
-                    rightTrace(pairs[p].1.points[Int(row.right)].trace))))
-            }
-            // The row's next useful sum: the first with memory below `bestMemory`.
-            let low = Self.firstBelow(
-              bestMemory - row.fixedMemory, in: moving, from: Int(row.position) + 1,
-              to: Int(row.end))
-            if low < Int(row.end) && row.fixedMemory + moving[low].memory < bestMemory {
-              row.time = row.fixedTime + moving[low].time
-              row.memory = row.fixedMemory + moving[low].memory
-              row.position = Int32(low)
-              if swapped[Int(row.pair)] {
-                row.left = Int32(low) - row.start
-              } else {
-                row.right = Int32(low) - row.start
-              }
-              heap.replaceTop(row)
-            } else {
-              heap.removeTop()
+      var result = Frontier.empty
+      if rowCount > 0 {
+        // Scratch space on the stack where it fits (no allocation per call).
+        withUnsafeTemporaryAllocation(of: CostVector.self, capacity: movingCount) { moving in
+          withUnsafeTemporaryAllocation(of: Row.self, capacity: rowCount) { rows in
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: pairs.count) { swapped in
+              Self.fillRows(rows, moving: moving, swapped: swapped, from: pairs)
+              result = Frontier(
+                uncheckedPoints: Self.mergeRows(
+                  rows, moving: UnsafeBufferPointer(moving), swapped: UnsafeBufferPointer(swapped),
+                  pairs: pairs, rightTrace: rightTrace))
             }
           }
         }
       }
-      var result = Frontier(uncheckedPoints: kept)
       result.logError = logError
       return result
     }
+  }
+
+  /// Writes the rows of `pairs` (one per point of each pair's smaller operand)
+  /// into `rows`, the other operands' costs one after the other into
+  /// `moving`, and per pair whether its rows fix a right point into `swapped`.
+  /// The buffers hold exactly what the pairs need.
+  private static func fillRows(
+    _ rows: UnsafeMutableBufferPointer<Row>, moving: UnsafeMutableBufferPointer<CostVector>,
+    swapped: UnsafeMutableBufferPointer<Bool>, from pairs: UnsafeBufferPointer<(Frontier, Frontier)>
+  ) {
+    var rowCount = 0
+    var movingCount = 0
+    for p in pairs.indices {
+      let swaps = pairs[p].1.count < pairs[p].0.count
+      swapped.initializeElement(at: p, to: swaps)
+      guard !pairs[p].0.isEmpty && !pairs[p].1.isEmpty else { continue }
+      let start = Int32(movingCount)
+      let points = swaps ? pairs[p].0.points : pairs[p].1.points
+      for point in points {
+        moving.initializeElement(at: movingCount, to: point.cost)
+        movingCount += 1
+      }
+      let end = Int32(movingCount)
+      let b = points[0].cost
+      let fixed = swaps ? pairs[p].1.points : pairs[p].0.points
+      for i in fixed.indices {
+        let a = fixed[i].cost
+        rows.initializeElement(
+          at: rowCount,
+          to: Row(
+            time: a.time + b.time, memory: a.memory + b.memory, fixedTime: a.time,
+            fixedMemory: a.memory, pair: Int32(p), left: swaps ? 0 : Int32(i),
+            right: swaps ? Int32(i) : 0, position: start, end: end, start: start))
+        rowCount += 1
+      }
+    }
+    assert(rowCount == rows.count && movingCount == moving.count)
+  }
+
+  /// The heap merge of the rows: the kept sums, by increasing time.
+  private static func mergeRows(
+    _ rows: UnsafeMutableBufferPointer<Row>, moving: UnsafeBufferPointer<CostVector>,
+    swapped: UnsafeBufferPointer<Bool>, pairs: UnsafeBufferPointer<(Frontier, Frontier)>,
+    rightTrace: (StrategyTrace) -> StrategyTrace
+  ) -> [FrontierPoint] {
+    var kept: [FrontierPoint] = []
+    kept.reserveCapacity(min(rows.count, 16))
+    var heap = RowHeap(rows: rows)
+    heap.heapify()
+    var bestMemory = Double.infinity
+    while heap.count > 0 {
+      var row = heap.top
+      if row.memory < bestMemory {
+        bestMemory = row.memory
+        let p = Int(row.pair)
+        kept.append(
+          FrontierPoint(
+            cost: CostVector(time: row.time, memory: row.memory),
+            trace: .combining(
+              pairs[p].0.points[Int(row.left)].trace,
+              rightTrace(pairs[p].1.points[Int(row.right)].trace))))
+      }
+      // The row's next useful sum: the first with memory below `bestMemory`.
+      let low = Self.firstBelow(
+        bestMemory - row.fixedMemory, in: moving, from: Int(row.position) + 1,
+        to: Int(row.end))
+      if low < Int(row.end) && row.fixedMemory + moving[low].memory < bestMemory {
+        row.time = row.fixedTime + moving[low].time
+        row.memory = row.fixedMemory + moving[low].memory
+        row.position = Int32(low)
+        if swapped[Int(row.pair)] {
+          row.left = Int32(low) - row.start
+        } else {
+          row.right = Int32(low) - row.start
+        }
+        heap.replaceTop(row)
+      } else {
+        heap.removeTop()
+      }
+    }
+    return kept
   }
 
   /// The first index in `low..<high` whose memory is below `bound` (`high` if
