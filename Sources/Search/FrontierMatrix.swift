@@ -59,8 +59,8 @@ public struct FrontierMatrix: Sendable {
 
   /// The "min-plus" product over the shared middle node: entry `(i, j)` is the
   /// frontier of `⋃ₖ self[i, k] ⊕ other[k, j]`, the second operand's traces
-  /// passed through `transform` (e.g. to shift their repetition index) for the
-  /// kept points only.
+  /// passed through `transform` (e.g. to shift their repetition index), once
+  /// per point of each entry used, shared by every sum kept with it.
   ///
   /// Middle configurations that cannot matter are skipped (exactly): `k` is
   /// skipped when another `k′` has, entry-wise, a column `self[·, k′]` and a row
@@ -101,6 +101,16 @@ public struct FrontierMatrix: Sendable {
       rightMasks[index] = mask
       return mask
     }
+    // The right operands with `transform` applied to their traces, once per
+    // entry used (its points are shared by every sum kept), on first use.
+    var transformedRight = [Frontier?](repeating: nil, count: n * other.columns)
+    func rightOperand(_ b: Int, _ j: Int) -> Frontier {
+      let index = b * other.columns + j
+      if let frontier = transformedRight[index] { return frontier }
+      let frontier = other[middle[b], j].mapTraces(transform)
+      transformedRight[index] = frontier
+      return frontier
+    }
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
       let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !other[middle[$0], j].isEmpty }
       var pairs: [(Frontier, Frontier)] = []
@@ -117,11 +127,11 @@ public struct FrontierMatrix: Sendable {
         // symmetrically for the right operand.
         let lhs = self[i, middle[b]].removing(
           live.filter { $0 != b && coversRight[j][$0 * n + b] }.map { leftMask(i, $0, b) })
-        let rhs = other[middle[b], j].removing(
+        let rhs = rightOperand(b, j).removing(
           live.filter { $0 != b && coversLeft[i][$0 * n + b] }.map { rightMask(j, $0, b) })
         if !lhs.isEmpty && !rhs.isEmpty { pairs.append((lhs, rhs)) }
       }
-      var entry = Frontier.unionOfSums(pairs, rightTrace: transform)
+      var entry = Frontier.unionOfSums(pairs)
       // A skipped middle's paths are covered by a kept one's computed points,
       // within the error of its own operands.
       for k in 0..<columns {
