@@ -17,17 +17,20 @@ extension Frontier {
 
   /// The non-dominated points of `⋃ (lhs ⊕ rhs)` over the given pairs.
   ///
-  /// Output-sensitive: every point `a` of a left operand starts a "row"
-  /// `a ⊕ rhs`, sorted by time with falling memory. The rows are merged in time
-  /// order through a heap while the best memory so far only falls; a row jumps
-  /// straight (binary search) to its first sum below that memory, and is dropped
-  /// once even its leanest sum cannot beat it. So the work is about
-  /// `(rows + output) · log rows`, not `|lhs| · |rhs|` per pair. Traces are built
-  /// only for the points kept.
+  /// Output-sensitive: every point of the smaller operand of a pair starts a
+  /// "row", its sums with the other operand, sorted by time with falling
+  /// memory. The rows are merged in time order through a heap while the best
+  /// memory so far only falls; a row jumps straight (binary search) to its
+  /// first sum below that memory, and is dropped once even its leanest sum
+  /// cannot beat it. So the work is about `(rows + output) · log rows`, not
+  /// `|lhs| · |rhs|` per pair. Traces are built only for the points kept.
   ///
-  /// The merge reads the right operands' costs from one flat copy and keeps the
-  /// left costs in the rows, so its loop touches no reference-counted storage;
-  /// of equal sums the one of the earlier pair, then earlier left point, is kept.
+  /// The merge reads the moving operands' costs from one flat copy and keeps
+  /// the fixed costs in the rows, so its loop touches no reference-counted
+  /// storage. Of equal sums the one of the earlier pair, then earlier left
+  /// point, is kept (the heap orders by time, memory, pair and left index,
+  /// whichever operand a row fixes), so the result does not depend on which
+  /// operand starts the rows.
   ///
   /// `rightTrace` transforms the right operand's trace of each kept point (e.g.
   /// to shift its repetition index), so only kept points pay for it.
@@ -35,92 +38,184 @@ extension Frontier {
     _ pairs: [(Frontier, Frontier)],
     rightTrace: (StrategyTrace) -> StrategyTrace = { $0 }
   ) -> Frontier {
-    var rightCount = 0
-    var rowCount = 0
-    var logError = 0.0
-    for (lhs, rhs) in pairs {
-      logError = max(logError, lhs.logError, rhs.logError)
-      guard !rhs.isEmpty else { continue }
-      rightCount += rhs.count
-      rowCount += lhs.count
-    }
-    var rightCosts: [CostVector] = []
-    rightCosts.reserveCapacity(rightCount)
-    var rows: [Row] = []
-    rows.reserveCapacity(rowCount)
-    for (p, (lhs, rhs)) in pairs.enumerated() where !rhs.isEmpty {
-      let start = Int32(rightCosts.count)
-      for point in rhs.points { rightCosts.append(point.cost) }
-      let end = Int32(rightCosts.count)
-      let b = rhs.points[0].cost
-      for i in lhs.points.indices {
-        let a = lhs.points[i].cost
-        rows.append(
-          Row(
-            time: a.time + b.time, memory: a.memory + b.memory, leftTime: a.time,
-            leftMemory: a.memory, pair: Int32(p), left: Int32(i), right: start, end: end,
-            start: start))
+    // The pairs are read through a buffer: no copy (and no reference counting)
+    // of the operands per access.
+    pairs.withUnsafeBufferPointer { pairs in
+      var movingCount = 0
+      var rowCount = 0
+      var logError = 0.0
+      for p in pairs.indices {
+        logError = max(logError, pairs[p].0.logError, pairs[p].1.logError)
+        let (leftCount, rightCount) = (pairs[p].0.count, pairs[p].1.count)
+        guard leftCount > 0, rightCount > 0 else { continue }
+        movingCount += max(leftCount, rightCount)
+        rowCount += min(leftCount, rightCount)
       }
-    }
-    var kept: [FrontierPoint] = []
-    kept.reserveCapacity(min(rowCount, 16))
-    rightCosts.withUnsafeBufferPointer { right in
-      rows.withUnsafeMutableBufferPointer { buffer in
-        var heap = RowHeap(rows: buffer)
-        heap.heapify()
-        var bestMemory = Double.infinity
-        while heap.count > 0 {
-          var row = heap.top
-          if row.memory < bestMemory {
-            bestMemory = row.memory
-            let (lhs, rhs) = pairs[Int(row.pair)]
-            kept.append(
-              FrontierPoint(
-                cost: CostVector(time: row.time, memory: row.memory),
-                trace: .combining(
-                  lhs.points[Int(row.left)].trace,
-                  rightTrace(rhs.points[Int(row.right - row.start)].trace))))
-          }
-          // The row's next useful sum: the first with memory below `bestMemory`.
-          let bound = bestMemory - row.leftMemory
-          var low = Int(row.right) + 1
-          var high = Int(row.end)
-          while low < high {
-            let mid = (low + high) / 2
-            if right[mid].memory < bound { high = mid } else { low = mid + 1 }
-          }
-          if low < Int(row.end) && row.leftMemory + right[low].memory < bestMemory {
-            row.time = row.leftTime + right[low].time
-            row.memory = row.leftMemory + right[low].memory
-            row.right = Int32(low)
-            heap.replaceTop(row)
-          } else {
-            heap.removeTop()
+      var result = Frontier.empty
+      if rowCount > 0 {
+        // Scratch space on the stack where it fits (no allocation per call).
+        withUnsafeTemporaryAllocation(of: CostVector.self, capacity: movingCount) { moving in
+          withUnsafeTemporaryAllocation(of: Row.self, capacity: rowCount) { rows in
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: pairs.count) { swapped in
+              Self.fillRows(rows, moving: moving, swapped: swapped, from: pairs)
+              result = Frontier(
+                uncheckedPoints: Self.mergeRows(
+                  rows, moving: UnsafeBufferPointer(moving), swapped: UnsafeBufferPointer(swapped),
+                  pairs: pairs, rightTrace: rightTrace))
+            }
           }
         }
       }
+      result.logError = logError
+      return result
     }
-    var result = Frontier(uncheckedPoints: kept)
-    result.logError = logError
-    return result
   }
 
-  /// One left point's sums with a right frontier, at its current position
-  /// (`right`, within `start..<end` of the flat right costs).
+  /// Writes the rows of `pairs` (one per point of each pair's smaller operand)
+  /// into `rows`, the other operands' costs one after the other into
+  /// `moving`, and per pair whether its rows fix a right point into `swapped`.
+  /// The buffers hold exactly what the pairs need.
+  private static func fillRows(
+    _ rows: UnsafeMutableBufferPointer<Row>, moving: UnsafeMutableBufferPointer<CostVector>,
+    swapped: UnsafeMutableBufferPointer<Bool>, from pairs: UnsafeBufferPointer<(Frontier, Frontier)>
+  ) {
+    var rowCount = 0
+    var movingCount = 0
+    for p in pairs.indices {
+      let swaps = pairs[p].1.count < pairs[p].0.count
+      swapped.initializeElement(at: p, to: swaps)
+      guard !pairs[p].0.isEmpty && !pairs[p].1.isEmpty else { continue }
+      let start = Int32(movingCount)
+      let points = swaps ? pairs[p].0.points : pairs[p].1.points
+      for point in points {
+        moving.initializeElement(at: movingCount, to: point.cost)
+        movingCount += 1
+      }
+      let end = Int32(movingCount)
+      let b = points[0].cost
+      let fixed = swaps ? pairs[p].1.points : pairs[p].0.points
+      for i in fixed.indices {
+        let a = fixed[i].cost
+        rows.initializeElement(
+          at: rowCount,
+          to: Row(
+            time: a.time + b.time, memory: a.memory + b.memory, fixedTime: a.time,
+            fixedMemory: a.memory, pair: Int32(p), left: swaps ? 0 : Int32(i),
+            right: swaps ? Int32(i) : 0, position: start, end: end, start: start))
+        rowCount += 1
+      }
+    }
+    assert(rowCount == rows.count && movingCount == moving.count)
+  }
+
+  /// The heap merge of the rows: the kept sums, by increasing time.
+  private static func mergeRows(
+    _ rows: UnsafeMutableBufferPointer<Row>, moving: UnsafeBufferPointer<CostVector>,
+    swapped: UnsafeBufferPointer<Bool>, pairs: UnsafeBufferPointer<(Frontier, Frontier)>,
+    rightTrace: (StrategyTrace) -> StrategyTrace
+  ) -> [FrontierPoint] {
+    var kept: [FrontierPoint] = []
+    kept.reserveCapacity(min(rows.count, 16))
+    var heap = RowHeap(rows: rows)
+    heap.heapify()
+    var bestMemory = Double.infinity
+    while heap.count > 0 {
+      var row = heap.top
+      if row.memory < bestMemory {
+        bestMemory = row.memory
+        let p = Int(row.pair)
+        kept.append(
+          FrontierPoint(
+            cost: CostVector(time: row.time, memory: row.memory),
+            trace: .combining(
+              pairs[p].0.points[Int(row.left)].trace,
+              rightTrace(pairs[p].1.points[Int(row.right)].trace))))
+      }
+      // The row's next useful sum: the first with memory below `bestMemory`.
+      let low = Self.firstBelow(
+        bestMemory - row.fixedMemory, in: moving, from: Int(row.position) + 1,
+        to: Int(row.end))
+      if low < Int(row.end) && row.fixedMemory + moving[low].memory < bestMemory {
+        row.time = row.fixedTime + moving[low].time
+        row.memory = row.fixedMemory + moving[low].memory
+        row.position = Int32(low)
+        if swapped[Int(row.pair)] {
+          row.left = Int32(low) - row.start
+        } else {
+          row.right = Int32(low) - row.start
+        }
+        heap.replaceTop(row)
+      } else {
+        heap.removeTop()
+      }
+    }
+    return kept
+  }
+
+  /// The first index in `low..<high` whose memory is below `bound` (`high` if
+  /// none), memory falling along the range. The next index is tried first (it
+  /// is the answer whenever the row's last sum was kept); the rest is a
+  /// bisection whose steps select rather than branch.
+  @inline(__always)
+  static func firstBelow(
+    _ bound: Double, in costs: UnsafeBufferPointer<CostVector>, from low: Int, to high: Int
+  ) -> Int {
+    guard low < high, !(costs[low].memory < bound) else { return low }
+    // The answer lies in base + 1 ... base + length.
+    var base = low
+    var length = high - low - 1
+    while length > 1 {
+      let half = length / 2
+      base = costs[base + half].memory < bound ? base : base + half
+      length -= half
+    }
+    if length == 1 && !(costs[base + 1].memory < bound) { base += 1 }
+    return base + 1
+  }
+
+  /// One fixed point's sums with the other operand of its pair, at its current
+  /// position (`position`, within `start..<end` of the flat moving costs).
   struct Row {
+    /// The current sum's time.
     var time: Double
+    /// The current sum's memory.
     var memory: Double
-    var leftTime: Double
-    var leftMemory: Double
+    /// The fixed point's time.
+    var fixedTime: Double
+    /// The fixed point's memory.
+    var fixedMemory: Double
+    /// The pair the row belongs to.
     var pair: Int32
+    /// The left point of the current sum.
     var left: Int32
+    /// The right point of the current sum.
     var right: Int32
+    /// The current moving point, in the flat moving costs.
+    var position: Int32
+    /// The end of the row's moving points in the flat moving costs.
     var end: Int32
+    /// The row's first moving point in the flat moving costs.
     var start: Int32
 
+    /// Whether this row's sum comes first: by time, memory, pair, left point.
     @inline(__always)
     func precedes(_ other: Row) -> Bool {
       if time != other.time { return time < other.time }
+      return tiePrecedes(other)
+    }
+
+    /// ``precedes(_:)`` as 1 or 0, computed without a branch on the (hard to
+    /// predict) time comparison: only equal times, which are rare, branch.
+    @inline(__always)
+    func precedence(over other: Row) -> Int {
+      var first = time < other.time
+      if time == other.time { first = tiePrecedes(other) }
+      return Int(truncatingIfNeeded: unsafeBitCast(first, to: UInt8.self))
+    }
+
+    /// The order of two rows at equal times.
+    @inline(__always)
+    func tiePrecedes(_ other: Row) -> Bool {
       if memory != other.memory { return memory < other.memory }
       if pair != other.pair { return pair < other.pair }
       return left < other.left
@@ -147,11 +242,11 @@ extension Frontier {
       }
     }
 
-    func replaceTop(_ row: Row) { siftDown(row, from: 0) }
+    func replaceTop(_ row: Row) { sinkFromTop(row) }
 
     mutating func removeTop() {
       count -= 1
-      if count > 0 { siftDown(rows[count], from: 0) }
+      if count > 0 { sinkFromTop(rows[count]) }
     }
 
     /// Places `row` at `start`, moving smaller children up into the hole.
@@ -166,6 +261,29 @@ extension Frontier {
         guard base[child].precedes(row) else { break }
         base[index] = base[child]
         index = child
+      }
+      base[index] = row
+    }
+
+    /// Places `row` at the root the bottom-up way: the hole first sinks to a
+    /// leaf along the smaller children (one comparison per level), then `row`
+    /// rises from there to its place. A row that replaces the top usually
+    /// belongs deep down, so this compares less than ``siftDown(_:from:)``.
+    private func sinkFromTop(_ row: Row) {
+      let base = rows.baseAddress!
+      var index = 0
+      while true {
+        let left = 2 * index + 1
+        guard left < count else { break }
+        let child = left + 1 < count ? left + base[left + 1].precedence(over: base[left]) : left
+        base[index] = base[child]
+        index = child
+      }
+      while index > 0 {
+        let parent = (index - 1) / 2
+        guard row.precedes(base[parent]) else { break }
+        base[index] = base[parent]
+        index = parent
       }
       base[index] = row
     }

@@ -59,8 +59,8 @@ public struct FrontierMatrix: Sendable {
 
   /// The "min-plus" product over the shared middle node: entry `(i, j)` is the
   /// frontier of `⋃ₖ self[i, k] ⊕ other[k, j]`, the second operand's traces
-  /// passed through `transform` (e.g. to shift their repetition index) for the
-  /// kept points only.
+  /// passed through `transform` (e.g. to shift their repetition index), once
+  /// per point of each entry used, shared by every sum kept with it.
   ///
   /// Middle configurations that cannot matter are skipped (exactly): `k` is
   /// skipped when another `k′` has, entry-wise, a column `self[·, k′]` and a row
@@ -82,21 +82,34 @@ public struct FrontierMatrix: Sendable {
     let coversRight = (0..<other.columns).map { j in
       coverTable(n) { a, b in other[middle[b], j].isCovered(by: other[middle[a], j]) }
     }
-    // strictlyDominated[i][a * n + b]: which points of self[i, b] a point of
-    // self[i, a] strictly dominates.
-    let strictlyDominated = (0..<rows).map { i in
-      (0..<(n * n)).map { index in
-        index / n == index % n
-          ? [Bool](repeating: false, count: self[i, middle[index % n]].count)
-          : self[i, middle[index % n]].strictlyDominatedPoints(by: self[i, middle[index / n]])
-      }
+    // Which points of self[i, middle[b]] a point of self[i, middle[a]] strictly
+    // dominates (at (i * n + a) * n + b), and likewise for the columns of
+    // `other`: computed when first asked for.
+    var leftMasks = [[Bool]?](repeating: nil, count: rows * n * n)
+    var rightMasks = [[Bool]?](repeating: nil, count: other.columns * n * n)
+    func leftMask(_ i: Int, _ a: Int, _ b: Int) -> [Bool] {
+      let index = (i * n + a) * n + b
+      if let mask = leftMasks[index] { return mask }
+      let mask = self[i, middle[b]].strictlyDominatedPoints(by: self[i, middle[a]])
+      leftMasks[index] = mask
+      return mask
     }
-    let strictlyDominatedRight = (0..<other.columns).map { j in
-      (0..<(n * n)).map { index in
-        index / n == index % n
-          ? [Bool](repeating: false, count: other[middle[index % n], j].count)
-          : other[middle[index % n], j].strictlyDominatedPoints(by: other[middle[index / n], j])
-      }
+    func rightMask(_ j: Int, _ a: Int, _ b: Int) -> [Bool] {
+      let index = (j * n + a) * n + b
+      if let mask = rightMasks[index] { return mask }
+      let mask = other[middle[b], j].strictlyDominatedPoints(by: other[middle[a], j])
+      rightMasks[index] = mask
+      return mask
+    }
+    // The right operands with `transform` applied to their traces, once per
+    // entry used (its points are shared by every sum kept), on first use.
+    var transformedRight = [Frontier?](repeating: nil, count: n * other.columns)
+    func rightOperand(_ b: Int, _ j: Int) -> Frontier {
+      let index = b * other.columns + j
+      if let frontier = transformedRight[index] { return frontier }
+      let frontier = other[middle[b], j].mapTraces(transform)
+      transformedRight[index] = frontier
+      return frontier
     }
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
       let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !other[middle[$0], j].isEmpty }
@@ -113,16 +126,12 @@ public struct FrontierMatrix: Sendable {
         // right operand covers b's, have every sum strictly dominated; and
         // symmetrically for the right operand.
         let lhs = self[i, middle[b]].removing(
-          live.lazy.filter { $0 != b && coversRight[j][$0 * n + b] }.map {
-            strictlyDominated[i][$0 * n + b]
-          })
-        let rhs = other[middle[b], j].removing(
-          live.lazy.filter { $0 != b && coversLeft[i][$0 * n + b] }.map {
-            strictlyDominatedRight[j][$0 * n + b]
-          })
+          live.filter { $0 != b && coversRight[j][$0 * n + b] }.map { leftMask(i, $0, b) })
+        let rhs = rightOperand(b, j).removing(
+          live.filter { $0 != b && coversLeft[i][$0 * n + b] }.map { rightMask(j, $0, b) })
         if !lhs.isEmpty && !rhs.isEmpty { pairs.append((lhs, rhs)) }
       }
-      var entry = Frontier.unionOfSums(pairs, rightTrace: transform)
+      var entry = Frontier.unionOfSums(pairs)
       // A skipped middle's paths are covered by a kept one's computed points,
       // within the error of its own operands.
       for k in 0..<columns {
