@@ -42,10 +42,16 @@ struct PipelineStageCost: StageCostModel {
   }
 
   func cost(of node: Node, in graph: Graph, configuration: OpConfiguration) -> CostVector {
-    let (work, tail, cost) = parts(of: node, in: graph, configuration: configuration)
-    return CostVector(
-      time: slots * work + tail,
-      memory: cost.stateBytes + cost.activationBytes * base.options.inFlightMicroBatches)
+    cost(of: parts(of: node, in: graph, configuration: configuration))
+  }
+
+  /// The search's cost of an operator's ``parts(of:in:configuration:)``: its
+  /// work weighed by the slots plus its tail; states plus in-flight activations.
+  func cost(of parts: (work: Double, tail: Double, cost: NodeCost)) -> CostVector {
+    CostVector(
+      time: slots * parts.work + parts.tail,
+      memory: parts.cost.stateBytes + parts.cost.activationBytes * base.options.inFlightMicroBatches
+    )
   }
 
   func admits(_ node: Node, in graph: Graph, configuration: OpConfiguration) -> Bool {

@@ -146,22 +146,16 @@ public struct Planner: Sendable {
       pruned["uneven stage splits cannot win (a bound on every split is beaten)", default: 0] +=
         withBound - hopeful.count
     }
-    // FT inside the stages of the pipelined families on the uniform frontier.
+    // FT inside the stages of every pipelined family, those of the uniform
+    // frontier first; a family the family bound rules out is skipped.
     if ranOperatorSearch {
-      var families: Set<PipelineFamily> = []
-      for index in front {
-        guard let evaluation = evaluated[index],
-          let family = PipelineFamily(
-            strategies[index], microBatches: evaluation.microBatches, layers: base.layerCount)
-        else { continue }
-        families.insert(family)
-      }
-      // Every split of each family's layers, not only the frontier's.
-      // Bounded by the same incumbents (see StagedOperatorSearch.candidates).
-      let staged = await StagedOperatorSearch(
-        request: request, cluster: cluster, devices: devices, incumbents: incumbents
-      ).splitFrontiers(of: families.sorted(by: PipelineFamily.precedes))
-      operatorLevel += staged.entries.joined()
+      let staged = await stagedEntries(
+        strategies: strategies, costs: screened, front: front, evaluated: evaluated,
+        layers: base.layerCount,
+        search: StagedOperatorSearch(
+          request: request, cluster: cluster, devices: devices, incumbents: incumbents),
+        known: uniformEntries + operatorLevel)
+      operatorLevel += staged.entries
       stageSearches += staged.searches
       pruned.merge(staged.notes, uniquingKeysWith: +)
     }

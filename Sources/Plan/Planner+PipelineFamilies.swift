@@ -1,0 +1,134 @@
+import TensorOptCost
+import TensorOptSearch
+
+extension Planner {
+  /// The pipelined families FT searches inside their stages, and what it found.
+  struct StagedResult {
+    /// The pipelines found, every family's frontier, in the order searched.
+    var entries: [PlanEntry] = []
+    /// Distinct (stage problem, mesh) searches.
+    var searches = 0
+    /// Families searched, skipped, and what was left unsearched (`--verbose`).
+    var notes: [String: Int] = [:]
+  }
+
+  /// FT inside the stages of every pipelined family of the screened
+  /// combinations (`strategies`, with their screened `costs`): first, together,
+  /// the families of points on the uniform frontier (`front`, with their
+  /// evaluations, each seeded with those points' splits); then every other
+  /// family, one at a time, the one whose floor reaches the least memory first
+  /// (``StagedOperatorSearch/leanestCorner(on:seeds:memo:)``), each seeded with
+  /// the split of its fastest screened point.
+  ///
+  /// With ``prunesOperatorSearch``, a family is skipped when the family bound
+  /// (``StagedOperatorSearch/verdict(on:seeds:window:staircase:memo:)``) shows
+  /// that every pipeline of it is strictly dominated by a point of `known` (the
+  /// uniform and single-stage entries) or by a pipeline found before: all of
+  /// those join the final Pareto set, so such a pipeline could be neither on the
+  /// frontier nor in the infeasible list. Later stage searches are bounded by
+  /// the fitting ones of those points too. Everything runs in a fixed order, so
+  /// the result does not depend on the thread count.
+  func stagedEntries(
+    strategies: [ParallelStrategy], costs: [Cost], front: [Int], evaluated: [Int: Evaluation],
+    layers: Int, search: StagedOperatorSearch, known: [PlanEntry]
+  ) async -> StagedResult {
+    var first: Set<PipelineFamily> = []
+    for index in front {
+      guard let evaluation = evaluated[index],
+        let family = PipelineFamily(
+          strategies[index], microBatches: evaluation.microBatches, layers: layers)
+      else { continue }
+      first.insert(family)
+    }
+    let firstShapes = Set(first.map(\.withoutSplit))
+    // Every other family, seeded with its fastest screened point's split.
+    var fastest: [PipelineFamily: (time: Double, family: PipelineFamily)] = [:]
+    for (index, s) in strategies.enumerated() where costs[index].time.isFinite {
+      guard s.dataParallel * s.microBatchSize > 0,
+        let family = PipelineFamily(
+          s, microBatches: request.batch / (s.dataParallel * s.microBatchSize), layers: layers)
+      else { continue }
+      let shape = family.withoutSplit
+      guard !firstShapes.contains(shape) else { continue }
+      if let seen = fastest[shape], seen.time <= costs[index].time { continue }
+      fastest[shape] = (costs[index].time, family)
+    }
+    var result = StagedResult()
+    var memo = StagedOperatorSearch.FloorMemo()
+    var search = search
+    var groups = [first.sorted(by: PipelineFamily.precedes)]
+    var second = fastest.values.map(\.family).sorted(by: PipelineFamily.precedes)
+    if prunesOperatorSearch {
+      groups[0] = bounded(
+        groups[0], search: search, known: known, memo: &memo, notes: &result.notes)
+      second = bounded(
+        second, search: search, known: known + result.entries, memo: &memo, notes: &result.notes)
+      var lean: [PipelineFamily: CostVector] = [:]
+      for family in second {
+        lean[family] = search.leanestCorner(on: family, seeds: [family.stageLayers], memo: &memo)
+      }
+      second = second.sorted { a, b in
+        let (x, y) = (lean[a] ?? .unbounded, lean[b] ?? .unbounded)
+        if (x.memory, x.time) != (y.memory, y.time) {
+          return (x.memory, x.time) < (y.memory, y.time)
+        }
+        return PipelineFamily.precedes(a, b)
+      }
+    }
+    groups += second.map { [$0] }
+    for (index, group) in groups.enumerated() {
+      var families = group
+      if prunesOperatorSearch, index > 0 {
+        // Bounded again by everything found so far.
+        families = bounded(
+          families, search: search, known: known + result.entries, memo: &memo,
+          notes: &result.notes)
+      }
+      guard !families.isEmpty else { continue }
+      result.notes[Self.searchedNote, default: 0] += Set(families.map(\.withoutSplit)).count
+      let staged = await search.splitFrontiers(of: families)
+      let entries = Array(staged.entries.joined())
+      result.entries += entries
+      result.searches += staged.searches
+      result.notes.merge(staged.notes, uniquingKeysWith: +)
+      if prunesOperatorSearch {
+        search.incumbents += (index == 0 ? known + entries : entries).filter(\.fits).map {
+          CostVector(time: $0.timeS, memory: $0.memoryBytes)
+        }
+      }
+    }
+    return result
+  }
+
+  /// `families` (in order) without those of a shape the family bound shows
+  /// `known` beats, or that cannot be built; the shapes it skips counted in `notes`.
+  func bounded(
+    _ families: [PipelineFamily], search: StagedOperatorSearch, known: [PlanEntry],
+    memo: inout StagedOperatorSearch.FloorMemo, notes: inout [String: Int]
+  ) -> [PipelineFamily] {
+    let staircase = Staircase(known.map { ($0.timeS, $0.memoryBytes) })
+    var seeds: [PipelineFamily: [[Int]]] = [:]
+    var shapes: [PipelineFamily] = []
+    for family in families {
+      let shape = family.withoutSplit
+      if seeds[shape] == nil { shapes.append(shape) }
+      seeds[shape, default: []].append(family.stageLayers)
+    }
+    var verdicts: [PipelineFamily: StagedOperatorSearch.FamilyVerdict] = [:]
+    for shape in shapes {
+      let verdict = search.verdict(
+        on: shape, seeds: seeds[shape] ?? [], staircase: staircase, memo: &memo)
+      verdicts[shape] = verdict
+      if verdict == .skip { notes[Self.familyBoundNote, default: 0] += 1 }
+    }
+    return families.filter { verdicts[$0.withoutSplit] == .search }
+  }
+
+  /// The `--verbose` note counting the families searched inside their stages.
+  static let searchedNote = "FT inside pipeline stages: pipelined families searched"
+
+  /// The `--verbose` note for families the family bound rules out.
+  static let familyBoundNote =
+    "FT inside pipeline stages: pipelined families not searched (a lower bound on every "
+    + "pipeline of every split is beaten by a point found)"
+}
