@@ -40,7 +40,8 @@ struct PlanTable {
         text += "\nsearch: \(Formatting.grouped(stats.combinations)) combinations enumerated, "
         text += "\(Formatting.grouped(stats.evaluated)) costed\n"
         for (reason, count) in stats.pruned.sorted(by: { $0.key < $1.key }) {
-          text += "  pruned \(Formatting.grouped(count)): \(reason)\n"
+          let verb = reason == Planner.searchedNote ? "done" : "pruned"
+          text += "  \(verb) \(Formatting.grouped(count)): \(reason)\n"
         }
       }
       text += "\n"

@@ -124,8 +124,10 @@ extension Planner {
     return families.filter { verdicts[$0.withoutSplit] == .search }
   }
 
-  /// The `--verbose` note counting the families searched inside their stages.
-  static let searchedNote = "FT inside pipeline stages: pipelined families searched"
+  /// The `--verbose` note counting the families searched inside their stages
+  /// (kept with the pruning notes in ``PlanStatistics/pruned``, the one entry
+  /// there that counts work done rather than work left out).
+  public static let searchedNote = "FT inside pipeline stages: pipelined families searched"
 
   /// The `--verbose` note for families the family bound rules out.
   static let familyBoundNote =
