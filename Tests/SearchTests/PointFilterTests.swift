@@ -16,14 +16,20 @@ struct PointFilterTests {
     }
   }
 
+  /// A random frontier of up to `maxCount` points with a random error bound.
+  static func frontier(_ random: inout SplitMix64, maxCount: Int) -> Frontier {
+    var frontier = UnionOfSumsTests.frontier(&random, tag: 0, sizes: 0...maxCount, range: 20)
+    frontier.logError = Double(Int.random(in: 0...2, using: &random)) / 10
+    return frontier
+  }
+
   /// `pruned` keeps exactly the points whose cost plus `rest` no incumbent
   /// dominates, in order, with the frontier's error.
   @Test("pruned keeps the undominated points", arguments: [UInt64(3), 17, 2024])
   func pruned(seed: UInt64) {
     var random = SplitMix64(seed: seed)
     for _ in 0..<300 {
-      var frontier = UnionOfSumsTests.frontier(&random, tag: 0, sizes: 0...12, range: 20)
-      frontier.logError = Double(Int.random(in: 0...2, using: &random)) / 10
+      let frontier = Self.frontier(&random, maxCount: 12)
       let incumbents = (0..<Int.random(in: 1...3, using: &random)).map { _ in
         CostVector(
           time: Double(Int.random(in: 0...30, using: &random)),
@@ -47,8 +53,7 @@ struct PointFilterTests {
   func removing(seed: UInt64) {
     var random = SplitMix64(seed: seed)
     for _ in 0..<300 {
-      var frontier = UnionOfSumsTests.frontier(&random, tag: 0, sizes: 0...10, range: 20)
-      frontier.logError = Double(Int.random(in: 0...2, using: &random)) / 10
+      let frontier = Self.frontier(&random, maxCount: 10)
       let masks = (0..<Int.random(in: 0...3, using: &random)).map { _ in
         frontier.points.map { _ in Int.random(in: 0...3, using: &random) == 0 }
       }
