@@ -143,8 +143,12 @@ struct EliminationState {
     let through = FrontierMatrix(rows: uCount, columns: own.count) { cu, cv in
       entry(first, from: u, cu, cv).minkowskiSum(own[cv])
     }
+    // One entry's pairs, their storage reused from entry to entry.
+    var pairs: [(Frontier, Frontier)] = []
+    pairs.reserveCapacity(own.count)
     let matrix = FrontierMatrix(rows: uCount, columns: wCount) { cu, cw in
-      let pairs = own.indices.map { cv in (through[cu, cv], entry(second, from: v, cv, cw)) }
+      pairs.removeAll(keepingCapacity: true)
+      for cv in own.indices { pairs.append((through[cu, cv], entry(second, from: v, cv, cw))) }
       return thin(Frontier.unionOfSums(pairs))
     }
     statistics.observe(matrix.maximumFrontierSize)

@@ -44,12 +44,19 @@ extension Frontier {
       var movingCount = 0
       var rowCount = 0
       var logError = 0.0
+      // The capacity reserved for the kept points: the size of the largest
+      // pair's sum when it has as many points as its operands together (a
+      // common case), at most the number of sums.
+      var largestSum = 0
+      var sums = 0
       for p in pairs.indices {
         logError = max(logError, pairs[p].0.logError, pairs[p].1.logError)
         let (leftCount, rightCount) = (pairs[p].0.count, pairs[p].1.count)
         guard leftCount > 0, rightCount > 0 else { continue }
         movingCount += max(leftCount, rightCount)
         rowCount += min(leftCount, rightCount)
+        largestSum = max(largestSum, leftCount + rightCount - 1)
+        sums += leftCount * rightCount
       }
       var result = Frontier.empty
       if rowCount > 0 {
@@ -61,7 +68,7 @@ extension Frontier {
               result = Frontier(
                 uncheckedPoints: Self.mergeRows(
                   rows, moving: UnsafeBufferPointer(moving), swapped: UnsafeBufferPointer(swapped),
-                  pairs: pairs, rightTrace: rightTrace))
+                  pairs: pairs, capacity: min(largestSum, sums), rightTrace: rightTrace))
             }
           }
         }
@@ -108,14 +115,15 @@ extension Frontier {
     assert(rowCount == rows.count && movingCount == moving.count)
   }
 
-  /// The heap merge of the rows: the kept sums, by increasing time.
+  /// The heap merge of the rows: the kept sums, by increasing time, in an
+  /// array reserving `capacity` points (it grows beyond if need be).
   private static func mergeRows(
     _ rows: UnsafeMutableBufferPointer<Row>, moving: UnsafeBufferPointer<CostVector>,
     swapped: UnsafeBufferPointer<Bool>, pairs: UnsafeBufferPointer<(Frontier, Frontier)>,
-    rightTrace: (StrategyTrace) -> StrategyTrace
+    capacity: Int, rightTrace: (StrategyTrace) -> StrategyTrace
   ) -> [FrontierPoint] {
     var kept: [FrontierPoint] = []
-    kept.reserveCapacity(min(rows.count, 16))
+    kept.reserveCapacity(capacity)
     var heap = RowHeap(rows: rows)
     heap.heapify()
     var bestMemory = Double.infinity

@@ -111,9 +111,16 @@ public struct FrontierMatrix: Sendable {
       transformedRight[index] = frontier
       return frontier
     }
+    // The live middles and the pairs of one entry, their storage reused from
+    // entry to entry.
+    var live: [Int] = []
+    var pairs: [(Frontier, Frontier)] = []
     return FrontierMatrix(rows: rows, columns: other.columns) { i, j in
-      let live = (0..<n).filter { !self[i, middle[$0]].isEmpty && !other[middle[$0], j].isEmpty }
-      var pairs: [(Frontier, Frontier)] = []
+      live.removeAll(keepingCapacity: true)
+      for k in 0..<n where !self[i, middle[k]].isEmpty && !other[middle[k], j].isEmpty {
+        live.append(k)
+      }
+      pairs.removeAll(keepingCapacity: true)
       for b in live {
         // Skip b when another live middle a is at least as good on both sides
         // for this entry (ties keep the lower index).
@@ -126,9 +133,9 @@ public struct FrontierMatrix: Sendable {
         // right operand covers b's, have every sum strictly dominated; and
         // symmetrically for the right operand.
         let lhs = self[i, middle[b]].removing(
-          live.filter { $0 != b && coversRight[j][$0 * n + b] }.map { leftMask(i, $0, b) })
+          live.lazy.filter { $0 != b && coversRight[j][$0 * n + b] }.map { leftMask(i, $0, b) })
         let rhs = rightOperand(b, j).removing(
-          live.filter { $0 != b && coversLeft[i][$0 * n + b] }.map { rightMask(j, $0, b) })
+          live.lazy.filter { $0 != b && coversLeft[i][$0 * n + b] }.map { rightMask(j, $0, b) })
         if !lhs.isEmpty && !rhs.isEmpty { pairs.append((lhs, rhs)) }
       }
       var entry = Frontier.unionOfSums(pairs)
@@ -201,7 +208,10 @@ extension Frontier {
       }
     }
     guard let drop else { return self }
-    var result = Frontier(uncheckedPoints: points.indices.filter { !drop[$0] }.map { points[$0] })
+    var kept: [FrontierPoint] = []
+    kept.reserveCapacity(points.count)
+    for index in points.indices where !drop[index] { kept.append(points[index]) }
+    var result = Frontier(uncheckedPoints: kept)
     result.logError = logError
     return result
   }

@@ -53,9 +53,13 @@ public struct IncumbentBound: Sendable {
   /// `frontier` without the points whose cost plus `rest` an incumbent dominates.
   func pruned(_ frontier: Frontier, rest: CostVector) -> Frontier {
     guard !frontier.isEmpty, !isEmpty else { return frontier }
-    // Points are by increasing time and decreasing memory.
-    let kept = frontier.points.filter { !dominates($0.cost + rest) }
-    guard kept.count < frontier.count else { return frontier }
+    // Most frontiers lose nothing: they are returned without a copy.
+    let points = frontier.points
+    guard let first = points.firstIndex(where: { dominates($0.cost + rest) }) else {
+      return frontier
+    }
+    var kept = Array(points[..<first])
+    for point in points[(first + 1)...] where !dominates(point.cost + rest) { kept.append(point) }
     var result = Frontier(uncheckedPoints: kept)
     result.logError = frontier.logError
     return result
