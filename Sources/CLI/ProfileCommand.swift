@@ -61,8 +61,7 @@ struct ProfileCommand: ParsableCommand {
     let profiler = MachineProfiler(
       gridSizes: grid,
       linkMeasurement: {
-        CollectiveProfiler.link(
-          devices: $0, copyBandwidth: $1, progress: CostCommandSupport.progress)
+        CollectiveProfiler.link(devices: $0, progress: CostCommandSupport.progress)
       },
       concurrency: devices, progress: CostCommandSupport.progress)
     let cluster = profiler.profile(devices: devices)

@@ -28,11 +28,10 @@ public struct MachineProfiler: Sendable {
     #endif
     return 4 << 20
   }
-  /// Measures the link between worker threads (given the device count and the
-  /// measured copy bandwidth); when it is `nil` or returns `nil`,
-  /// ``threadLink(bytes:roundTrips:)`` does. The executor supplies one that times
-  /// its own collectives.
-  public var linkMeasurement: (@Sendable (_ devices: Int, _ copyBandwidth: Double) -> LinkSpec?)?
+  /// Measures the link between worker threads (given the device count); when it is
+  /// `nil` or returns `nil`, ``threadLink(bytes:roundTrips:)`` does.
+  /// The executor supplies one that times its own collectives.
+  public var linkMeasurement: (@Sendable (_ devices: Int) -> LinkSpec?)?
   /// Threads that run each kernel measurement at the same time (1: alone). The
   /// executor's workers share the cores — 8 workers on 2 cores take turns and
   /// find each other's data in the caches — so a kernel measured alone on an
@@ -52,7 +51,7 @@ public struct MachineProfiler: Sendable {
   public init(
     gridSizes: [Int] = defaultGrid, thinSizes: [Int] = defaultThinSizes, samples: Int = 3,
     coldBytes: Int = defaultColdBytes,
-    linkMeasurement: (@Sendable (Int, Double) -> LinkSpec?)? = nil,
+    linkMeasurement: (@Sendable (Int) -> LinkSpec?)? = nil,
     concurrency: Int = 1, progress: @escaping @Sendable (String) -> Void = { _ in }
   ) {
     self.concurrency = max(1, concurrency)
@@ -72,7 +71,7 @@ public struct MachineProfiler: Sendable {
     let copy = concurrently { copyBandwidth() }
     let vector = concurrently { vectorThroughput() }
     progress("thread-to-thread transfers")
-    let link = linkMeasurement?(devices, copy) ?? threadLink()
+    let link = linkMeasurement?(devices) ?? threadLink()
     let peak = gemms.map(\.throughput).max() ?? 1e10
     let memory = Double(ProcessInfo.processInfo.physicalMemory) / Double(max(devices, 1))
     progress(

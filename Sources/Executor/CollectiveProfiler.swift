@@ -3,9 +3,9 @@ import TensorOptCost
 
 /// Measures the link between worker threads as the executor's collectives use
 /// it, in the terms of the cost model's ring formula for an all-gather of `n`
-/// bytes over `g` members, `c + n/g / B_copy + (g − 1)·α + (g − 1)/g · n/B` (`c`
-/// the link's per-call ``LinkSpec/overhead``, `n/g / B_copy` the member's copy of
-/// its own chunk at the profile's copy bandwidth).
+/// bytes over `g` members, `c + (g − 1)·α + n/B` (`c` the link's per-call
+/// ``LinkSpec/overhead``; `n` bytes because each member copies its own chunk
+/// into the output as well as the `g − 1` others', all at the rate `B`).
 ///
 /// Groups of 2, 4, … up to the device count run all-gathers of a few sizes
 /// (small ones, latency-bound; larger ones below and above
@@ -100,26 +100,25 @@ public enum CollectiveProfiler {
   }
 
   /// The `(c, α, B)` that fit `samples` best (see the type's notes), or `nil`
-  /// when they cannot determine a positive bandwidth. With `localCopyBandwidth`,
-  /// each sample's copy of the member's own chunk (`n/g` bytes at that rate, which
-  /// the executor's all-gather makes besides the ring) is taken out first, and the
-  /// link carries the rate (``LinkSpec/localCopyBandwidth``).
+  /// when they cannot determine a positive bandwidth. With `copiesOwnChunk`, each
+  /// member also copies its own chunk (`n/g` bytes, which the executor's
+  /// all-gather writes into its output besides the ring) at the same rate `B` as
+  /// the others' chunks — `n` bytes in all — and the link carries that rate as
+  /// ``LinkSpec/localCopyBandwidth``.
   ///
   /// The fit is non-negative least squares over the three terms, solved exactly
   /// by trying each subset of the fixed terms `c` and `α` (with `1/B` always in)
   /// and keeping the admissible one of least weighted residual: a term whose
   /// free fit would be negative is 0. Samples of one group size cannot tell `c`
   /// from `α`; the fit then keeps `α`.
-  public static func fit(_ samples: [Sample], localCopyBandwidth: Double? = nil) -> LinkSpec? {
-    // t − own = c + α·x + β·y with x = g − 1, y = (g − 1)/g · n, β = 1/B, and
-    // own the copy of the member's own chunk, n/g at the local copy bandwidth.
-    let local = LinkSpec(bandwidth: 1, latency: 0, localCopyBandwidth: localCopyBandwidth)
+  public static func fit(_ samples: [Sample], copiesOwnChunk: Bool = false) -> LinkSpec? {
+    // t = c + α·x + β·y with x = g − 1, β = 1/B and y the bytes copied:
+    // (g − 1)/g · n, or n when the member copies its own chunk too.
     let rows = samples.filter { $0.seconds > 0 && $0.members > 1 }.map { sample in
       let g = Double(sample.members)
-      let own = local.localCopyTime(bytes: Double(sample.bytes) / g)
+      let copied = (copiesOwnChunk ? 1 : (g - 1) / g) * Double(sample.bytes)
       return (
-        terms: [1, g - 1, (g - 1) / g * Double(sample.bytes)], t: sample.seconds - own,
-        w: 1 / (sample.seconds * sample.seconds)
+        terms: [1, g - 1, copied], t: sample.seconds, w: 1 / (sample.seconds * sample.seconds)
       )
     }
     // Each term scaled to unit weighted norm, so that the normal equations are
@@ -153,7 +152,7 @@ public enum CollectiveProfiler {
           residual,
           LinkSpec(
             bandwidth: 1 / beta, latency: coefficients[1], overhead: coefficients[0],
-            localCopyBandwidth: localCopyBandwidth)
+            localCopyBandwidth: copiesOwnChunk ? 1 / beta : nil)
         )
       }
     }
@@ -182,21 +181,23 @@ public enum CollectiveProfiler {
   }
 
   /// The thread link for a profile of `devices` workers: the fit of
-  /// ``measure(devices:floats:trials:budget:)`` with each member's own chunk copied
-  /// at `copyBandwidth` (the profile's measured copy rate), or `nil` when the run
-  /// failed or the fit is degenerate (the caller falls back to another
+  /// ``measure(devices:floats:trials:budget:)`` with each member copying its own
+  /// chunk as the executor does (``fit(_:copiesOwnChunk:)``), or `nil` when the
+  /// run failed or the fit is degenerate (the caller falls back to another
   /// measurement). Each sample is reported to `progress` with the fitted time.
-  public static func link(
-    devices: Int, copyBandwidth: Double? = nil, progress: (String) -> Void = { _ in }
-  ) -> LinkSpec? {
-    guard let samples = try? measure(devices: devices),
-      let link = fit(samples, localCopyBandwidth: copyBandwidth)
+  public static func link(devices: Int, progress: (String) -> Void = { _ in }) -> LinkSpec? {
+    guard let samples = try? measure(devices: devices), let link = fit(samples, copiesOwnChunk: true)
     else { return nil }
+    let cluster = Cluster(
+      name: "threads", deviceCount: devices, devicesPerNode: max(devices, 1),
+      device: DeviceSpec(
+        name: "thread", memoryBytes: 1, peakFLOPs: [:], memoryBandwidth: 1,
+        efficiency: KernelEfficiency(maxEfficiency: 1, halfDimension: 1, overhead: 0)),
+      intraNode: link, interNode: link)
     for sample in samples {
-      let g = Double(sample.members)
-      let model =
-        link.overhead + link.localCopyTime(bytes: Double(sample.bytes) / g) + (g - 1)
-        * link.latency + (g - 1) / g * Double(sample.bytes) / link.bandwidth
+      let model = cluster.collectiveTime(
+        .allGather, bytes: Double(sample.bytes),
+        group: cluster.group(Array(0..<min(sample.members, devices))))
       progress(
         String(
           format: "all-gather of %d B over %d workers: %.1f µs (fit %.1f µs)", sample.bytes,
@@ -204,5 +205,6 @@ public enum CollectiveProfiler {
     }
     return link
   }
+
 
 }

@@ -38,28 +38,34 @@ struct CollectiveProfilerTests {
     #expect(abs(link.bandwidth / bandwidth - 1) < 1e-9)
   }
 
-  @Test func theFitTakesTheOwnChunkCopyOutBeforeFitting() throws {
-    // The executor's all-gather also copies the member's own chunk, n/g bytes at
-    // the copy rate (13 GB/s here): with it known, c, α and B come out exact.
-    let (overhead, alpha, bandwidth, copy) = (1.5e-6, 2.5e-6, 13e9, 13.4e9)
+  @Test func theFitCountsTheOwnChunkCopyAtTheLinkRate() throws {
+    // The executor's all-gather also copies the member's own chunk into its
+    // output: n bytes copied in all, at the link's rate B.
+    let (overhead, alpha, bandwidth) = (1.5e-6, 2.5e-6, 13e9)
     var samples: [CollectiveProfiler.Sample] = []
     for g in [2, 4, 8] {
       for bytes in [256, 256 << 10, 4 << 20] {
-        let x = Double(g - 1)
-        let seconds =
-          overhead + Double(bytes) / Double(g) / copy + x * alpha + x / Double(g) * Double(bytes)
-          / bandwidth
+        let seconds = overhead + Double(g - 1) * alpha + Double(bytes) / bandwidth
         samples.append(.init(members: g, bytes: bytes, seconds: seconds))
       }
     }
-    let link = try #require(CollectiveProfiler.fit(samples, localCopyBandwidth: copy))
+    let link = try #require(CollectiveProfiler.fit(samples, copiesOwnChunk: true))
     #expect(abs(link.overhead - overhead) < 1e-12)
     #expect(abs(link.latency - alpha) < 1e-12)
     #expect(abs(link.bandwidth / bandwidth - 1) < 1e-9)
-    #expect(link.localCopyBandwidth == copy)
-    // Fitted without it, the same samples leave the two-member 4 MiB gather far off:
-    // the ring formula's (g − 1)/g · n cannot follow a copy of n/g more.
+    #expect(abs((link.localCopyBandwidth ?? 0) / bandwidth - 1) < 1e-9)
+    // The cost model then prices every sample as measured.
+    var cluster = ClusterPreset.h100.cluster(devices: 8)
+    cluster.intraNode = link
+    for sample in samples {
+      let model = cluster.collectiveTime(
+        .allGather, bytes: Double(sample.bytes), group: cluster.group(Array(0..<sample.members)))
+      #expect(abs(model / sample.seconds - 1) < 1e-9)
+    }
+    // Fitted without the own chunk, the same samples leave the two-member 4 MiB
+    // gather far off: the ring formula's (g − 1)/g · n cannot follow n.
     let plain = try #require(CollectiveProfiler.fit(samples))
+    #expect(plain.localCopyBandwidth == nil)
     let twoMembers = try #require(samples.first { $0.members == 2 && $0.bytes == 4 << 20 })
     let plainTime =
       plain.overhead + plain.latency + Double(twoMembers.bytes) / 2 / plain.bandwidth
