@@ -6,7 +6,7 @@ Usage: validation-table.py OUTPUT.md BUILD-NOTE [--profile CLUSTER.json]
 
 Each RUNS.json is the output of `tensoropt validate --plan PLAN --all --format json`;
 several files for one label are rounds of the same plan: each point's measured figures
-are the median over the rounds (gradients match only if they match in every round), and
+are those of its median round (by measured time) (gradients match only if they match in every round), and
 each round's own summary is listed too. CLUSTER.json, the `tensoropt profile` file the
 plans were made with, is summarised.
 Whatever OUTPUT.md holds after the line NOTES_MARKER is kept (hand-written notes).
@@ -56,17 +56,8 @@ def errors(runs, predicted, measured):
     ]
 
 
-MEDIAN_FIELDS = (
-    "measured_time_s",
-    "measured_compute_s",
-    "measured_transfer_s",
-    "measured_memory_bytes",
-    "wall_time_s",
-)
-
-
 def merged(rounds):
-    """One run per point: the median of each measured figure over `rounds` (lists
+    """One run per point: the round of median measured time over `rounds` (lists
     of runs of the same plan, point for point), gradients matched in every round."""
     first = rounds[0]
     for other in rounds[1:]:
@@ -75,11 +66,11 @@ def merged(rounds):
     result = []
     for index, run in enumerate(first):
         same = [runs[index] for runs in rounds]
-        point = dict(run)
-        for field in MEDIAN_FIELDS:
-            values = [r[field] for r in same if r.get(field) is not None]
-            if values:
-                point[field] = statistics.median(values)
+        # The round whose measured time is the median (the lower middle of an even
+        # count) gives every measured figure, so that compute, transfers and
+        # waiting add up to the time shown.
+        middle = sorted(same, key=lambda r: r["measured_time_s"])[(len(same) - 1) // 2]
+        point = dict(middle)
         point["gradients_match"] = all(r["gradients_match"] for r in same)
         point["max_gradient_rel_error"] = max(r["max_gradient_rel_error"] for r in same)
         result.append(point)
@@ -170,11 +161,16 @@ def main(argv):
     details = []
     per_round = []
     for pair in pairs:
-        label, _, paths = pair.partition("=")
+        label, separator, paths = pair.partition("=")
+        if not separator or not paths:
+            sys.exit(f"validation-table.py: expected LABEL=RUNS.json[,RUNS.json...], got {pair!r}")
         rounds = []
         for path in paths.split(","):
-            with open(path) as f:
-                rounds.append(json.load(f)["runs"])
+            try:
+                with open(path) as f:
+                    rounds.append(json.load(f)["runs"])
+            except (OSError, ValueError, KeyError) as error:
+                sys.exit(f"validation-table.py: {path}: cannot read the runs ({error})")
         runs = merged(rounds)
         if len(rounds) > 1:
             for number, each in enumerate(rounds, 1):

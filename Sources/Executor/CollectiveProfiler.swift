@@ -186,7 +186,8 @@ public enum CollectiveProfiler {
   /// run failed or the fit is degenerate (the caller falls back to another
   /// measurement). Each sample is reported to `progress` with the fitted time.
   public static func link(devices: Int, progress: (String) -> Void = { _ in }) -> LinkSpec? {
-    guard let samples = try? measure(devices: devices), let link = fit(samples, copiesOwnChunk: true)
+    guard let samples = try? measure(devices: devices),
+      let link = fit(samples, copiesOwnChunk: true)
     else { return nil }
     let cluster = Cluster(
       name: "threads", deviceCount: devices, devicesPerNode: max(devices, 1),
@@ -205,6 +206,5 @@ public enum CollectiveProfiler {
     }
     return link
   }
-
 
 }

@@ -77,8 +77,13 @@ extension StagedOperatorSearch {
     guard !cuts.isEmpty else { return 0 }
     let key = FloorMemo.TransferKey(
       mesh: mesh, stages: item.stages.count,
-      cuts: cuts.map { item.graph.tensors[$0].byteCount(floatBytes: request.dtype.activationBytes) }
-    )
+      cuts: item.stages.dropLast().indices.compactMap { stage in
+        item.stages[stage].output.map { id in
+          FloorMemo.Cut(
+            stage: stage, shape: item.graph.tensors[id].shape,
+            bytes: item.graph.tensors[id].byteCount(floatBytes: request.dtype.activationBytes))
+        }
+      })
     if let known = memo.transfers[key] { return known }
     let models = item.stages.indices.map { costModel(item, stage: $0, mesh: mesh) }
     // Any cut's boundary layouts (the wire is one of them).

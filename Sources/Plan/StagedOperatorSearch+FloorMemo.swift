@@ -22,11 +22,20 @@ extension StagedOperatorSearch {
     }
 
     /// What the least transfer of a pipeline depends on: its stage mesh, its
-    /// depth (so its stages' first devices), and the bytes crossing each cut.
+    /// depth (so its stages' first devices), and each cut — the stage whose
+    /// output crosses it, the tensor's shape (its boundary layouts and how they
+    /// divide it) and its bytes.
     struct TransferKey: Hashable, Sendable {
       var mesh: DeviceMesh
       var stages: Int
-      var cuts: [Double]
+      var cuts: [Cut]
+    }
+
+    /// One cut of a ``TransferKey``.
+    struct Cut: Hashable, Sendable {
+      var stage: Int
+      var shape: Shape
+      var bytes: Double
     }
 
     /// Per pipeline shape: the least point-to-point transfer per micro-batch.
