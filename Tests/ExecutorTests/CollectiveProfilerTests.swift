@@ -5,17 +5,21 @@ import Testing
 
 @Suite("The thread link fitted to the executor's collectives")
 struct CollectiveProfilerTests {
+  /// Exact samples over 2, 4 and 8 members of 256 B, 256 KiB and 4 MiB gathers,
+  /// timed by `seconds(g, n)`.
+  static func samples(_ seconds: (Double, Double) -> Double) -> [CollectiveProfiler.Sample] {
+    [2, 4, 8].flatMap { g in
+      [256, 256 << 10, 4 << 20].map { bytes in
+        CollectiveProfiler.Sample(
+          members: g, bytes: bytes, seconds: seconds(Double(g), Double(bytes)))
+      }
+    }
+  }
+
   @Test func theFitRecoversTheParametersOfExactSamples() throws {
     // t = (g − 1)·α + (g − 1)/g · n/B with α = 4 µs, B = 5 GB/s.
     let (alpha, bandwidth) = (4e-6, 5e9)
-    var samples: [CollectiveProfiler.Sample] = []
-    for g in [2, 4, 8] {
-      for bytes in [256, 256 << 10, 4 << 20] {
-        let x = Double(g - 1)
-        let seconds = x * alpha + x / Double(g) * Double(bytes) / bandwidth
-        samples.append(.init(members: g, bytes: bytes, seconds: seconds))
-      }
-    }
+    let samples = Self.samples { g, n in (g - 1) * alpha + (g - 1) / g * n / bandwidth }
     let link = try #require(CollectiveProfiler.fit(samples))
     #expect(abs(link.latency - alpha) < 1e-12)
     #expect(abs(link.bandwidth / bandwidth - 1) < 1e-9)
@@ -24,14 +28,7 @@ struct CollectiveProfilerTests {
   @Test func theFitRecoversAFixedCostPerCall() throws {
     // t = c + (g − 1)·α + (g − 1)/g · n/B with c = 2 µs, α = 2.7 µs, B = 9 GB/s.
     let (overhead, alpha, bandwidth) = (2e-6, 2.7e-6, 9e9)
-    var samples: [CollectiveProfiler.Sample] = []
-    for g in [2, 4, 8] {
-      for bytes in [256, 256 << 10, 4 << 20] {
-        let x = Double(g - 1)
-        let seconds = overhead + x * alpha + x / Double(g) * Double(bytes) / bandwidth
-        samples.append(.init(members: g, bytes: bytes, seconds: seconds))
-      }
-    }
+    let samples = Self.samples { g, n in overhead + (g - 1) * alpha + (g - 1) / g * n / bandwidth }
     let link = try #require(CollectiveProfiler.fit(samples))
     #expect(abs(link.overhead - overhead) < 1e-12)
     #expect(abs(link.latency - alpha) < 1e-12)
@@ -42,13 +39,7 @@ struct CollectiveProfilerTests {
     // The executor's all-gather also copies the member's own chunk into its
     // output: n bytes copied in all, at the link's rate B.
     let (overhead, alpha, bandwidth) = (1.5e-6, 2.5e-6, 13e9)
-    var samples: [CollectiveProfiler.Sample] = []
-    for g in [2, 4, 8] {
-      for bytes in [256, 256 << 10, 4 << 20] {
-        let seconds = overhead + Double(g - 1) * alpha + Double(bytes) / bandwidth
-        samples.append(.init(members: g, bytes: bytes, seconds: seconds))
-      }
-    }
+    let samples = Self.samples { g, n in overhead + (g - 1) * alpha + n / bandwidth }
     let link = try #require(CollectiveProfiler.fit(samples, copiesOwnChunk: true))
     #expect(abs(link.overhead - overhead) < 1e-12)
     #expect(abs(link.latency - alpha) < 1e-12)
