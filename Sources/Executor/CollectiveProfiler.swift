@@ -190,7 +190,7 @@ public enum CollectiveProfiler {
       let link = fit(samples, copiesOwnChunk: true)
     else { return nil }
     let cluster = Cluster(
-      name: "threads", deviceCount: devices, devicesPerNode: max(devices, 1),
+      name: "threads", deviceCount: max(devices, 2), devicesPerNode: max(devices, 2),
       device: DeviceSpec(
         name: "thread", memoryBytes: 1, peakFLOPs: [:], memoryBandwidth: 1,
         efficiency: KernelEfficiency(maxEfficiency: 1, halfDimension: 1, overhead: 0)),
@@ -198,7 +198,7 @@ public enum CollectiveProfiler {
     for sample in samples {
       let model = cluster.collectiveTime(
         .allGather, bytes: Double(sample.bytes),
-        group: cluster.group(Array(0..<min(sample.members, devices))))
+        group: cluster.group(Array(0..<sample.members)))
       progress(
         String(
           format: "all-gather of %d B over %d workers: %.1f µs (fit %.1f µs)", sample.bytes,
