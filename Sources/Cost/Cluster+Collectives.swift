@@ -57,7 +57,8 @@ extension Cluster {
     return link.overhead + ownChunk + algorithmTime(kind, bytes: bytes, group: group)
   }
 
-  /// ``collectiveTime(_:bytes:group:)`` without the link's per-call overhead.
+  /// ``collectiveTime(_:bytes:group:)`` without the link's per-call overhead and
+  /// the copy of the member's own chunk: the algorithm's transfers alone.
   func algorithmTime(_ kind: CollectiveKind, bytes: Double, group: DeviceGroup) -> Double {
     let g = Double(group.size)
     if kind == .sendReceive { return link(for: group).transferTime(bytes: bytes) }

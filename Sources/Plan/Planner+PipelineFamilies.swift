@@ -76,6 +76,13 @@ extension Planner {
       }
     }
     groups += second.map { [$0] }
+    if prunesOperatorSearch {
+      // The uniform and single-stage points bound every stage search, whether or
+      // not a family of the first group is searched.
+      search.incumbents += known.filter(\.fits).map {
+        CostVector(time: $0.timeS, memory: $0.memoryBytes)
+      }
+    }
     for (index, group) in groups.enumerated() {
       var families = group
       if prunesOperatorSearch, index > 0 {
@@ -92,7 +99,7 @@ extension Planner {
       result.searches += staged.searches
       result.notes.merge(staged.notes, uniquingKeysWith: +)
       if prunesOperatorSearch {
-        search.incumbents += (index == 0 ? known + entries : entries).filter(\.fits).map {
+        search.incumbents += entries.filter(\.fits).map {
           CostVector(time: $0.timeS, memory: $0.memoryBytes)
         }
       }
