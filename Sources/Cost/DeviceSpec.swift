@@ -43,12 +43,16 @@ public struct DeviceSpec: Hashable, Sendable {
   ///
   /// A precision the device has no peak for runs as fp32. The measured table
   /// answers when it covers the precision (fp16 and bf16 stand in for each
-  /// other); otherwise the
-  /// analytic ``efficiency`` model at ``peak(_:)``. Either way the product
-  /// takes at least the kernel overhead plus the time to read both operands and
-  /// write the result at ``memoryBandwidth`` (``gemmTrafficSeconds(m:n:k:precision:)``):
-  /// thin products (a few rows, as with tiny micro-batches) are memory-bound,
-  /// and a table clamps shapes below its smallest measurement.
+  /// other); otherwise the analytic ``efficiency`` model at ``peak(_:)``.
+  /// Unless the table's grid brackets the shape
+  /// (``KernelTable/brackets(m:n:k:precision:)``), the product takes at least the
+  /// kernel overhead plus the time to read both operands and write the result at
+  /// ``memoryBandwidth`` (``gemmTrafficSeconds(m:n:k:precision:)``): thin products
+  /// (a few rows, as with tiny micro-batches) are memory-bound, and a table clamps
+  /// shapes outside its measurements. A bracketed shape is interpolated between
+  /// measured products of its own kind, which already include their traffic
+  /// (from wherever the operands came from: a CPU's large shared cache can beat
+  /// the copy bandwidth that ``memoryBandwidth`` measures).
   public func gemmSeconds(m: Int, n: Int, k: Int, precision requested: ComputePrecision) -> Double {
     guard m > 0, n > 0, k > 0 else { return 0 }
     let precision = supports(requested) ? requested : .fp32
@@ -56,10 +60,11 @@ public struct DeviceSpec: Hashable, Sendable {
     if let table = kernelTable {
       // fp16 and bf16 run at the same tensor-core rate: either's table serves both.
       let twin: ComputePrecision? = precision == .fp16 ? .bf16 : precision == .bf16 ? .fp16 : nil
-      if let seconds = table.seconds(m: m, n: n, k: k, precision: precision)
-        ?? twin.flatMap({ table.seconds(m: m, n: n, k: k, precision: $0) })
-      {
-        return max(seconds, floor)
+      for candidate in [precision] + (twin.map { [$0] } ?? []) {
+        if let seconds = table.seconds(m: m, n: n, k: k, precision: candidate) {
+          return table.brackets(m: m, n: n, k: k, precision: candidate)
+            ? seconds : max(seconds, floor)
+        }
       }
     }
     return max(efficiency.seconds(m: m, n: n, k: k, peak: peak(precision)), floor)

@@ -75,6 +75,19 @@ public struct KernelTable: Hashable, Sendable {
     return 2 * Double(m) * Double(n) * Double(k) / throughput
   }
 
+  /// Whether measurements in `precision` bracket this shape on every axis: they
+  /// form a full grid (every combination of their distinct m, n and k values) and
+  /// each extent lies between the grid's smallest and largest on its axis, so the
+  /// prediction interpolates between measured products rather than extrapolating.
+  public func brackets(m: Int, n: Int, k: Int, precision: ComputePrecision) -> Bool {
+    guard let grid = grids[precision], m > 0, n > 0, k > 0 else { return false }
+    let x = Self.coordinates(m, n, k)
+    return (0..<3).allSatisfy { axis in
+      guard let low = grid.axes[axis].first, let high = grid.axes[axis].last else { return false }
+      return x[axis] >= low && x[axis] <= high
+    }
+  }
+
   /// The predicted FLOP/s of a product of this shape.
   public func throughput(m: Int, n: Int, k: Int, precision: ComputePrecision) -> Double? {
     let key = ThroughputMemo.Key(m: m, n: n, k: k, precision: precision)
