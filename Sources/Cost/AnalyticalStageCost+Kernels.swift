@@ -4,11 +4,17 @@ extension AnalyticalStageCost {
   /// Forward and backward seconds of one local operator.
   ///
   /// Matrix products are priced as GEMMs of the local shape through
-  /// ``DeviceSpec/gemmSeconds(m:n:k:precision:)``:
+  /// ``DeviceSpec/gemmSeconds(m:n:k:precision:operands:)``, with the operands read
+  /// as the executor's kernels read them (``GEMMOperands``):
   /// * linear `[r, k] · [k, n]`: forward GEMM(r, n, k); backward GEMM(r, k, n)
-  ///   for the input gradient plus GEMM(k, n, r) for the weight gradient;
-  /// * matmul over `b` leading batches: GEMM(b·m, n, k) forward, GEMM(b·m, k, n) +
-  ///   GEMM(k, n, b·m) backward;
+  ///   for the input gradient (`dY · Wᵀ`) plus GEMM(k, n, r) for the weight
+  ///   gradient (`Xᵀ · dY`). A tied weight is priced as an embedding table's,
+  ///   stored `[n, k]`: forward `X · Wᵀ`, input gradient `dY · W`, weight
+  ///   gradient read `Aᵀ · B` (the executor computes it as the `n × k` product
+  ///   `dYᵀ · X`, priced as its `k × n` transpose; a linear tied to another
+  ///   linear reads it untransposed in the executor; no model of the zoo has one);
+  /// * matmul over `b` leading batches: GEMM(b·m, n, k) forward, GEMM(b·m, k, n)
+  ///   (`dY · Bᵀ`) + GEMM(k, n, b·m) (`Aᵀ · dY`) backward;
   /// * attention (`b` samples, `h` local heads, `s` positions, head width `d`):
   ///   forward QKᵀ = GEMM(b·h·s, s, d) and P·V = GEMM(b·h·s, d, s), backward
   ///   twice each; its softmax part is memory-bound over the `b·h·s²` scores;
@@ -24,9 +30,12 @@ extension AnalyticalStageCost {
     let device = cluster.device
     let precision = options.dtype.computePrecision
     let fb = options.dtype.activationBytes
-    func gemm(_ m: Double, _ n: Double, _ k: Double) -> Double {
+    func gemm(
+      _ m: Double, _ n: Double, _ k: Double, _ operands: GEMMOperands = .plain
+    ) -> Double {
       device.gemmSeconds(
-        m: Self.extent(m), n: Self.extent(n), k: Self.extent(k), precision: precision)
+        m: Self.extent(m), n: Self.extent(n), k: Self.extent(k), precision: precision,
+        operands: operands)
     }
     let first = inputs.first?.shape ?? []
     let outShape = output.shape
@@ -38,13 +47,19 @@ extension AnalyticalStageCost {
       let k = Double(first.last?.size ?? 1)
       let n = Double(outShape.last?.size ?? 1)
       let rows = outShape.elementCountAsDouble / max(n, 1)
-      return (gemm(rows, n, k), gemm(rows, k, n) + gemm(k, n, rows))
+      if op.attributes.tiedTo != nil {
+        return (
+          gemm(rows, n, k, .transposedB),
+          gemm(rows, k, n) + gemm(k, n, rows, .transposedA)
+        )
+      }
+      return (gemm(rows, n, k), gemm(rows, k, n, .transposedB) + gemm(k, n, rows, .transposedA))
     case .matmul, .batchedMatmul:
       guard outShape.count >= 2 else { break }
       let n = Double(outShape[outShape.count - 1].size)
       let k = Double(first.last?.size ?? 1)
       let rows = outShape.elementCountAsDouble / max(n, 1)
-      return (gemm(rows, n, k), gemm(rows, k, n) + gemm(k, n, rows))
+      return (gemm(rows, n, k), gemm(rows, k, n, .transposedB) + gemm(k, n, rows, .transposedA))
     case .attention:
       guard outShape.count >= 2 else { break }
       let heads = Double(max(op.attributes.heads, 1))

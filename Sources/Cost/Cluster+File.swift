@@ -78,8 +78,15 @@ extension Cluster {
           throw fail(field, "m, n and k must be positive")
         }
         try positive(row.seconds, field + ".seconds")
+        guard let operands = GEMMOperands(rawValue: row.operands ?? GEMMOperands.plain.rawValue)
+        else {
+          throw fail(
+            field + ".operands", "unknown operands \"\(row.operands ?? "")\" (known: nn, nt, tn)")
+        }
         measurements.append(
-          GEMMMeasurement(precision: precision, m: row.m, n: row.n, k: row.k, seconds: row.seconds))
+          GEMMMeasurement(
+            precision: precision, operands: operands, m: row.m, n: row.n, k: row.k,
+            seconds: row.seconds))
       }
       table = KernelTable(measurements)
     } else if let preset = device.gemmTablePreset {
@@ -128,7 +135,9 @@ extension Cluster {
           overhead: d.efficiency.overhead),
         gemmTable: d.kernelTable?.measurements.map {
           ClusterFile.GEMM(
-            precision: $0.precision.rawValue, m: $0.m, n: $0.n, k: $0.k, seconds: $0.seconds)
+            precision: $0.precision.rawValue,
+            operands: $0.operands == .plain ? nil : $0.operands.rawValue, m: $0.m, n: $0.n,
+            k: $0.k, seconds: $0.seconds)
         },
         gemmTablePreset: nil, vectorFlops: d.vectorFLOPs),
       intraNode: ClusterFile.Link(intraNode), interNode: ClusterFile.Link(interNode))

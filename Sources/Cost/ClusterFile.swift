@@ -55,6 +55,9 @@ public struct ClusterFile: Codable, Hashable, Sendable {
   public struct GEMM: Codable, Hashable, Sendable {
     /// `fp32`, `tf32`, `fp16` or `bf16`.
     public var precision: String
+    /// How the product read its operands: `nn` (`A · B`, the default when
+    /// absent), `nt` (`A · Bᵀ`) or `tn` (`Aᵀ · B`).
+    public var operands: String? = nil
     /// Result rows.
     public var m: Int
     /// Result columns.

@@ -43,7 +43,8 @@ public struct DeviceSpec: Hashable, Sendable {
   ///
   /// A precision the device has no peak for runs as fp32. The measured table
   /// answers when it covers the precision (fp16 and bf16 stand in for each
-  /// other); otherwise the analytic ``efficiency`` model at ``peak(_:)``.
+  /// other; products of `operands` the table has no measurements of take the
+  /// plain products'); otherwise the analytic ``efficiency`` model at ``peak(_:)``.
   /// Unless the table's grid brackets the shape
   /// (``KernelTable/brackets(m:n:k:precision:)``), the product takes at least the
   /// kernel overhead plus the time to read both operands and write the result at
@@ -53,7 +54,10 @@ public struct DeviceSpec: Hashable, Sendable {
   /// measured products of its own kind, which already include their traffic
   /// (from wherever the operands came from: a CPU's large shared cache can beat
   /// the copy bandwidth that ``memoryBandwidth`` measures).
-  public func gemmSeconds(m: Int, n: Int, k: Int, precision requested: ComputePrecision) -> Double {
+  public func gemmSeconds(
+    m: Int, n: Int, k: Int, precision requested: ComputePrecision,
+    operands: GEMMOperands = .plain
+  ) -> Double {
     guard m > 0, n > 0, k > 0 else { return 0 }
     let precision = supports(requested) ? requested : .fp32
     let floor = gemmTrafficSeconds(m: m, n: n, k: k, precision: precision)
@@ -61,8 +65,10 @@ public struct DeviceSpec: Hashable, Sendable {
       // fp16 and bf16 run at the same tensor-core rate: either's table serves both.
       let twin: ComputePrecision? = precision == .fp16 ? .bf16 : precision == .bf16 ? .fp16 : nil
       for candidate in [precision] + (twin.map { [$0] } ?? []) {
-        if let seconds = table.seconds(m: m, n: n, k: k, precision: candidate) {
-          return table.brackets(m: m, n: n, k: k, precision: candidate)
+        if let seconds = table.seconds(
+          m: m, n: n, k: k, precision: candidate, operands: operands)
+        {
+          return table.brackets(m: m, n: n, k: k, precision: candidate, operands: operands)
             ? seconds : max(seconds, floor)
         }
       }

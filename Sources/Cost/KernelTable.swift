@@ -10,11 +10,20 @@ import Foundation
 ///   measurements.
 /// Coordinates outside the measured range are clamped to it (throughput is taken
 /// from the nearest edge), and the time is the query's FLOPs over that throughput.
+///
+/// Each (precision, ``GEMMOperands``) pair is its own table; a query for operands
+/// with no measurements of their own is answered from the plain products.
 public struct KernelTable: Hashable, Sendable {
   /// The measurements, in any order.
   public let measurements: [GEMMMeasurement]
-  private let grids: [ComputePrecision: Grid]
-  private let scattered: [ComputePrecision: Scattered]
+  private let grids: [Kind: Grid]
+  private let scattered: [Kind: Scattered]
+
+  /// The measurements one interpolation uses.
+  struct Kind: Hashable, Sendable {
+    var precision: ComputePrecision
+    var operands: GEMMOperands
+  }
   /// Interpolated throughputs already computed: the planner asks for the same
   /// few hundred shapes hundreds of thousands of times.
   private let memo = ThroughputMemo()
@@ -50,28 +59,41 @@ public struct KernelTable: Hashable, Sendable {
   public init(_ measurements: [GEMMMeasurement]) {
     let valid = measurements.filter { $0.m > 0 && $0.n > 0 && $0.k > 0 && $0.seconds > 0 }
     self.measurements = valid
-    var grids: [ComputePrecision: Grid] = [:]
-    var scattered: [ComputePrecision: Scattered] = [:]
+    var grids: [Kind: Grid] = [:]
+    var scattered: [Kind: Scattered] = [:]
     for precision in ComputePrecision.allCases {
-      let rows = valid.filter { $0.precision == precision }
-      guard !rows.isEmpty else { continue }
-      scattered[precision] = Scattered(
-        rows.map {
-          Point(x: Self.coordinates($0.m, $0.n, $0.k), logThroughput: log($0.throughput))
-        })
-      if let grid = Self.grid(rows) { grids[precision] = grid }
+      for operands in GEMMOperands.allCases {
+        let rows = valid.filter { $0.precision == precision && $0.operands == operands }
+        guard !rows.isEmpty else { continue }
+        let kind = Kind(precision: precision, operands: operands)
+        scattered[kind] = Scattered(
+          rows.map {
+            Point(x: Self.coordinates($0.m, $0.n, $0.k), logThroughput: log($0.throughput))
+          })
+        if let grid = Self.grid(rows) { grids[kind] = grid }
+      }
     }
     self.grids = grids
     self.scattered = scattered
   }
 
   /// The precisions the table has measurements for.
-  public var precisions: Set<ComputePrecision> { Set(scattered.keys) }
+  public var precisions: Set<ComputePrecision> { Set(scattered.keys.map(\.precision)) }
 
-  /// The predicted seconds of one `m×k · k×n` product, or `nil` when nothing
-  /// was measured in `precision`.
-  public func seconds(m: Int, n: Int, k: Int, precision: ComputePrecision) -> Double? {
-    guard let throughput = throughput(m: m, n: n, k: k, precision: precision) else { return nil }
+  /// The measurements that answer for `operands` in `precision`: their own, or
+  /// else the plain products'.
+  func kind(_ precision: ComputePrecision, _ operands: GEMMOperands) -> Kind {
+    let own = Kind(precision: precision, operands: operands)
+    return scattered[own] != nil ? own : Kind(precision: precision, operands: .plain)
+  }
+
+  /// The predicted seconds of one `m×k · k×n` product reading its operands as
+  /// `operands`, or `nil` when nothing was measured in `precision`.
+  public func seconds(
+    m: Int, n: Int, k: Int, precision: ComputePrecision, operands: GEMMOperands = .plain
+  ) -> Double? {
+    guard let throughput = throughput(m: m, n: n, k: k, precision: precision, operands: operands)
+    else { return nil }
     return 2 * Double(m) * Double(n) * Double(k) / throughput
   }
 
@@ -79,8 +101,10 @@ public struct KernelTable: Hashable, Sendable {
   /// form a full grid (every combination of their distinct m, n and k values) and
   /// each extent lies between the grid's smallest and largest on its axis, so the
   /// prediction interpolates between measured products rather than extrapolating.
-  public func brackets(m: Int, n: Int, k: Int, precision: ComputePrecision) -> Bool {
-    guard let grid = grids[precision], m > 0, n > 0, k > 0 else { return false }
+  public func brackets(
+    m: Int, n: Int, k: Int, precision: ComputePrecision, operands: GEMMOperands = .plain
+  ) -> Bool {
+    guard let grid = grids[kind(precision, operands)], m > 0, n > 0, k > 0 else { return false }
     let x = Self.coordinates(m, n, k)
     return (0..<3).allSatisfy { axis in
       guard let low = grid.axes[axis].first, let high = grid.axes[axis].last else { return false }
@@ -89,14 +113,17 @@ public struct KernelTable: Hashable, Sendable {
   }
 
   /// The predicted FLOP/s of a product of this shape.
-  public func throughput(m: Int, n: Int, k: Int, precision: ComputePrecision) -> Double? {
-    let key = ThroughputMemo.Key(m: m, n: n, k: k, precision: precision)
+  public func throughput(
+    m: Int, n: Int, k: Int, precision: ComputePrecision, operands: GEMMOperands = .plain
+  ) -> Double? {
+    let kind = kind(precision, operands)
+    let key = ThroughputMemo.Key(m: m, n: n, k: k, kind: kind)
     if let known = memo[key] { return known }
     let x = Self.coordinates(max(m, 1), max(n, 1), max(k, 1))
     let value: Double
-    if let grid = grids[precision] {
+    if let grid = grids[kind] {
       value = exp(Self.trilinear(grid, x))
-    } else if let points = scattered[precision] {
+    } else if let points = scattered[kind] {
       value = exp(Self.inverseDistance(points, x))
     } else {
       return nil
@@ -200,7 +227,7 @@ final class ThroughputMemo: @unchecked Sendable {
     var m: Int
     var n: Int
     var k: Int
-    var precision: ComputePrecision
+    var kind: KernelTable.Kind
   }
 
   static let capacity = 1 << 16

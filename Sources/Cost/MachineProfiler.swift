@@ -15,6 +15,10 @@ public struct MachineProfiler: Sendable {
   public var thinSizes: [Int]
   /// Samples per measurement (the median is kept).
   public var samples: Int
+  /// How the grid's products read their operands: by default all three ways the
+  /// executor's kernels do (forward `A · B`, input gradient `A · Bᵀ`, weight
+  /// gradient `Aᵀ · B`), each its own table.
+  public var operandVariants: [GEMMOperands]
   /// Bytes of operand copies a product cycles through, so that each call finds
   /// its operands outside the core's private caches, as the executor's workers
   /// (several per core, each with megabytes of state) do.
@@ -50,6 +54,7 @@ public struct MachineProfiler: Sendable {
   /// Creates a profiler.
   public init(
     gridSizes: [Int] = defaultGrid, thinSizes: [Int] = defaultThinSizes, samples: Int = 3,
+    operandVariants: [GEMMOperands] = GEMMOperands.allCases,
     coldBytes: Int = defaultColdBytes,
     linkMeasurement: (@Sendable (Int) -> LinkSpec?)? = nil,
     concurrency: Int = 1, progress: @escaping @Sendable (String) -> Void = { _ in }
@@ -58,6 +63,7 @@ public struct MachineProfiler: Sendable {
     self.gridSizes = gridSizes
     self.thinSizes = thinSizes
     self.samples = samples
+    self.operandVariants = operandVariants.isEmpty ? [.plain] : operandVariants
     self.coldBytes = coldBytes
     self.linkMeasurement = linkMeasurement
     self.progress = progress
@@ -99,25 +105,28 @@ public struct MachineProfiler: Sendable {
     return (thin, gridSizes, thin)
   }
 
-  /// Measures every (m, n, k) of ``axes``.
+  /// Measures every (m, n, k) of ``axes`` for each of ``operandVariants``.
   public func measureGrid() -> [GEMMMeasurement] {
     var result: [GEMMMeasurement] = []
     let (ms, ns, ks) = axes
-    let total = ms.count * ns.count * ks.count
-    for m in ms {
-      progress("sgemm m=\(m): \(result.count)/\(total) shapes")
-      for n in ns {
-        for k in ks {
-          // A product summing fewer rows than the grid's smallest extent is a
-          // weight gradient of a few-row micro-batch, which the executor
-          // accumulates over the micro-batches (`beta = 1`; `k = 1` is `sger`).
-          let accumulating = k < (gridSizes.min() ?? 1)
-          result.append(
-            GEMMMeasurement(
-              precision: .fp32, m: m, n: n, k: k,
-              seconds: concurrently {
-                gemmSeconds(m: m, n: n, k: k, accumulating: accumulating)
-              }))
+    let total = ms.count * ns.count * ks.count * operandVariants.count
+    for operands in operandVariants {
+      for m in ms {
+        progress("sgemm \(operands.rawValue) m=\(m): \(result.count)/\(total) shapes")
+        for n in ns {
+          for k in ks {
+            // A product summing fewer rows than the grid's smallest extent is a
+            // weight gradient of a few-row micro-batch, which the executor
+            // accumulates over the micro-batches (`beta = 1`; `k = 1` is `sger`);
+            // an input gradient (`dY · Wᵀ`) never accumulates.
+            let accumulating = k < (gridSizes.min() ?? 1) && operands != .transposedB
+            result.append(
+              GEMMMeasurement(
+                precision: .fp32, operands: operands, m: m, n: n, k: k,
+                seconds: concurrently {
+                  gemmSeconds(m: m, n: n, k: k, operands: operands, accumulating: accumulating)
+                }))
+          }
         }
       }
     }
@@ -125,12 +134,15 @@ public struct MachineProfiler: Sendable {
   }
 
   /// The median thread-CPU seconds of one single-threaded product of this shape,
-  /// run as the executor runs it (``Gemm/multiply(_:_:into:m:n:k:transposeA:transposeB:alpha:beta:lda:ldb:ldc:)``,
-  /// `beta = 0`, or `beta = 1` when `accumulating`) on operands outside the
+  /// run as the executor runs it (``Gemm/multiply(_:_:into:m:n:k:transposeA:transposeB:alpha:beta:lda:ldb:ldc:)``
+  /// with `operands`' transpositions, `beta = 0`, or `beta = 1` when
+  /// `accumulating`) on operands outside the
   /// core's L2: the calls cycle through copies of `A`, `B` and `C` spanning at
   /// least ``coldBytes`` (at most 4,096 copies: the smallest products, a few
   /// hundred bytes each, stay in L2, where their time is the call's overhead).
-  public func gemmSeconds(m: Int, n: Int, k: Int, accumulating: Bool = false) -> Double {
+  public func gemmSeconds(
+    m: Int, n: Int, k: Int, operands: GEMMOperands = .plain, accumulating: Bool = false
+  ) -> Double {
     openblas_set_num_threads(1)
     let size = m * k + k * n + m * n
     let copies = max(1, min(4096, coldBytes / 4 / max(size, 1)))
@@ -142,7 +154,9 @@ public struct MachineProfiler: Sendable {
       let a = storage + next * size
       next = (next + 1) % copies
       Gemm.multiply(
-        a, a + m * k, into: a + m * k + k * n, m: m, n: n, k: k, beta: accumulating ? 1 : 0)
+        a, a + m * k, into: a + m * k + k * n, m: m, n: n, k: k,
+        transposeA: operands.transposesA, transposeB: operands.transposesB,
+        beta: accumulating ? 1 : 0)
     }
     let flops = 2 * Double(m) * Double(n) * Double(k)
     if flops < 1e9 { run() }  // OpenBLAS's buffers; large products amortise them

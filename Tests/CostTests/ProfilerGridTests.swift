@@ -14,17 +14,30 @@ struct ProfilerGridTests {
     #expect(axes.k == [1, 2, 16, 32])
   }
 
-  @Test func theGridIsFullAndTheTableAnswersItsPointsExactly() throws {
+  @Test func theGridIsFullForEachOperandLayoutAndTheTableAnswersItsPointsExactly() throws {
     let measurements = profiler.measureGrid()
-    #expect(measurements.count == 4 * 2 * 4)
+    #expect(measurements.count == 3 * 4 * 2 * 4)
+    #expect(Set(measurements.map(\.operands)) == Set(GEMMOperands.allCases))
     #expect(measurements.allSatisfy { $0.seconds > 0 && $0.seconds.isFinite })
-    #expect(Set(measurements.map { [$0.m, $0.n, $0.k] }).count == measurements.count)
+    #expect(
+      Set(measurements.map { "\($0.operands) \($0.m) \($0.n) \($0.k)" }).count
+        == measurements.count)
     let table = KernelTable(measurements)
     for point in measurements where point.m == 1 || point.k == 2 {
       let predicted = try #require(
-        table.seconds(m: point.m, n: point.n, k: point.k, precision: .fp32))
+        table.seconds(
+          m: point.m, n: point.n, k: point.k, precision: .fp32, operands: point.operands))
       #expect(abs(predicted / point.seconds - 1) < 1e-9)
     }
+  }
+
+  @Test func aPlainOnlyProfilerMeasuresOneTable() {
+    let plain = MachineProfiler(
+      gridSizes: [16, 32], thinSizes: [1], samples: 1, operandVariants: [.plain],
+      coldBytes: 1 << 20)
+    let measurements = plain.measureGrid()
+    #expect(measurements.count == 3 * 2 * 3)
+    #expect(measurements.allSatisfy { $0.operands == .plain })
   }
 
   @Test func theThreadLinkIsPositive() {
