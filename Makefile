@@ -82,7 +82,7 @@ bench: deps
 # table says which build measured, and the load average during the run).
 VALIDATE_BIN     ?= $(BIN)
 VALIDATE_DIR     := .build/validation
-VALIDATE_STEPS   ?= 3
+VALIDATE_STEPS   ?= 5
 VALIDATE_PROFILE ?= $(VALIDATE_DIR)/cpu-profile.json
 VALIDATE_ROUNDS  ?= 3
 VALIDATE_ROUND_LIST := $(shell seq 1 $(VALIDATE_ROUNDS))
