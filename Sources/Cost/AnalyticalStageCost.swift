@@ -12,7 +12,10 @@ import TensorOptGraph
 /// `m · (forward + backward + recompute + exposed ZeRO-3 gathers) + exposed
 /// gradient synchronisation + optimizer step`, and memory `states + activations ×
 /// in-flight micro-batches`; `m` and the in-flight count come from ``options``.
-public struct AnalyticalStageCost: StageCostModel {
+///
+/// Equal models (every stored property) price everything alike, which lets the
+/// search share block bodies between stage problems (`BlockBodyMemo`).
+public struct AnalyticalStageCost: StageCostModel, Hashable {
   /// The stage's devices.
   public var mesh: DeviceMesh
   /// The hardware.

@@ -1,8 +1,9 @@
 /// A directed acyclic graph of operators and repeated blocks.
 ///
 /// Nodes are stored in a topological order: every node's inputs are graph inputs
-/// or outputs of earlier nodes.
-public struct Graph: Sendable {
+/// or outputs of earlier nodes. Graphs compare by value (tensors, nodes, blocks'
+/// bodies), e.g. to key what is computed from a block body.
+public struct Graph: Hashable, Sendable {
   /// Every tensor of this graph (not of nested blocks); a ``TensorID`` indexes it.
   public var tensors: [Tensor]
   /// The nodes, topologically sorted.
@@ -38,9 +39,9 @@ public struct Graph: Sendable {
 }
 
 /// A node: one operator, or a block repeated a number of times.
-public struct Node: Sendable {
+public struct Node: Hashable, Sendable {
   /// What a node contains.
-  public enum Content: Sendable {
+  public enum Content: Hashable, Sendable {
     /// A single operator.
     case op(Operator)
     /// A block whose body is applied ``Block/repeatCount`` times in sequence.
@@ -82,7 +83,7 @@ public struct Node: Sendable {
 /// The body has exactly one input and one output of the same shape, so that
 /// repetition chains: the output of one application feeds the next.
 /// The body is stored once whatever the repeat count.
-public struct Block: Sendable {
+public struct Block: Hashable, Sendable {
   /// The block's name, e.g. `"layer"`.
   public var name: String
   /// The body applied at each repetition.

@@ -12,7 +12,11 @@ import TensorOptGraph
 /// all-reduce. With every stage's tail equal this is the pipeline's time when
 /// the stage is the slowest (`(m + p − 1) · max t + max tail`). Memory is the
 /// stage's model states plus its activations times the micro-batches in flight.
-struct PipelineStageCost: StageCostModel {
+///
+/// Equal models (every stored property, the workspace cap included) price
+/// everything alike: the stage searches share block bodies by this equality
+/// (``StagedOperatorSearch/bodies``).
+struct PipelineStageCost: StageCostModel, Hashable {
   /// The per-operator costs of the stage, its devices and options.
   var base: AnalyticalStageCost
   /// The weight of per-micro-batch work: `m + p − 1`.

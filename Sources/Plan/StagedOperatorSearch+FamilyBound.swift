@@ -209,7 +209,9 @@ extension StagedOperatorSearch {
     if let known = memo.powers[key]?.first { return known }
     var one: [CostVector] = [.zero]
     if searchingBody {
-      guard let problem = try? StageProblem(graph: item.stages[stage].graph, costModel: model),
+      guard
+        let problem = try? StageProblem(
+          graph: item.stages[stage].graph, costModel: model, memo: bodies),
         let body = problem.blocks.first(where: { problem.graph.nodes[$0.node].name == key.name })
       else { return nil }
       one = Self.repetitionFloor(of: body)

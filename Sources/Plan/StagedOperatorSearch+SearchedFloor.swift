@@ -39,7 +39,9 @@ extension StagedOperatorSearch {
       floor = known
     } else {
       let model = costModel(item, stage: stage, mesh: mesh)
-      guard let problem = try? StageProblem(graph: item.stages[stage].graph, costModel: model),
+      guard
+        let problem = try? StageProblem(
+          graph: item.stages[stage].graph, costModel: model, memo: bodies),
         problem.blocks.count == 1, let block = problem.blocks.first
       else { return nil }
       floor = StemFloor(
@@ -65,8 +67,7 @@ extension StagedOperatorSearch {
   /// repetition of a strategy is a body strategy for some pair of boundary
   /// layouts, so its cost is weakly dominated by a point of that pair's frontier.
   static func repetitionFloor(of block: BlockProblem) -> [CostVector] {
-    let matrix = FrontierTracking().frontierMatrix(
-      of: block.graph, from: block.input, to: block.output)
+    let matrix = block.frontierMatrix()
     var points: [CostVector] = []
     for row in 0..<matrix.rows {
       for column in 0..<matrix.columns { points += matrix[row, column].costs }

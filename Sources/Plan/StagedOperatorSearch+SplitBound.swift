@@ -30,7 +30,9 @@ extension StagedOperatorSearch {
   /// at least this much (costs are sums over nodes and edges, none negative).
   func repetitionFloor(_ item: Prepared, stage: Int, mesh: DeviceMesh) -> CostVector {
     let model = costModel(item, stage: stage, mesh: mesh)
-    guard let problem = try? StageProblem(graph: item.stages[stage].graph, costModel: model),
+    guard
+      let problem = try? StageProblem(
+        graph: item.stages[stage].graph, costModel: model, memo: bodies),
       problem.blocks.count == 1, let body = problem.blocks.first
     else { return .zero }
     // The body's floor counts both boundary nodes; one repetition owns one of

@@ -23,6 +23,10 @@ struct StagedOperatorSearch: Sendable {
   /// and bound): a stage's partial strategies whose every pipeline one of them
   /// strictly dominates are dropped from its searches (see ``candidates(of:stage:mesh:)``).
   var incumbents: [CostVector] = []
+  /// Block bodies and their reductions shared by the stage searches of this
+  /// search and its copies (stages of one family over its splits and workspace
+  /// strata hold the same block under the same cost model); `nil` shares none.
+  var bodies: BlockBodyMemo? = BlockBodyMemo()
 
   /// One stage search: its family, mesh and stage.
   struct Job: Sendable {
@@ -160,10 +164,11 @@ struct StagedOperatorSearch: Sendable {
         let options = SearchOptions(method: request.search, epsilon: request.epsilon)
         if let bound {
           frontier = try StageSearch.frontier(
-            of: item.stages[stage].graph, costModels: [model], options: options, incumbent: bound)
+            of: item.stages[stage].graph, costModels: [model], options: options, incumbent: bound,
+            memo: bodies)
         } else {
           frontier = try StageSearch.frontier(
-            of: item.stages[stage].graph, costModel: model, options: options)
+            of: item.stages[stage].graph, costModel: model, options: options, memo: bodies)
         }
       } catch {
         return (found, "FT inside pipeline stages: a stage search refused (\(error.message))")

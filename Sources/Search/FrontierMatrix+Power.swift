@@ -19,24 +19,36 @@ extension FrontierMatrix {
     filter: (FrontierMatrix, _ span: Int) -> FrontierMatrix
   ) -> FrontierMatrix {
     precondition(rows == columns, "only a square matrix composes with itself")
+    var compositionsLeft = Self.compositionCount(count)
+    return Self.repeatedSquaring(
+      count, base: self,
+      compose: { left, right, offset, _ in
+        compositionsLeft -= 1
+        return left.composed(with: right) { .repetition(offset: offset, $0) }
+          .thinned(budget: budget, remaining: compositionsLeft + afterwards)
+      }, filter: filter)
+  }
+
+  /// The composition of `count` copies of `base` by repeated squaring, the
+  /// order of ``power(_:budget:afterwards:)``: `filter` is applied to `base`
+  /// and to every composed operand (with its span) before use; `compose` gets
+  /// the left and right operands, the right one's first repetition (the
+  /// offset of its traces) and the span of the result.
+  static func repeatedSquaring<Operand>(
+    _ count: Int, base: Operand,
+    compose: (Operand, Operand, _ offset: Int, _ span: Int) -> Operand,
+    filter: (Operand, _ span: Int) -> Operand
+  ) -> Operand {
     precondition(count >= 1, "a block repeats at least once")
-    var result: FrontierMatrix?
+    var result: Operand?
     var covered = 0
-    var base = filter(self, 1)
+    var base = filter(base, 1)
     var span = 1
     var remaining = count
-    var compositionsLeft = Self.compositionCount(count)
-    func thin(_ matrix: FrontierMatrix) -> FrontierMatrix {
-      compositionsLeft -= 1
-      return matrix.thinned(budget: budget, remaining: compositionsLeft + afterwards)
-    }
     while true {
       if remaining & 1 == 1 {
         if let previous = result {
-          let offset = covered
-          result = filter(
-            thin(previous.composed(with: base) { .repetition(offset: offset, $0) }),
-            covered + span)
+          result = filter(compose(previous, base, covered, covered + span), covered + span)
         } else {
           result = base
         }
@@ -44,8 +56,7 @@ extension FrontierMatrix {
       }
       remaining >>= 1
       if remaining == 0 { break }
-      let offset = span
-      base = filter(thin(base.composed(with: base) { .repetition(offset: offset, $0) }), 2 * span)
+      base = filter(compose(base, base, span, 2 * span), 2 * span)
       span *= 2
     }
     assert(covered == count)

@@ -55,6 +55,9 @@ public struct BlockProblem: Sendable {
   public var outerInput: Int
   /// See ``outerInput``.
   public var outerOutput: Int
+  /// The memo entry ``graph`` comes from, which also holds its reductions
+  /// (`nil` when built without a ``BlockBodyMemo``).
+  var shared: SharedBody?
 }
 
 /// One pipeline stage's search problem: a stage graph on a device mesh, turned
@@ -82,10 +85,14 @@ public struct StageProblem: Sendable {
   ///   - expandingBlocks: inline every repetition of every block.
   ///   - pruning: drop an operator configuration when another one has the same
   ///     layouts and a cost at least as good in both objectives (exact).
+  ///   - memo: where block bodies (compact form) are looked up and kept, with
+  ///     their reductions, for other problems with the same block and cost model.
   /// - Throws: ``SearchError`` for a block nested in a block, or a block whose
   ///   body computes nothing.
   public init(
-    graph: Graph, costModel: any StageCostModel, expandingBlocks: Bool = false, pruning: Bool = true
+    graph: Graph, costModel: any StageCostModel, expandingBlocks: Bool = false,
+    pruning: Bool = true,
+    memo: BlockBodyMemo? = nil
   ) throws(SearchError) {
     self.graph = graph
     self.mesh = costModel.mesh
@@ -103,6 +110,17 @@ public struct StageProblem: Sendable {
       let output = builder.tensorNode(
         graph.tensors[outputID], id: outputID, boundary: nil,
         location: .init(block: nil, repetition: 0))
+      if let shared = try memo?.body(
+        of: block, at: index, costModel: costModel, pruning: pruning)
+      {
+        blocks.append(
+          BlockProblem(
+            node: index, repeatCount: block.repeatCount, graph: shared.reductions.graph,
+            nodes: shared.nodes, input: shared.reductions.input,
+            output: shared.reductions.output, outerInput: input, outerOutput: output,
+            shared: shared))
+        return output
+      }
       let body = try ProblemBuilder.body(
         of: block, at: index, costModel: costModel, pruning: pruning)
       blocks.append(

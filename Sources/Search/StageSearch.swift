@@ -71,9 +71,13 @@ public enum StageSearch {
   /// result then lacks points (and may hold others) that an incumbent strictly
   /// dominates, so the non-dominated set of the incumbents and the result (all
   /// its points together) is the same as without it.
+  ///
+  /// With `memo`, FT takes its block bodies and their reductions from it (and
+  /// adds those it builds), sharing them with other searches; the result is the
+  /// same.
   public static func frontier(
     of graph: Graph, costModels: [any StageCostModel], options: SearchOptions = SearchOptions(),
-    incumbent: IncumbentBound? = nil
+    incumbent: IncumbentBound? = nil, memo: BlockBodyMemo? = nil
   ) throws(SearchError) -> StageFrontier {
     var all: [PlanPoint] = []
     var statistics = EliminationStatistics()
@@ -85,10 +89,11 @@ public enum StageSearch {
     for model in costModels {
       let result: StageFrontier
       if let bound {
-        let problem = try StageProblem(graph: graph, costModel: model, pruning: options.pruning)
+        let problem = try StageProblem(
+          graph: graph, costModel: model, pruning: options.pruning, memo: memo)
         result = ftFrontier(problem, epsilon: options.epsilon, bound: bound)
       } else {
-        result = try frontier(of: graph, costModel: model, options: options)
+        result = try frontier(of: graph, costModel: model, options: options, memo: memo)
       }
       all += result.points
       statistics.merge(result.statistics)
@@ -98,9 +103,11 @@ public enum StageSearch {
     return StageFrontier(points: kept.map { all[$0] }, statistics: statistics, strategyCount: count)
   }
 
-  /// The frontier of `graph` on the mesh of `costModel`.
+  /// The frontier of `graph` on the mesh of `costModel` (FT's block bodies
+  /// shared through `memo`, if any; exhaustive search does not use it).
   public static func frontier(
-    of graph: Graph, costModel: any StageCostModel, options: SearchOptions = SearchOptions()
+    of graph: Graph, costModel: any StageCostModel, options: SearchOptions = SearchOptions(),
+    memo: BlockBodyMemo? = nil
   ) throws(SearchError) -> StageFrontier {
     switch options.method {
     case .exhaustive:
@@ -115,7 +122,8 @@ public enum StageSearch {
         statistics: EliminationStatistics(), strategyCount: problem.configurationGraph.strategyCount
       )
     case .ft:
-      let problem = try StageProblem(graph: graph, costModel: costModel, pruning: options.pruning)
+      let problem = try StageProblem(
+        graph: graph, costModel: costModel, pruning: options.pruning, memo: memo)
       return ftFrontier(problem, epsilon: options.epsilon, bound: nil)
     }
   }
@@ -149,12 +157,16 @@ public enum StageSearch {
     for (scope, block) in problem.blocks.enumerated() {
       let compositions = FrontierMatrix.compositionCount(block.repeatCount)
       let bodyTracking = FrontierTracking(tolerance: epsilon, afterwards: compositions + stage)
-      let body = bodyTracking.solve(block.graph, terminals: [block.input, block.output])
+      let body =
+        block.shared?.reductions.reduction(by: bodyTracking)
+        ?? bodyTracking.solve(block.graph, terminals: [block.input, block.output])
       statistics.merge(body.statistics)
       let composed: FrontierMatrix
       if let bound, epsilon == 0 {
         // Every strategy also pays the stage graph's pieces.
-        let pruned = body.matrix.power(block.repeatCount, bound: bound, rest: top.floorSum)
+        let pruned =
+          block.shared?.reductions.boundedPower(block.repeatCount, bound: bound, rest: top.floorSum)
+          ?? body.matrix.power(block.repeatCount, bound: bound, rest: top.floorSum)
         composed = pruned.matrix
         statistics.boundPrunings += pruned.prunings
       } else {

@@ -6,7 +6,7 @@ import TensorOptGraph
 /// re-layouts, memory = 16 bytes per parameter share + saved activations share.
 /// Every cost is rounded to a whole number (nanoseconds, bytes), so sums are
 /// exact in any order.
-struct SimpleStageCost: StageCostModel {
+struct SimpleStageCost: StageCostModel, Hashable {
   var mesh: DeviceMesh
   var flopsPerSecond = 1e14
   var bandwidth = [1e10, 1e11]  // per mesh axis; the last axis is the fast one
