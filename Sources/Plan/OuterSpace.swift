@@ -16,7 +16,9 @@ struct OuterSpace {
   }
 
   /// Groups that differ only in micro-batch size, by increasing size: peak memory
-  /// does not decrease with it, so once one cannot fit the larger cannot either.
+  /// with uniform layouts does not decrease with it, so once one cannot fit the
+  /// larger cannot either with uniform layouts (per-operator layouts may: see
+  /// ``ScreenedFamily/uncosted``).
   struct Family {
     var groups: [Group]
   }
@@ -63,6 +65,16 @@ struct OuterSpace {
               }
               // Model states alone: at least P/(pp·tp) parameters per device
               // (the average stage, split at most tp ways), ZeRO-sharded dp ways.
+              // Also a bound on every per-operator layout of FT inside stages:
+              // its family (pp, micro-batches, schedule, recomputation, ZeRO)
+              // is met from every (dp, tp) with dp·tp = N/pp, this test is
+              // weakest at dp = 1, tp = N/pp, P/(pp·tp) · (weights + gradients
+              // + optimizer), and that is a floor of every stage layout: an
+              // operator's local parameters are its own over its split, its
+              // ZeRO shards over its replica group, split · replicas ≤ N/pp;
+              // the stages hold every parameter (a tied weight's replica
+              // holds it again, vocabulary padding only adds), so the largest
+              // holds at least P/pp; activations and workspace only add.
               let shard = parameters / Double(pp * tp)
               let d = Double(dp)
               let states =

@@ -10,6 +10,9 @@ extension Planner {
     var searches = 0
     /// Families searched, skipped, and what was left unsearched (`--verbose`).
     var notes: [String: Int] = [:]
+    /// The families (without their splits) met only past a uniform cut whose
+    /// every pipeline a lower bound shows over the memory limit: not searched.
+    var unfit: Set<PipelineFamily> = []
   }
 
   /// FT inside the stages of every pipelined family of the screened
@@ -18,7 +21,11 @@ extension Planner {
   /// evaluations, each seeded with those points' splits); then every other
   /// family, one at a time, the one whose floor reaches the least memory first
   /// (``StagedOperatorSearch/leanestCorner(on:seeds:memo:)``), each seeded with
-  /// the split of its fastest screened point.
+  /// the split of its fastest screened point. The families of `uncosted` (the
+  /// combinations past a uniform cut, with their even splits) that no screened
+  /// combination brings join the others unless their memory floor
+  /// (``StagedOperatorSearch/cannotFit(_:seeds:memo:)``) is over the limit;
+  /// those are left out and returned in ``StagedResult/unfit``.
   ///
   /// With ``prunesOperatorSearch``, a family is skipped when the family bound
   /// (``StagedOperatorSearch/verdict(on:seeds:window:staircase:memo:)``) shows
@@ -30,7 +37,7 @@ extension Planner {
   /// the result does not depend on the thread count.
   func stagedEntries(
     strategies: [ParallelStrategy], costs: [Cost], front: [Int], evaluated: [Int: Evaluation],
-    layers: Int, search: StagedOperatorSearch, known: [PlanEntry]
+    layers: Int, search: StagedOperatorSearch, known: [PlanEntry], uncosted: [PipelineFamily] = []
   ) async -> StagedResult {
     var first: Set<PipelineFamily> = []
     for index in front {
@@ -57,7 +64,19 @@ extension Planner {
     var memo = StagedOperatorSearch.FloorMemo()
     var search = search
     var groups = [first.sorted(by: PipelineFamily.precedes)]
-    var second = fastest.values.map(\.family).sorted(by: PipelineFamily.precedes)
+    var second = fastest.values.map(\.family)
+    // Families met only past a uniform cut: per-operator layouts may still fit.
+    var met = firstShapes.union(fastest.keys)
+    for family in uncosted {
+      let shape = family.withoutSplit
+      guard met.insert(shape).inserted else { continue }
+      if dropsUnfitFamilies, search.cannotFit(shape, seeds: [family.stageLayers], memo: &memo) {
+        result.unfit.insert(shape)
+      } else {
+        second.append(family)
+      }
+    }
+    second.sort(by: PipelineFamily.precedes)
     if prunesOperatorSearch {
       groups[0] = bounded(
         groups[0], search: search, known: known, memo: &memo, notes: &result.notes)

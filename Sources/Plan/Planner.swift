@@ -15,6 +15,11 @@ public struct Planner: Sendable {
   /// uniform points reported (the result is the same either way; tests turn it off).
   var prunesOperatorSearch = true
 
+  /// Whether a pipelined family met only past a uniform cut is left out when a
+  /// lower bound on its pipelines' memory is over the limit (the frontier is the
+  /// same either way; tests turn it off).
+  var dropsUnfitFamilies = true
+
   /// Creates a planner.
   public init(_ request: PlanRequest) { self.request = request }
 
@@ -58,15 +63,18 @@ public struct Planner: Sendable {
     }
     let unitResults = await ParallelMap.map(
       count: workUnits.count, threads: request.threads, progress: finished
-    ) { unit -> [(Int, [ScreenedCombination])] in
+    ) { unit -> [(Int, ScreenedFamily)] in
       var cache: [UniformPipelineCost.LayoutKey: UniformPipelineCost.Layouts] = [:]
       return workUnits[unit].map { index in
         (index, screen.screen(families[index], graphs: graphs, request: request, cache: &cache))
       }
     }
-    var byFamily = [[ScreenedCombination]](repeating: [], count: families.count)
+    var byFamily = [ScreenedFamily](repeating: ScreenedFamily(), count: families.count)
     for (index, results) in unitResults.joined() { byFamily[index] = results }
-    let combinations = byFamily.flatMap { $0 }
+    let combinations = byFamily.flatMap(\.combinations)
+    // Past a family's uniform cut, in family order: FT inside stages still
+    // searches, bounds or rules out their pipelined families (below).
+    let uncosted = byFamily.flatMap(\.uncosted)
     // Second pass: uneven stage splits, for the combinations whose bound on every
     // split is not beaten by a fitting point of the first pass.
     let incumbent = Staircase(
@@ -135,11 +143,6 @@ public struct Planner: Sendable {
       ).allEntries(incumbents: incumbents)
     }
     var pruned = space.pruned
-    let skipped = space.enumerated - combinations.count
-    if skipped > 0 {
-      pruned["larger micro-batches cannot fit (or the graph cannot be built)", default: 0] +=
-        skipped
-    }
     let unbuilt = combinations.filter { !$0.cost.time.isFinite }.count
     let withBound = combinations.filter { $0.bound != nil }.count
     if withBound > hopeful.count {
@@ -147,18 +150,30 @@ public struct Planner: Sendable {
         withBound - hopeful.count
     }
     // FT inside the stages of every pipelined family, those of the uniform
-    // frontier first; a family the family bound rules out is skipped.
+    // frontier first; a family the family bound rules out is skipped, and so is
+    // one met only past a uniform cut whose floor's memory is over the limit.
+    var unfit: Set<PipelineFamily> = []
     if ranOperatorSearch {
       let staged = await stagedEntries(
         strategies: strategies, costs: screened, front: front, evaluated: evaluated,
         layers: base.layerCount,
         search: StagedOperatorSearch(
           request: request, cluster: cluster, devices: devices, incumbents: incumbents),
-        known: uniformEntries + operatorLevel)
+        known: uniformEntries + operatorLevel,
+        uncosted: uncosted.compactMap { pipelineFamily(of: $0, layers: base.layerCount) })
       operatorLevel += staged.entries
       stageSearches += staged.searches
       pruned.merge(staged.notes, uniquingKeysWith: +)
+      unfit = staged.unfit
     }
+    pruned.merge(
+      fitNotes(
+        uncosted: uncosted, unfit: unfit, coversStages: ranOperatorSearch,
+        layers: base.layerCount),
+      uniquingKeysWith: +)
+    // Groups before a cut whose graph cannot be built.
+    let graphless = space.enumerated - combinations.count - uncosted.count
+    if graphless > 0 { pruned[Self.uniformCutNote, default: 0] += graphless }
     // One non-dominated set over every point, fitting or not, the incumbents
     // included: a point over the limit is reported only if no fitting point beats it.
     let (frontEntries, infeasibleEntries) = ParetoSet.split(uniformEntries + operatorLevel)

@@ -12,17 +12,30 @@ struct ScreenedCombination: Sendable {
   var bound: Planner.Cost?
 }
 
+/// The screening of one ``OuterSpace/Family``.
+struct ScreenedFamily: Sendable {
+  /// The combinations costed, by increasing micro-batch size.
+  var combinations: [ScreenedCombination] = []
+  /// The combinations of the micro-batch sizes after the first at which no
+  /// uniform strategy fits (with the even split or any other), not costed: with
+  /// uniform layouts they cannot fit either (peak memory does not fall as the
+  /// micro-batch grows), but per-operator layouts might (see
+  /// ``Planner/fitNotes(uncosted:unfit:coversStages:layers:)``).
+  var uncosted: [ParallelStrategy] = []
+}
+
 extension UniformPipelineCost {
   /// The screened costs of a family's combinations with the even split of the
   /// layers, by increasing micro-batch size, stopping after the first size at
-  /// which nothing fits; for each combination the stage partitioner applies to,
-  /// a lower bound on any split's cost (``StagePartitioner/lowerBound(schedule:microBatches:)``).
+  /// which nothing fits (the larger sizes' combinations are returned uncosted);
+  /// for each combination the stage partitioner applies to, a lower bound on
+  /// any split's cost (``StagePartitioner/lowerBound(schedule:microBatches:)``).
   func screen(
     _ family: OuterSpace.Family, graphs: GraphCache, request: PlanRequest,
     cache: inout [LayoutKey: Layouts]
-  ) -> [ScreenedCombination] {
+  ) -> ScreenedFamily {
     var results: [ScreenedCombination] = []
-    for group in family.groups {
+    for (position, group) in family.groups.enumerated() {
       guard let graph = graphs.graph(for: group.base) else { continue }
       let m = request.batch / (group.base.dataParallel * group.base.microBatchSize)
       let costs = layerCosts(graph: graph, strategy: group.base, microBatches: m, layouts: &cache)
@@ -46,9 +59,12 @@ extension UniformPipelineCost {
           ScreenedCombination(
             strategy: s, cost: Planner.Cost(time: cost.time, memory: cost.memory), bound: bound))
       }
-      if !anyFits { break }
+      if !anyFits {
+        let rest = family.groups[(position + 1)...]
+        return ScreenedFamily(combinations: results, uncosted: rest.flatMap(\.strategies))
+      }
     }
-    return results
+    return ScreenedFamily(combinations: results)
   }
 
   /// The uneven splits of `s`'s layers on the (time, memory) frontier of its
