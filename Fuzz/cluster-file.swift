@@ -67,5 +67,5 @@ let clusterFileVocabulary = [
   "peak_flops", "memory_bandwidth", "efficiency", "max_efficiency", "half_dimension", "overhead",
   "gemm_table", "gemm_table_preset", "vector_flops", "intra_node", "inter_node", "bandwidth",
   "latency", "precision", "m", "n", "k", "seconds", "tensoropt-cluster/1", "fp32", "tf32", "fp16",
-  "bf16", "h100-80g", "cpu",
+  "bf16", "h100-80g", "cpu", "operands", "nn", "nt", "tn", "local_copy_bandwidth",
 ]

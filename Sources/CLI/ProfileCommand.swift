@@ -81,11 +81,11 @@ struct ProfileCommand: ParsableCommand {
   }
 
   func report(_ rows: [ProfileCheck.Row]) {
-    print("shape (m×n×k)        measured     predicted    error")
+    print("shape (m×n×k, operands)   measured     predicted    error")
     for row in rows {
-      let shape = "\(row.m)×\(row.n)×\(row.k)"
+      let shape = "\(row.m)×\(row.n)×\(row.k) \(row.operands.rawValue)"
       print(
-        shape + String(repeating: " ", count: max(20 - shape.count, 0))
+        shape + String(repeating: " ", count: max(25 - shape.count, 0))
           + String(
             format: " %9.3f ms %9.3f ms %+7.1f%%", row.measured * 1e3, row.predicted * 1e3,
             row.error * 100))

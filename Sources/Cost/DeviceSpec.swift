@@ -46,7 +46,7 @@ public struct DeviceSpec: Hashable, Sendable {
   /// other; products of `operands` the table has no measurements of take the
   /// plain products'); otherwise the analytic ``efficiency`` model at ``peak(_:)``.
   /// Unless the table's grid brackets the shape
-  /// (``KernelTable/brackets(m:n:k:precision:)``), the product takes at least the
+  /// (``KernelTable/brackets(m:n:k:precision:operands:)``), the product takes at least the
   /// kernel overhead plus the time to read both operands and write the result at
   /// ``memoryBandwidth`` (``gemmTrafficSeconds(m:n:k:precision:)``): thin products
   /// (a few rows, as with tiny micro-batches) are memory-bound, and a table clamps

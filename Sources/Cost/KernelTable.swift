@@ -97,8 +97,10 @@ public struct KernelTable: Hashable, Sendable {
     return 2 * Double(m) * Double(n) * Double(k) / throughput
   }
 
-  /// Whether measurements in `precision` bracket this shape on every axis: they
-  /// form a full grid (every combination of their distinct m, n and k values) and
+  /// Whether the measurements that answer for `operands` in `precision` (their
+  /// own, or the plain products' when `operands` has none) bracket this shape on
+  /// every axis: they form a full grid (every combination of their distinct m,
+  /// n and k values) and
   /// each extent lies between the grid's smallest and largest on its axis, so the
   /// prediction interpolates between measured products rather than extrapolating.
   public func brackets(

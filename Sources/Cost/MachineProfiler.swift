@@ -115,11 +115,7 @@ public struct MachineProfiler: Sendable {
         progress("sgemm \(operands.rawValue) m=\(m): \(result.count)/\(total) shapes")
         for n in ns {
           for k in ks {
-            // A product summing fewer rows than the grid's smallest extent is a
-            // weight gradient of a few-row micro-batch, which the executor
-            // accumulates over the micro-batches (`beta = 1`; `k = 1` is `sger`);
-            // an input gradient (`dY · Wᵀ`) never accumulates.
-            let accumulating = k < (gridSizes.min() ?? 1) && operands != .transposedB
+            let accumulating = accumulates(operands, k: k)
             result.append(
               GEMMMeasurement(
                 precision: .fp32, operands: operands, m: m, n: n, k: k,
@@ -131,6 +127,18 @@ public struct MachineProfiler: Sendable {
       }
     }
     return result
+  }
+
+  /// Whether the grid measures a product of `operands` summing `k` rows as
+  /// accumulating (`beta = 1`; `k = 1` is `sger`): a weight gradient (`Aᵀ · B`)
+  /// of a micro-batch of fewer rows than the grid's smallest extent, which the
+  /// executor accumulates over the micro-batches. Forward products and input
+  /// gradients never accumulate; a grid of plain products only (no `Aᵀ · B`
+  /// table) prices weight gradients from its plain rows, so those accumulate.
+  public func accumulates(_ operands: GEMMOperands, k: Int) -> Bool {
+    guard k < (gridSizes.min() ?? 1) else { return false }
+    return operands == .transposedA
+      || (operands == .plain && !operandVariants.contains(.transposedA))
   }
 
   /// The median thread-CPU seconds of one single-threaded product of this shape,

@@ -3,6 +3,8 @@
 public enum ProfileCheck {
   /// One compared shape.
   public struct Row: Hashable, Sendable {
+    /// How the product read its operands.
+    public var operands: GEMMOperands = .plain
     /// Result rows.
     public var m: Int
     /// Result columns.
@@ -28,15 +30,24 @@ public enum ProfileCheck {
   ]
 
   /// Measures `shapes` with `profiler` (with its ``MachineProfiler/concurrency``,
-  /// as the grid was measured) and compares with `cluster`'s predictions.
+  /// as the grid was measured), each read every way the profiler's grid was
+  /// (``MachineProfiler/operandVariants``, accumulating as the grid does), and
+  /// compares with `cluster`'s predictions.
   public static func run(
     cluster: Cluster, profiler: MachineProfiler, shapes: [(Int, Int, Int)] = shapes
   ) -> [Row] {
-    shapes.map { m, n, k in
-      Row(
-        m: m, n: n, k: k,
-        measured: profiler.concurrently { profiler.gemmSeconds(m: m, n: n, k: k) },
-        predicted: cluster.device.gemmSeconds(m: m, n: n, k: k, precision: .fp32))
+    profiler.operandVariants.flatMap { operands in
+      shapes.map { m, n, k in
+        Row(
+          operands: operands, m: m, n: n, k: k,
+          measured: profiler.concurrently {
+            profiler.gemmSeconds(
+              m: m, n: n, k: k, operands: operands,
+              accumulating: profiler.accumulates(operands, k: k))
+          },
+          predicted: cluster.device.gemmSeconds(
+            m: m, n: n, k: k, precision: .fp32, operands: operands))
+      }
     }
   }
 }

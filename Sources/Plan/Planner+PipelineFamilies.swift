@@ -37,7 +37,7 @@ extension Planner {
   /// the result does not depend on the thread count.
   func stagedEntries(
     strategies: [ParallelStrategy], costs: [Cost], front: [Int], evaluated: [Int: Evaluation],
-    layers: Int, search: StagedOperatorSearch, known: [PlanEntry], uncosted: [PipelineFamily] = []
+    layers: Int, search: StagedOperatorSearch, known: [PlanEntry], uncosted: [PipelineFamily]
   ) async -> StagedResult {
     var first: Set<PipelineFamily> = []
     for index in front {

@@ -100,6 +100,50 @@ struct OperandLayoutPricingTests {
     #expect(abs(times.backward - backward) / backward < 1e-9)
   }
 
+  @Test func aMatmulsBackwardReadsEachOperandTransposedOnce() {
+    // [m, k] · [k, n] with m = 256, k = 64, n = 128: forward at 1 TFLOP/s, backward
+    // dY · Bᵀ at 0.5 plus Aᵀ · dY at 0.25.
+    let (m, k, n) = (256, 64, 128)
+    var cluster = Fixtures.cluster(devices: 1)
+    cluster.device = Self.device(Self.variants)
+    let cost = AnalyticalStageCost(mesh: DeviceMesh([1]), cluster: cluster)
+    let a = Tensor(name: "a", shape: [Dimension("rows", m), Dimension("hidden", k)], dtype: .fp32)
+    let b = Tensor(name: "b", shape: [Dimension("hidden", k), Dimension("ffn", n)], dtype: .fp32)
+    let c = Tensor(name: "c", shape: [Dimension("rows", m), Dimension("ffn", n)], dtype: .fp32)
+    let times = cost.kernelTimes(
+      Operator(.matmul), inputs: [a, b], output: c, metrics: OperatorMetrics())
+    let flops = 2.0 * Double(m * k * n)
+    #expect(abs(times.forward - flops / 1e12) / times.forward < 1e-9)
+    let backward = flops / 0.5e12 + flops / 0.25e12
+    #expect(abs(times.backward - backward) / backward < 1e-9)
+  }
+
+  @Test func aKindWithScatteredRowsOfItsOwnKeepsTheFloor() throws {
+    // Plain rows form a full grid; the A·Bᵀ rows miss one corner: nothing brackets
+    // an A·Bᵀ query, so its time is at least the roofline floor.
+    let rows =
+      Self.grid(.plain, throughput: 1e12) + Self.grid(.transposedB, throughput: 1e12).dropLast()
+    let device = DeviceSpec(
+      name: "test", memoryBytes: 1e12, peakFLOPs: [.fp32: 1e12], memoryBandwidth: 1e6,
+      efficiency: KernelEfficiency(maxEfficiency: 1, halfDimension: 0, overhead: 0),
+      kernelTable: KernelTable(rows))
+    let floor = 4.0 * Double(8 * 64 + 64 * 32 + 8 * 32) / 1e6
+    #expect(device.gemmSeconds(m: 8, n: 32, k: 64, precision: .fp32) < floor / 100)
+    let nt = device.gemmSeconds(m: 8, n: 32, k: 64, precision: .fp32, operands: .transposedB)
+    #expect(abs(nt - floor) / floor < 1e-12)
+  }
+
+  @Test func aMeasurementWithoutOperandsDecodesAsPlain() throws {
+    let plain = try JSONDecoder().decode(
+      GEMMMeasurement.self,
+      from: Data(#"{"precision":"fp32","m":8,"n":16,"k":32,"seconds":1e-6}"#.utf8))
+    #expect(plain.operands == .plain && plain.m == 8 && plain.n == 16 && plain.k == 32)
+    let nt = try JSONDecoder().decode(
+      GEMMMeasurement.self,
+      from: Data(#"{"precision":"fp32","operands":"nt","m":8,"n":16,"k":32,"seconds":1e-6}"#.utf8))
+    #expect(nt.operands == .transposedB)
+  }
+
   @Test func aClusterFileKeepsEachRowsOperands() throws {
     var cluster = Fixtures.cluster(devices: 2)
     cluster.device = Self.device(Self.variants)

@@ -31,6 +31,19 @@ struct ProfilerGridTests {
     }
   }
 
+  @Test func onlyWeightGradientsOfFewRowsAccumulate() {
+    // Three tables: the Aᵀ·B rows price weight gradients, so only they accumulate.
+    #expect(profiler.accumulates(.transposedA, k: 1))
+    #expect(profiler.accumulates(.transposedA, k: 2))
+    #expect(!profiler.accumulates(.transposedA, k: 16))
+    #expect(!profiler.accumulates(.plain, k: 1))
+    #expect(!profiler.accumulates(.transposedB, k: 1))
+    // Plain rows only: they price the weight gradients too.
+    let plain = MachineProfiler(gridSizes: [16, 32], thinSizes: [1], operandVariants: [.plain])
+    #expect(plain.accumulates(.plain, k: 1))
+    #expect(!plain.accumulates(.plain, k: 16))
+  }
+
   @Test func aPlainOnlyProfilerMeasuresOneTable() {
     let plain = MachineProfiler(
       gridSizes: [16, 32], thinSizes: [1], samples: 1, operandVariants: [.plain],
