@@ -35,6 +35,16 @@ struct OperandLayoutPricingTests {
       kernelTable: KernelTable(measurements))
   }
 
+  /// Forward and backward seconds of `op` on one device with the variants' table.
+  static func kernelTimes(
+    _ op: Operator, inputs: [Tensor], output: Tensor
+  ) -> (forward: Double, backward: Double) {
+    var cluster = Fixtures.cluster(devices: 1)
+    cluster.device = device(variants)
+    return AnalyticalStageCost(mesh: DeviceMesh([1]), cluster: cluster).kernelTimes(
+      op, inputs: inputs, output: output, metrics: OperatorMetrics())
+  }
+
   static let variants =
     grid(.plain, throughput: 1e12) + grid(.transposedB, throughput: 0.5e12)
     + grid(.transposedA, throughput: 0.25e12)
@@ -65,14 +75,10 @@ struct OperandLayoutPricingTests {
     // [r, k] · [k, n] with r = 64, k = 1024, n = 512: forward 2rkn at 1 TFLOP/s,
     // backward 2rkn at 0.5 (dY · Wᵀ) plus 2rkn at 0.25 (Xᵀ · dY).
     let (r, k, n) = (64, 1024, 512)
-    var cluster = Fixtures.cluster(devices: 1)
-    cluster.device = Self.device(Self.variants)
-    let cost = AnalyticalStageCost(mesh: DeviceMesh([1]), cluster: cluster)
     let x = Tensor(
       name: "x", shape: [Dimension("batch", r), Dimension("hidden", k)], dtype: .fp32)
     let y = Tensor(name: "y", shape: [Dimension("batch", r), Dimension("ffn", n)], dtype: .fp32)
-    let times = cost.kernelTimes(
-      Operator(.linear), inputs: [x], output: y, metrics: OperatorMetrics())
+    let times = Self.kernelTimes(Operator(.linear), inputs: [x], output: y)
     let flops = 2.0 * Double(r * k * n)
     #expect(abs(times.forward - flops / 1e12) / times.forward < 1e-9)
     let backward = flops / 0.5e12 + flops / 0.25e12
@@ -83,17 +89,12 @@ struct OperandLayoutPricingTests {
     // The LM head reads the [vocab, hidden] table: forward X · Wᵀ (0.5 TFLOP/s),
     // input gradient dY · W (1), weight gradient Aᵀ · B (0.25).
     let (r, k, n) = (64, 512, 1024)
-    var cluster = Fixtures.cluster(devices: 1)
-    cluster.device = Self.device(Self.variants)
-    let cost = AnalyticalStageCost(mesh: DeviceMesh([1]), cluster: cluster)
     var attributes = OperatorAttributes()
     attributes.tiedTo = "wte"
     let x = Tensor(
       name: "x", shape: [Dimension("batch", r), Dimension("hidden", k)], dtype: .fp32)
     let y = Tensor(name: "y", shape: [Dimension("batch", r), Dimension("vocab", n)], dtype: .fp32)
-    let times = cost.kernelTimes(
-      Operator(.linear, attributes: attributes), inputs: [x], output: y,
-      metrics: OperatorMetrics())
+    let times = Self.kernelTimes(Operator(.linear, attributes: attributes), inputs: [x], output: y)
     let flops = 2.0 * Double(r * k * n)
     #expect(abs(times.forward - flops / 0.5e12) / times.forward < 1e-9)
     let backward = flops / 1e12 + flops / 0.25e12
@@ -104,14 +105,10 @@ struct OperandLayoutPricingTests {
     // [m, k] · [k, n] with m = 256, k = 64, n = 128: forward at 1 TFLOP/s, backward
     // dY · Bᵀ at 0.5 plus Aᵀ · dY at 0.25.
     let (m, k, n) = (256, 64, 128)
-    var cluster = Fixtures.cluster(devices: 1)
-    cluster.device = Self.device(Self.variants)
-    let cost = AnalyticalStageCost(mesh: DeviceMesh([1]), cluster: cluster)
     let a = Tensor(name: "a", shape: [Dimension("rows", m), Dimension("hidden", k)], dtype: .fp32)
     let b = Tensor(name: "b", shape: [Dimension("hidden", k), Dimension("ffn", n)], dtype: .fp32)
     let c = Tensor(name: "c", shape: [Dimension("rows", m), Dimension("ffn", n)], dtype: .fp32)
-    let times = cost.kernelTimes(
-      Operator(.matmul), inputs: [a, b], output: c, metrics: OperatorMetrics())
+    let times = Self.kernelTimes(Operator(.matmul), inputs: [a, b], output: c)
     let flops = 2.0 * Double(m * k * n)
     #expect(abs(times.forward - flops / 1e12) / times.forward < 1e-9)
     let backward = flops / 0.5e12 + flops / 0.25e12

@@ -5,30 +5,9 @@ import Testing
 @testable import TensorOptSearch
 
 /// ``SimpleStageCost`` that admits only the configurations `admitted` accepts.
-private struct RestrictedCost: StageCostModel {
+private struct RestrictedCost: ForwardingStageCost {
   var base: SimpleStageCost
   var admitted: @Sendable (Node, OpConfiguration, DeviceMesh) -> Bool
-
-  var mesh: DeviceMesh { base.mesh }
-
-  func cost(of node: Node, in graph: Graph, configuration: OpConfiguration) -> CostVector {
-    base.cost(of: node, in: graph, configuration: configuration)
-  }
-
-  func relayoutCost(
-    of tensor: Tensor, from producer: TensorLayout, to consumer: TensorLayout,
-    gradientFrom consumerGradient: TensorLayout, gradientTo producerGradient: TensorLayout
-  ) -> CostVector {
-    base.relayoutCost(
-      of: tensor, from: producer, to: consumer, gradientFrom: consumerGradient,
-      gradientTo: producerGradient)
-  }
-
-  func tiedWeightCost(
-    of weight: Tensor, stored: TensorLayout, used: TensorLayout, gradient: TensorLayout
-  ) -> CostVector {
-    base.tiedWeightCost(of: weight, stored: stored, used: used, gradient: gradient)
-  }
 
   func admits(_ node: Node, in graph: Graph, configuration: OpConfiguration) -> Bool {
     admitted(node, configuration, mesh)

@@ -6,30 +6,10 @@ import Testing
 
 /// A cost model pricing everything as `base` does, with a label no price reads:
 /// equal bodies under unequal models.
-private struct LabelledCost: StageCostModel, Hashable {
+private struct LabelledCost: ForwardingStageCost, Hashable {
   var base: SimpleStageCost
   var label: Int
 
-  var mesh: DeviceMesh { base.mesh }
-
-  func cost(of node: Node, in graph: Graph, configuration: OpConfiguration) -> CostVector {
-    base.cost(of: node, in: graph, configuration: configuration)
-  }
-
-  func relayoutCost(
-    of tensor: Tensor, from producer: TensorLayout, to consumer: TensorLayout,
-    gradientFrom consumerGradient: TensorLayout, gradientTo producerGradient: TensorLayout
-  ) -> CostVector {
-    base.relayoutCost(
-      of: tensor, from: producer, to: consumer, gradientFrom: consumerGradient,
-      gradientTo: producerGradient)
-  }
-
-  func tiedWeightCost(
-    of weight: Tensor, stored: TensorLayout, used: TensorLayout, gradient: TensorLayout
-  ) -> CostVector {
-    base.tiedWeightCost(of: weight, stored: stored, used: used, gradient: gradient)
-  }
 }
 
 /// Block bodies, their reductions and their bounded powers shared between stage
