@@ -117,36 +117,18 @@ struct FamilyBoundTests {
     #expect(quickest >= 0.9 * fastest.timeS)
   }
 
-  /// A plan of the tied model on 4 × h100 with FT inside stages, bounded or not.
-  static func plan(memoryLimit: Double?, bounded: Bool, threads: Int = 2) async throws
-    -> PlanResult
-  {
-    let model = try ModelLoader.load(Base.tiedModel)
-    let request = PlanRequest(
-      model: model, modelSource: Base.tiedModel, cluster: ClusterPreset.h100.cluster(devices: 4),
-      memoryLimitBytes: memoryLimit, threads: threads, candidateLimit: 8, search: .ft,
-      operatorSearch: .always)
-    var planner = Planner(request)
-    planner.prunesOperatorSearch = bounded
-    return try await planner.result(devices: 4)
-  }
-
   @Test(
     "skipping families by the bound leaves the frontier unchanged; a family off the uniform frontier adds points"
   )
   func boundedPlanEqualsEveryFamilySearched() async throws {
-    let bounded = try await Self.plan(memoryLimit: nil, bounded: true)
-    let every = try await Self.plan(memoryLimit: nil, bounded: false)
+    let bounded = try await TiedModelPlans.plan()
+    let every = try await TiedModelPlans.plan(bounded: false)
     #expect(bounded.frontier == every.frontier)
     #expect(bounded.infeasible == every.infeasible)
     Self.expectSkippedAndSearched(bounded: bounded, every: every)
     // The families the search used to be limited to: those of the pipelined
     // points on the uniform frontier (the plan without the operator-level search).
-    let model = try ModelLoader.load(Base.tiedModel)
-    let request = PlanRequest(
-      model: model, modelSource: Base.tiedModel, cluster: ClusterPreset.h100.cluster(devices: 4),
-      threads: 2, candidateLimit: 8, search: .ft, operatorSearch: .never)
-    let uniform = try await Planner(request).result(devices: 4)
+    let uniform = try await TiedModelPlans.plan(operatorSearch: .never)
     func family(_ s: PlanStrategy) -> [String] {
       ["\(s.pp)", "\(s.microBatches)", s.schedule.rawValue, s.recompute.rawValue, "\(s.zero)"]
     }
@@ -160,14 +142,14 @@ struct FamilyBoundTests {
 
   @Test("under a memory limit too, and the bounded plan is the same for 1 and 2 threads")
   func boundedPlanEqualsEveryFamilySearchedUnderALimit() async throws {
-    let limit = 0.001 * 1_073_741_824
-    let bounded = try await Self.plan(memoryLimit: limit, bounded: true, threads: 1)
-    let every = try await Self.plan(memoryLimit: limit, bounded: false)
+    let limit = TiedModelPlans.limit
+    let bounded = try await TiedModelPlans.plan(memoryLimit: limit, threads: 1)
+    let every = try await TiedModelPlans.plan(memoryLimit: limit, bounded: false)
     #expect(!bounded.infeasible.isEmpty)
     #expect(bounded.frontier == every.frontier)
     #expect(bounded.infeasible == every.infeasible)
     Self.expectSkippedAndSearched(bounded: bounded, every: every)
-    let twoThreads = try await Self.plan(memoryLimit: limit, bounded: true, threads: 2)
+    let twoThreads = try await TiedModelPlans.plan(memoryLimit: limit)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     #expect(try encoder.encode(bounded) == encoder.encode(twoThreads))

@@ -22,24 +22,18 @@ struct FitPruningTests {
   /// scores), data parallelism replicates the weights, and per-operator layouts
   /// shard both.
   static func oneHeadModel() throws -> String {
-    var json = try #require(
-      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Base.tiedModel)))
-        as? [String: Any])
-    var dims = try #require(json["dims"] as? [String: Any])
-    dims["hidden"] = 256
-    dims["heads"] = 1
-    dims["qkv"] = 768
-    dims["ffn"] = 1024
-    dims["positions"] = 128
-    json["dims"] = dims
-    var training = try #require(json["training"] as? [String: Any])
-    training["sequence_length"] = 128
-    json["training"] = training
-    json["name"] = "tiny-tied-gpt-1-head"
-    let path = FileManager.default.temporaryDirectory
-      .appendingPathComponent("tiny-tied-gpt-1-head-\(UUID().uuidString).json")
-    try JSONSerialization.data(withJSONObject: json).write(to: path)
-    return path.path
+    try writeModelVariant(of: Base.tiedModel, name: "tiny-tied-gpt-1-head") { json in
+      var dims = try #require(json["dims"] as? [String: Any])
+      dims["hidden"] = 256
+      dims["heads"] = 1
+      dims["qkv"] = 768
+      dims["ffn"] = 1024
+      dims["positions"] = 128
+      json["dims"] = dims
+      var training = try #require(json["training"] as? [String: Any])
+      training["sequence_length"] = 128
+      json["training"] = training
+    }
   }
 
   /// The pipelined families (without their splits) of the combinations the
@@ -192,24 +186,14 @@ struct FitPruningTests {
     #expect(checked >= 2 * families.count)
   }
 
-  /// A plan of the tied model on 4 × h100 under a 0.001 GiB limit.
-  static func plan(dropping: Bool = true, threads: Int) async throws -> PlanResult {
-    let model = try ModelLoader.load(Base.tiedModel)
-    let request = PlanRequest(
-      model: model, modelSource: Base.tiedModel, cluster: ClusterPreset.h100.cluster(devices: 4),
-      memoryLimitBytes: 0.001 * 1_073_741_824, threads: threads, candidateLimit: 8, search: .ft,
-      operatorSearch: .always)
-    var planner = Planner(request)
-    planner.dropsUnfitFamilies = dropping
-    return try await planner.result(devices: 4)
-  }
-
   @Test(
     "dropping families by the memory floor leaves the frontier unchanged; the plan is the same for 1 and 2 threads"
   )
   func droppingUnfitFamiliesKeepsTheFrontier() async throws {
-    let dropped = try await Self.plan(threads: 1)
-    let every = try await Self.plan(dropping: false, threads: 2)
+    // Shared with `FamilyBoundTests` (the same plans under the same limit).
+    let limit = TiedModelPlans.limit
+    let dropped = try await TiedModelPlans.plan(memoryLimit: limit, threads: 1)
+    let every = try await TiedModelPlans.plan(memoryLimit: limit, dropping: false)
     #expect(dropped.frontier == every.frontier)
     let pruned = dropped.statistics.pruned
     #expect((pruned[Planner.unfitNote] ?? 0) > 0)
@@ -222,7 +206,7 @@ struct FitPruningTests {
     }
     #expect(total(dropped) == total(every))
     // Byte-identical with 2 threads.
-    let two = try await Self.plan(threads: 2)
+    let two = try await TiedModelPlans.plan(memoryLimit: limit)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     #expect(try encoder.encode(dropped) == encoder.encode(two))

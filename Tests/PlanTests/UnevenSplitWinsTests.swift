@@ -17,20 +17,15 @@ struct UnevenSplitWinsTests {
     let zoo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("Models/gpt-mini.json")
-    var json = try #require(
-      try JSONSerialization.jsonObject(with: Data(contentsOf: zoo)) as? [String: Any])
-    var ops = try #require(json["ops"] as? [[String: Any]])
-    let layers = try #require(ops.firstIndex { $0["name"] as? String == "layers" })
-    ops[layers]["repeat"] = 6
-    json["ops"] = ops
-    var dims = try #require(json["dims"] as? [String: Any])
-    dims["vocab"] = 16384
-    json["dims"] = dims
-    json["name"] = "gpt-mini-6x16k"
-    let path = FileManager.default.temporaryDirectory
-      .appendingPathComponent("gpt-mini-6x16k-\(UUID().uuidString).json")
-    try JSONSerialization.data(withJSONObject: json).write(to: path)
-    return path.path
+    return try writeModelVariant(of: zoo.path, name: "gpt-mini-6x16k") { json in
+      var ops = try #require(json["ops"] as? [[String: Any]])
+      let layers = try #require(ops.firstIndex { $0["name"] as? String == "layers" })
+      ops[layers]["repeat"] = 6
+      json["ops"] = ops
+      var dims = try #require(json["dims"] as? [String: Any])
+      dims["vocab"] = 16384
+      json["dims"] = dims
+    }
   }
 
   /// What `plan <model> --devices 4 --gpu a100-80g --search ft` finds (fp32, the
