@@ -37,6 +37,17 @@ extension AnalyticalStageCost {
         m: Self.extent(m), n: Self.extent(n), k: Self.extent(k), precision: precision,
         operands: operands)
     }
+    // A product `[r, k] · [k, n]` forward and backward, as the executor runs it:
+    // input gradient `dY · Bᵀ` and weight gradient `Aᵀ · dY`; a `B` stored
+    // transposed (a tied embedding table) is read `X · Bᵀ` forward and `dY · B`.
+    func product(_ r: Double, _ n: Double, _ k: Double, storedTransposed: Bool = false) -> (
+      forward: Double, backward: Double
+    ) {
+      (
+        gemm(r, n, k, storedTransposed ? .transposedB : .plain),
+        gemm(r, k, n, storedTransposed ? .plain : .transposedB) + gemm(k, n, r, .transposedA)
+      )
+    }
     let first = inputs.first?.shape ?? []
     let outShape = output.shape
     let traffic = inputs.reduce(output.byteCount(floatBytes: fb)) {
@@ -47,19 +58,13 @@ extension AnalyticalStageCost {
       let k = Double(first.last?.size ?? 1)
       let n = Double(outShape.last?.size ?? 1)
       let rows = outShape.elementCountAsDouble / max(n, 1)
-      if op.attributes.tiedTo != nil {
-        return (
-          gemm(rows, n, k, .transposedB),
-          gemm(rows, k, n) + gemm(k, n, rows, .transposedA)
-        )
-      }
-      return (gemm(rows, n, k), gemm(rows, k, n, .transposedB) + gemm(k, n, rows, .transposedA))
+      return product(rows, n, k, storedTransposed: op.attributes.tiedTo != nil)
     case .matmul, .batchedMatmul:
       guard outShape.count >= 2 else { break }
       let n = Double(outShape[outShape.count - 1].size)
       let k = Double(first.last?.size ?? 1)
       let rows = outShape.elementCountAsDouble / max(n, 1)
-      return (gemm(rows, n, k), gemm(rows, k, n, .transposedB) + gemm(k, n, rows, .transposedA))
+      return product(rows, n, k)
     case .attention:
       guard outShape.count >= 2 else { break }
       let heads = Double(max(op.attributes.heads, 1))

@@ -65,11 +65,11 @@ public struct DeviceSpec: Hashable, Sendable {
       // fp16 and bf16 run at the same tensor-core rate: either's table serves both.
       let twin: ComputePrecision? = precision == .fp16 ? .bf16 : precision == .bf16 ? .fp16 : nil
       for candidate in [precision] + (twin.map { [$0] } ?? []) {
-        if let seconds = table.seconds(
+        if let answer = table.interpolation(
           m: m, n: n, k: k, precision: candidate, operands: operands)
         {
-          return table.brackets(m: m, n: n, k: k, precision: candidate, operands: operands)
-            ? seconds : max(seconds, floor)
+          let seconds = 2 * Double(m) * Double(n) * Double(k) / answer.throughput
+          return answer.bracketed ? seconds : max(seconds, floor)
         }
       }
     }

@@ -106,27 +106,47 @@ public struct KernelTable: Hashable, Sendable {
   public func brackets(
     m: Int, n: Int, k: Int, precision: ComputePrecision, operands: GEMMOperands = .plain
   ) -> Bool {
-    guard let grid = grids[kind(precision, operands)], m > 0, n > 0, k > 0 else { return false }
-    let x = Self.coordinates(m, n, k)
-    return (0..<3).allSatisfy { axis in
-      guard let low = grid.axes[axis].first, let high = grid.axes[axis].last else { return false }
-      return x[axis] >= low && x[axis] <= high
-    }
+    guard m > 0, n > 0, k > 0 else { return false }
+    return interpolation(m: m, n: n, k: k, precision: precision, operands: operands)?.bracketed
+      ?? false
   }
 
   /// The predicted FLOP/s of a product of this shape.
   public func throughput(
     m: Int, n: Int, k: Int, precision: ComputePrecision, operands: GEMMOperands = .plain
   ) -> Double? {
+    interpolation(m: m, n: n, k: k, precision: precision, operands: operands)?.throughput
+  }
+
+  /// One answer of the table: the interpolated throughput of a shape, and whether
+  /// a full grid brackets it (``brackets(m:n:k:precision:operands:)``).
+  struct Interpolation: Sendable {
+    /// FLOP/s.
+    var throughput: Double
+    /// Whether a full grid brackets the shape on every axis.
+    var bracketed: Bool
+  }
+
+  /// The throughput and bracketing of a product of this shape, memoised (extents
+  /// below 1 count as 1), or `nil` when nothing was measured in `precision`.
+  func interpolation(
+    m: Int, n: Int, k: Int, precision: ComputePrecision, operands: GEMMOperands
+  ) -> Interpolation? {
     let kind = kind(precision, operands)
     let key = ThroughputMemo.Key(m: m, n: n, k: k, kind: kind)
     if let known = memo[key] { return known }
     let x = Self.coordinates(max(m, 1), max(n, 1), max(k, 1))
-    let value: Double
+    let value: Interpolation
     if let grid = grids[kind] {
-      value = exp(Self.trilinear(grid, x))
+      let inside = (0..<3).allSatisfy { axis in
+        guard let low = grid.axes[axis].first, let high = grid.axes[axis].last else {
+          return false
+        }
+        return x[axis] >= low && x[axis] <= high
+      }
+      value = Interpolation(throughput: exp(Self.trilinear(grid, x)), bracketed: inside)
     } else if let points = scattered[kind] {
-      value = exp(Self.inverseDistance(points, x))
+      value = Interpolation(throughput: exp(Self.inverseDistance(points, x)), bracketed: false)
     } else {
       return nil
     }
@@ -221,7 +241,7 @@ public struct KernelTable: Hashable, Sendable {
   }
 }
 
-/// A thread-safe memo of interpolated throughputs, shared by copies of one
+/// A thread-safe memo of interpolations, shared by copies of one
 /// ``KernelTable`` (a pure function of the table, so sharing cannot change a
 /// result). Bounded: it is cleared when it reaches ``capacity`` entries.
 final class ThroughputMemo: @unchecked Sendable {
@@ -234,9 +254,9 @@ final class ThroughputMemo: @unchecked Sendable {
 
   static let capacity = 1 << 16
   private let lock = NSLock()
-  private var values: [Key: Double] = [:]
+  private var values: [Key: KernelTable.Interpolation] = [:]
 
-  subscript(key: Key) -> Double? {
+  subscript(key: Key) -> KernelTable.Interpolation? {
     get { lock.withLock { values[key] } }
     set {
       lock.withLock {
