@@ -20,15 +20,15 @@ extension Planner {
   /// the families of points on the uniform frontier (`front`, with their
   /// evaluations, each seeded with those points' splits); then every other
   /// family, one at a time, the one whose floor reaches the least memory first
-  /// (``StagedOperatorSearch/leanestCorner(on:seeds:memo:)``), each seeded with
+  /// (``StagedOperatorSearch/leanestCorner(on:memo:)``), each seeded with
   /// the split of its fastest screened point. The families of `uncosted` (the
   /// combinations past a uniform cut, with their even splits) that no screened
   /// combination brings join the others unless their memory floor
-  /// (``StagedOperatorSearch/cannotFit(_:seeds:memo:)``) is over the limit;
+  /// (``StagedOperatorSearch/cannotFit(_:memo:)``) is over the limit;
   /// those are left out and returned in ``StagedResult/unfit``.
   ///
   /// With ``prunesOperatorSearch``, a family is skipped when the family bound
-  /// (``StagedOperatorSearch/verdict(on:seeds:window:staircase:memo:)``) shows
+  /// (``StagedOperatorSearch/verdict(on:staircase:memo:)``) shows
   /// that every pipeline of it is strictly dominated by a point of `known` (the
   /// uniform and single-stage entries) or by a pipeline found before: all of
   /// those join the final Pareto set, so such a pipeline could be neither on the
@@ -70,7 +70,7 @@ extension Planner {
     for family in uncosted {
       let shape = family.withoutSplit
       guard met.insert(shape).inserted else { continue }
-      if dropsUnfitFamilies, search.cannotFit(shape, seeds: [family.stageLayers], memo: &memo) {
+      if dropsUnfitFamilies, search.cannotFit(shape, memo: &memo) {
         result.unfit.insert(shape)
       } else {
         second.append(family)
@@ -84,7 +84,7 @@ extension Planner {
         second, search: search, known: known + result.entries, memo: &memo, notes: &result.notes)
       var lean: [PipelineFamily: CostVector] = [:]
       for family in second {
-        lean[family] = search.leanestCorner(on: family, seeds: [family.stageLayers], memo: &memo)
+        lean[family] = search.leanestCorner(on: family.withoutSplit, memo: &memo)
       }
       second = second.sorted { a, b in
         let (x, y) = (lean[a] ?? .unbounded, lean[b] ?? .unbounded)
@@ -133,17 +133,13 @@ extension Planner {
     memo: inout StagedOperatorSearch.FloorMemo, notes: inout [String: Int]
   ) -> [PipelineFamily] {
     let staircase = Staircase(known.map { ($0.timeS, $0.memoryBytes) })
-    var seeds: [PipelineFamily: [[Int]]] = [:]
     var shapes: [PipelineFamily] = []
-    for family in families {
-      let shape = family.withoutSplit
-      if seeds[shape] == nil { shapes.append(shape) }
-      seeds[shape, default: []].append(family.stageLayers)
+    for family in families where !shapes.contains(family.withoutSplit) {
+      shapes.append(family.withoutSplit)
     }
     var verdicts: [PipelineFamily: StagedOperatorSearch.FamilyVerdict] = [:]
     for shape in shapes {
-      let verdict = search.verdict(
-        on: shape, seeds: seeds[shape] ?? [], staircase: staircase, memo: &memo)
+      let verdict = search.verdict(on: shape, staircase: staircase, memo: &memo)
       verdicts[shape] = verdict
       if verdict == .skip { notes[Self.familyBoundNote, default: 0] += 1 }
     }

@@ -14,33 +14,25 @@ extension StagedOperatorSearch {
   }
 
   /// Whether `shape` (a family without its split) must be searched: `.skip`
-  /// when every pipeline of every split ``splitFrontiers(of:window:pruning:)``
-  /// would search for it (with `seeds` its own splits), on every stage mesh, is
-  /// strictly dominated by a point of `staircase`.
+  /// when every pipeline of every split ``splitFrontiers(of:pruning:)`` would
+  /// search for it, on every stage mesh, is strictly dominated by a point of
+  /// `staircase`.
   ///
-  /// Each pipeline of a split is weakly dominated by a point of its
-  /// ``pipelineFloor(_:mesh:searchingBody:memo:)``; each point is lowered by
+  /// Each such pipeline is weakly dominated by a point of its family's
+  /// ``familyFloor(_:mesh:searchingBody:memo:)``; each point is lowered by
   /// ``floorMargin`` (covering the search's rounding of costs) before the test.
   /// The cheap floor (node costs only) is tried first, then the one that
   /// searches the block's body.
-  func verdict(
-    on shape: PipelineFamily, seeds: [[Int]], window: Int? = nil, staircase: Staircase,
-    memo: inout FloorMemo
-  ) -> FamilyVerdict {
-    var notes: [String: Int] = [:]
-    let listed = splits(of: shape, seeds: seeds, window: window, notes: &notes).map(\.item)
-    guard !listed.isEmpty else { return .unbuildable }
+  func verdict(on shape: PipelineFamily, staircase: Staircase, memo: inout FloorMemo)
+    -> FamilyVerdict
+  {
+    guard let layout = stageRanges(of: shape) else { return .unbuildable }
     let scale = 1 - Self.floorMargin
     let meshes = DeviceMesh.shapes(deviceCount: devices / shape.stages)
     for searchingBody in [false, true] {
-      var beaten = true
-      search: for mesh in meshes {
-        for item in listed {
-          for corner in pipelineFloor(item, mesh: mesh, searchingBody: searchingBody, memo: &memo)
-          where !staircase.dominates(time: corner.time * scale, memory: corner.memory * scale) {
-            beaten = false
-            break search
-          }
+      let beaten = meshes.allSatisfy { mesh in
+        familyFloor(layout, mesh: mesh, searchingBody: searchingBody, memo: &memo).allSatisfy {
+          staircase.dominates(time: $0.time * scale, memory: $0.memory * scale)
         }
       }
       if beaten { return .skip }
@@ -48,48 +40,66 @@ extension StagedOperatorSearch {
     return .search
   }
 
-  /// Lower-bound points of every pipeline of `item` on `mesh`: the corners of
-  /// its stages' floors (``FloorFrontier/corners(_:)``), each slower by the
-  /// pipeline's slots times the least point-to-point transfer of any wire layout.
+  /// Lower-bound points of every pipeline of every split of `layout`'s family
+  /// on `mesh`: the corners over every split (``FloorFrontier/splitCorners(ranges:floors:layers:suffixes:)``)
+  /// of its stages' floors, each stage's slower by the pipeline's slots times the
+  /// least point-to-point transfer of the cuts on either side of it.
   ///
   /// A pipeline takes `slots · (max_s work_s + transfer) + max_s tail_s ≥
-  /// max_s (slots · work_s + tail_s) + slots · transfer` and `max_s memory_s`;
-  /// each stage's point is weakly dominated by a point of its floor, so the
-  /// pipeline is weakly dominated by the corner at its memory.
-  func pipelineFloor(
-    _ item: Prepared, mesh: DeviceMesh, searchingBody: Bool, memo: inout FloorMemo
+  /// slots · work_s + tail_s + slots · transfer_c` for every stage `s` and cut
+  /// `c` (its transfer is its slowest cut's in its wire layout) and `max_s
+  /// memory_s`; each stage's point is weakly dominated by a point of its
+  /// floor, so the pipeline is weakly dominated by a corner.
+  func familyFloor(
+    _ layout: StageRanges, mesh: DeviceMesh, searchingBody: Bool, memo: inout FloorMemo
   ) -> [CostVector] {
-    let stages = item.stages.indices.map {
-      stageFloor(item, stage: $0, mesh: mesh, searchingBody: searchingBody, memo: &memo)
+    let p = layout.stages
+    let slots = layout.shape.slots
+    var floors: [[[CostVector]]] = []
+    for stage in 0..<p {
+      var list: [[CostVector]] = []
+      for (index, range) in layout.ranges[stage].enumerated() {
+        let item = layout.items[stage][index]
+        var least = 0.0
+        if stage > 0 {
+          least = max(
+            least,
+            leastTransfer(layout, cut: range.start, after: stage - 1, mesh: mesh, memo: &memo))
+        }
+        if stage < p - 1 {
+          least = max(
+            least, leastTransfer(layout, cut: range.end, after: stage, mesh: mesh, memo: &memo))
+        }
+        let floor = stageFloor(
+          item, stage: stage, mesh: mesh, searchingBody: searchingBody, memo: &memo)
+        list.append(floor.map { CostVector(time: $0.time + slots * least, memory: $0.memory) })
+      }
+      floors.append(list)
     }
-    let transfer = leastTransfer(item, mesh: mesh, memo: &memo)
-    return FloorFrontier.corners(stages).map {
-      CostVector(time: $0.time + item.family.slots * transfer, memory: $0.memory)
-    }
+    return FloorFrontier.splitCorners(
+      ranges: layout.ranges.map { $0.map { ($0.start, $0.end) } }, floors: floors,
+      layers: layout.layers
+    ).all
   }
 
-  /// The least ``transfer(_:wire:models:)`` of `item` on `mesh` over every
-  /// layout the crossing activations can travel in: the wire is a layout some
-  /// stage's point reads or leaves one in, a boundary layout
-  /// (``TensorLayout/candidates(for:on:)``) of a cut's tensor.
-  func leastTransfer(_ item: Prepared, mesh: DeviceMesh, memo: inout FloorMemo) -> Double {
-    let cuts = item.stages.dropLast().compactMap(\.output)
-    guard !cuts.isEmpty else { return 0 }
+  /// The least ``cutTransfer(_:after:wire:first:)`` of the activation crossing
+  /// `cut` after stage `stage` on `mesh`, over every layout the crossing
+  /// activations can travel in: the wire is a layout some stage's point reads
+  /// or leaves one in, a boundary layout (``TensorLayout/candidates(for:on:)``)
+  /// of a cut's tensor. Zero when nothing crosses.
+  func leastTransfer(
+    _ layout: StageRanges, cut: Int, after stage: Int, mesh: DeviceMesh, memo: inout FloorMemo
+  ) -> Double {
+    guard let id = layout.cutTensors[cut] else { return 0 }
+    let tensor = layout.graph.tensors[id]
+    let shapes = Set(layout.cutTensors.compactMap { $0.map { layout.graph.tensors[$0].shape } })
     let key = FloorMemo.TransferKey(
-      mesh: mesh, stages: item.stages.count,
-      cuts: item.stages.dropLast().indices.compactMap { stage in
-        item.stages[stage].output.map { id in
-          FloorMemo.Cut(
-            stage: stage, shape: item.graph.tensors[id].shape,
-            bytes: item.graph.tensors[id].byteCount(floatBytes: request.dtype.activationBytes))
-        }
-      })
+      mesh: mesh, stages: layout.stages, stage: stage, shape: tensor.shape,
+      bytes: tensor.byteCount(floatBytes: request.dtype.activationBytes), wireShapes: shapes)
     if let known = memo.transfers[key] { return known }
-    let models = item.stages.indices.map { costModel(item, stage: $0, mesh: mesh) }
-    // Any cut's boundary layouts (the wire is one of them).
-    let wires = Set(
-      cuts.flatMap { TensorLayout.candidates(for: item.graph.tensors[$0].shape, on: mesh) })
-    let least = wires.map { transfer(item, wire: $0, models: models) }.min() ?? 0
+    let first = costModel(layout.items[0][0], stage: 0, mesh: mesh).base
+    let wires = Set(shapes.flatMap { TensorLayout.candidates(for: $0, on: mesh) })
+    let least = wires.map { cutTransfer(tensor, after: stage, wire: $0, first: first) }.min() ?? 0
     memo.transfers[key] = least
     return least
   }
@@ -234,20 +244,15 @@ extension StagedOperatorSearch {
   /// least time, of every corner over every split and mesh, with the body
   /// searched), or `nil` when no split can be built: how far down in memory
   /// the family might reach (an order to search families in, not a bound).
-  func leanestCorner(on shape: PipelineFamily, seeds: [[Int]], memo: inout FloorMemo)
-    -> CostVector?
-  {
-    var notes: [String: Int] = [:]
-    let listed = splits(of: shape, seeds: seeds, window: nil, notes: &notes).map(\.item)
+  func leanestCorner(on shape: PipelineFamily, memo: inout FloorMemo) -> CostVector? {
+    guard let layout = stageRanges(of: shape) else { return nil }
     var leanest: CostVector?
     for mesh in DeviceMesh.shapes(deviceCount: devices / shape.stages) {
-      for item in listed {
-        for corner in pipelineFloor(item, mesh: mesh, searchingBody: true, memo: &memo) {
-          if let known = leanest, (known.memory, known.time) <= (corner.memory, corner.time) {
-            continue
-          }
-          leanest = corner
+      for corner in familyFloor(layout, mesh: mesh, searchingBody: true, memo: &memo) {
+        if let known = leanest, (known.memory, known.time) <= (corner.memory, corner.time) {
+          continue
         }
+        leanest = corner
       }
     }
     return leanest

@@ -21,24 +21,20 @@ extension StagedOperatorSearch {
       var searchingBody: Bool
     }
 
-    /// What the least transfer of a pipeline depends on: its stage mesh, its
-    /// depth (so its stages' first devices), and each cut — the stage whose
-    /// output crosses it, the tensor's shape (its boundary layouts and how they
-    /// divide it) and its bytes.
+    /// What the least transfer across one cut depends on: the stage mesh, the
+    /// pipeline's depth and the stage before the cut (so the two stages' first
+    /// devices), the crossing tensor's shape (its boundary layouts and how they
+    /// divide it) and bytes, and the shapes of every cut's tensor (the wires tried).
     struct TransferKey: Hashable, Sendable {
       var mesh: DeviceMesh
       var stages: Int
-      var cuts: [Cut]
-    }
-
-    /// One cut of a ``TransferKey``.
-    struct Cut: Hashable, Sendable {
       var stage: Int
       var shape: Shape
       var bytes: Double
+      var wireShapes: Set<Shape>
     }
 
-    /// Per pipeline shape: the least point-to-point transfer per micro-batch.
+    /// Per cut: the least point-to-point transfer per micro-batch.
     var transfers: [TransferKey: Double] = [:]
     /// Per operator: the Pareto set of its configurations' node costs and
     /// their least workspace.

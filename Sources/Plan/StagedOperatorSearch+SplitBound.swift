@@ -51,6 +51,36 @@ extension StagedOperatorSearch {
     return CostVector(time: max(floor.time, 0), memory: max(floor.memory, 0))
   }
 
+  /// Per stage and range of `layout` on `mesh`, a lower bound on its points in
+  /// (`slots · work + tail`, memory), sorted as ``FloorFrontier/pareto(_:)``
+  /// returns: the exact points when its problem was searched completely (none
+  /// when it has none: no pipeline uses the range), else a ``SplitBound`` from
+  /// a smaller searched one, else no bound (zero). A pipeline's stage costs at
+  /// least its search's point (the re-layouts to the wire only add).
+  func rangeFloors(
+    _ layout: StageRanges, mesh: DeviceMesh, problemOf: [StageKey: Int], bound: SplitBound,
+    found: [(points: [StageCandidate], note: String?)]
+  ) -> [[[CostVector]]] {
+    let slots = layout.shape.slots
+    return layout.ranges.indices.map { stage in
+      layout.items[stage].map { item -> [CostVector] in
+        if let known = problemOf[key(item, stage: stage, mesh: mesh)] {
+          guard known < found.count, found[known].note == nil else { return [.zero] }
+          return FloorFrontier.pareto(
+            found[known].points.map {
+              CostVector(time: slots * $0.cost.work + $0.cost.tail, memory: $0.cost.memory)
+            })
+        }
+        if let (stem, repetitions) = self.stem(item, stage: stage, mesh: mesh),
+          let points = bound.points(stem, repetitions: repetitions, found: found)
+        {
+          return FloorFrontier.pareto(points)
+        }
+        return [.zero]
+      }
+    }
+  }
+
   /// Lower bounds on stage problems not searched yet, from those searched.
   ///
   /// A stage running `r` repetitions of its block costs, under any strategy,
@@ -75,8 +105,8 @@ extension StagedOperatorSearch {
     ) -> [CostVector]? {
       guard
         let below = searched[stem]?.filter({
-          $0.repetitions <= repetitions && found[$0.problem].note == nil
-            && !found[$0.problem].points.isEmpty
+          $0.repetitions <= repetitions && $0.problem < found.count
+            && found[$0.problem].note == nil && !found[$0.problem].points.isEmpty
         }).max(by: { $0.repetitions < $1.repetitions })
       else { return nil }
       let floor = floors[stem] ?? .zero
@@ -86,30 +116,6 @@ extension StagedOperatorSearch {
           time: stem.key.slots * $0.cost.work + $0.cost.tail + extra * floor.time,
           memory: $0.cost.memory + extra * floor.memory)
       }
-    }
-
-    /// The corners `(max_s time_s, max_s memory_s)` a pipeline of one point
-    /// per stage can reach at best: for each memory bound, each stage's
-    /// fastest point within it. Every pipeline is behind one of them.
-    static func corners(_ stages: [[CostVector]]) -> [CostVector] {
-      let bounds = Set(stages.joined().map(\.memory)).sorted()
-      var corners: [CostVector] = []
-      for bound in bounds {
-        var corner = CostVector.zero
-        var complete = true
-        for points in stages {
-          guard let best = points.filter({ $0.memory <= bound }).map(\.time).min() else {
-            complete = false
-            break
-          }
-          corner.time = max(corner.time, best)
-        }
-        if complete {
-          corner.memory = bound
-          corners.append(corner)
-        }
-      }
-      return corners
     }
   }
 }

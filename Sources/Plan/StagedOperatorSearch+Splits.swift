@@ -42,23 +42,24 @@ extension StagedOperatorSearch {
 
   /// The frontier of each family of `families` taken without its split, over
   /// every split of the layers into its stages' contiguous non-empty ranges
-  /// that ``StageGraph`` can cut (with `window`, only those whose cuts lie
-  /// within `window` layers of one of the family's own splits in `families`;
-  /// a family with more than ``splitLimit`` splits gets a window of one layer).
+  /// that ``StageGraph`` can cut, by the dynamic programme over (stages used,
+  /// layers placed) of ``SplitProgramme`` on each stage mesh.
   ///
-  /// Splits are visited in rounds by the distance of their cuts from the
-  /// family's own splits (``PipelineFamily/cutDistance(_:_:)``): round 0 is
-  /// those splits. Before a later round, a split whose every reachable corner
-  /// (``SplitBound``) the family's pipelines found so far beat in both
-  /// objectives is left out (`pruning`; exact: none of its pipelines could be
-  /// on the family's frontier). Each round's distinct stage problems
-  /// (``StageKey``, not searched before) run on `--threads` tasks gathered in
-  /// order; each split's pipelines are combined exactly (``PipelineCombination``
-  /// per wire layout) and the family's non-dominated set is taken over every
-  /// split, in split order (of equal costs the earlier split's stays).
-  func splitFrontiers(
-    of families: [PipelineFamily], window: Int? = nil, pruning: Bool = true
-  ) async -> SplitFrontiers {
+  /// Stage ranges are visited in rounds by their distance from the family's
+  /// own splits (the larger distance of their two ends from those of the same
+  /// stage in a split of `families`): round 0 is those splits' ranges. Before
+  /// a later round, a range on a mesh is left out (`pruning`; exact) when every
+  /// corner a pipeline through it can reach at best (``FloorFrontier/SplitCorners``
+  /// from each range's ``rangeFloors(_:mesh:problemOf:bound:found:)``)
+  /// is beaten in both objectives by the family's pipelines found so far: no
+  /// pipeline using it could be on the family's frontier. Each round's
+  /// distinct stage problems (``StageKey``, not searched before) run on
+  /// `--threads` tasks gathered in order; then each family's pipelines over
+  /// every range searched so far are combined exactly, and its non-dominated
+  /// set taken over all rounds (of equal costs the earlier found stays).
+  func splitFrontiers(of families: [PipelineFamily], pruning: Bool = true) async
+    -> SplitFrontiers
+  {
     var shapes: [PipelineFamily] = []
     var seeds: [PipelineFamily: [[Int]]] = [:]
     for family in families {
@@ -67,191 +68,213 @@ extension StagedOperatorSearch {
       seeds[shape, default: []].append(family.stageLayers)
     }
     var notes: [String: Int] = [:]
-    // Per shape, the splits searched (in split order) and their round.
-    var items: [[Prepared]] = []
-    var rounds: [[Int]] = []
+    var layouts: [StageRanges?] = []
+    // Per shape, stage and range: its round.
+    var rounds: [[[Int]]] = []
     for shape in shapes {
-      let listed = splits(of: shape, seeds: seeds[shape] ?? [], window: window, notes: &notes)
-      items.append(listed.map(\.item))
-      rounds.append(listed.map(\.round))
+      let ranges = stageRanges(of: shape)
+      if let ranges {
+        let left =
+          ranges.splitCount == Int.max ? Int.max : ranges.splitCount - ranges.searchableSplits
+        if left > 0 { notes[Self.uncutNote, default: 0] += left }
+      } else if graph(for: shape) != nil {
+        notes[Self.unsplittableNote, default: 0] += 1
+      }
+      layouts.append(ranges)
+      rounds.append(ranges.map { Self.rounds($0, seeds: seeds[shape] ?? []) } ?? [])
     }
-    let prepared = items
     let search = self
+    let shapeMeshes = shapes.map { DeviceMesh.shapes(deviceCount: devices / $0.stages) }
     var problemOf: [StageKey: Int] = [:]
-    var problems: [(shape: Int, item: Int, stage: Int, mesh: DeviceMesh)] = []
+    var problems: [(shape: Int, stage: Int, range: Int, mesh: DeviceMesh)] = []
     var found: [(points: [StageCandidate], note: String?)] = []
     var bound = SplitBound()
-    var combined = items.map { [[PlanEntry]?](repeating: nil, count: $0.count) }
     var best = [[PlanEntry]](repeating: [], count: shapes.count)
-    for round in Set(rounds.joined()).sorted() {
-      // The splits of this round that a bound does not rule out.
-      var visits: [(shape: Int, item: Int)] = []
-      for (shape, list) in items.enumerated() {
+    for round in Set(rounds.joined().joined()).sorted() {
+      // The ranges of this round a bound does not rule out, per mesh.
+      var visits: [(shape: Int, stage: Int, range: Int, mesh: DeviceMesh)] = []
+      for (shape, layout) in layouts.enumerated() {
+        guard let layout else { continue }
+        let testing = pruning && round > 0 && !best[shape].isEmpty
         let staircase = Staircase(best[shape].map { ($0.timeS, $0.memoryBytes) })
-        for (position, item) in list.enumerated() where rounds[shape][position] == round {
-          if pruning, round > 0, !best[shape].isEmpty,
-            cannotWin(item, staircase: staircase, problemOf: problemOf, bound: bound, found: found)
-          {
-            notes[Self.boundNote, default: 0] += 1
-            continue
-          }
-          visits.append((shape, position))
-        }
-      }
-      // Their stage problems not searched before.
-      let first = problems.count
-      for (shape, position) in visits {
-        let item = items[shape][position]
-        for mesh in DeviceMesh.shapes(deviceCount: devices / item.family.stages) {
-          for stage in item.stages.indices {
-            let key = key(item, stage: stage, mesh: mesh)
-            guard problemOf[key] == nil else { continue }
-            problemOf[key] = problems.count
-            problems.append((shape, position, stage, mesh))
-            if let (stem, repetitions) = self.stem(item, stage: stage, mesh: mesh) {
-              bound.searched[stem, default: []].append((repetitions, problems.count - 1))
-              if bound.floors[stem] == nil {
-                bound.floors[stem] = repetitionFloor(item, stage: stage, mesh: mesh)
+        for mesh in shapeMeshes[shape] {
+          let floors =
+            testing
+            ? rangeFloors(layout, mesh: mesh, problemOf: problemOf, bound: bound, found: found)
+            : []
+          let corners =
+            testing
+            ? FloorFrontier.splitCorners(
+              ranges: layout.ranges.map { $0.map { ($0.start, $0.end) } }, floors: floors,
+              layers: layout.layers, suffixes: true) : nil
+          for stage in 0..<layout.stages {
+            for (index, range) in layout.ranges[stage].enumerated()
+            where rounds[shape][stage][index] == round {
+              if let corners {
+                let through = corners.through(
+                  stage: stage, start: range.start, end: range.end, floor: floors[stage][index])
+                if through.allSatisfy({ staircase.dominates(time: $0.time, memory: $0.memory) }) {
+                  notes[Self.boundNote, default: 0] += 1
+                  continue
+                }
               }
+              visits.append((shape, stage, index, mesh))
             }
           }
         }
       }
+      // Their stage problems not searched before.
+      let first = problems.count
+      for visit in visits {
+        guard let layout = layouts[visit.shape] else { continue }
+        let item = layout.items[visit.stage][visit.range]
+        let key = key(item, stage: visit.stage, mesh: visit.mesh)
+        guard problemOf[key] == nil else { continue }
+        problemOf[key] = problems.count
+        problems.append(visit)
+        if let (stem, repetitions) = self.stem(item, stage: visit.stage, mesh: visit.mesh) {
+          bound.searched[stem, default: []].append((repetitions, problems.count - 1))
+          if bound.floors[stem] == nil {
+            bound.floors[stem] = repetitionFloor(item, stage: visit.stage, mesh: visit.mesh)
+          }
+        }
+      }
       let work = Array(problems[first...])
+      let (ranged, done) = (layouts, found.count)
       found += await ParallelMap.map(count: work.count, threads: request.threads) { index in
         let problem = work[index]
-        return search.candidates(
-          of: prepared[problem.shape][problem.item], stage: problem.stage, mesh: problem.mesh)
-      }
-      // Combine each split on each mesh (in parallel, gathered in order).
-      let (pairs, keys, results) = (visits, problemOf, found)
-      let entries = await ParallelMap.map(count: pairs.count, threads: request.threads) { index in
-        let item = prepared[pairs[index].shape][pairs[index].item]
-        var entries: [PlanEntry] = []
-        for mesh in DeviceMesh.shapes(deviceCount: search.devices / item.family.stages) {
-          let candidates = item.stages.indices.map {
-            keys[search.key(item, stage: $0, mesh: mesh)].map { results[$0].points } ?? []
-          }
-          entries += search.combine(item, mesh: mesh, candidates: candidates)
+        guard let layout = ranged[problem.shape] else {
+          return (points: [StageCandidate](), note: String?.none)
         }
-        return ParetoSet.entries(entries)
+        return search.candidates(
+          of: layout.items[problem.stage][problem.range], stage: problem.stage,
+          mesh: problem.mesh)
+      }
+      assert(found.count == done + work.count)
+      // Combine each family on each mesh over the ranges searched so far.
+      let pairs = shapes.indices.flatMap { shape in
+        layouts[shape] == nil ? [] : shapeMeshes[shape].map { (shape, $0) }
+      }
+      let (keys, results, incumbents) = (problemOf, found, best)
+      let entries = await ParallelMap.map(count: pairs.count, threads: request.threads) { index in
+        let (shape, mesh) = pairs[index]
+        guard let layout = ranged[shape] else { return [PlanEntry]() }
+        return search.pipelines(
+          layout, mesh: mesh,
+          candidates: { stage, range in
+            keys[search.key(layout.items[stage][range], stage: stage, mesh: mesh)].map {
+              results[$0].points
+            } ?? []
+          },
+          staircase: pruning && !incumbents[shape].isEmpty
+            ? Staircase(incumbents[shape].map { ($0.timeS, $0.memoryBytes) }) : nil)
       }
       for (index, pair) in pairs.enumerated() {
-        combined[pair.shape][pair.item] = entries[index]
-        best[pair.shape] = ParetoSet.entries(best[pair.shape] + entries[index])
+        best[pair.0] = ParetoSet.entries(best[pair.0] + entries[index])
       }
     }
     for note in found.compactMap(\.note) { notes[note, default: 0] += 1 }
     return SplitFrontiers(
-      families: shapes,
-      entries: combined.map { ParetoSet.entries($0.compactMap { $0 }.flatMap { $0 }) },
-      searches: problems.count, notes: notes)
+      families: shapes, entries: best, searches: problems.count, notes: notes)
   }
 
-  /// The splits of `shape` (a family without its split) to visit, in split
-  /// order, cut into stages, each with its round: the distance of its cuts from
-  /// the nearest of `seeds` (the family's own splits). With `window`, or when
-  /// the family has more than ``splitLimit`` splits (then a window of one
-  /// layer, or none — the seeds alone — when even that lists more than
-  /// ``splitLimit``: up to `3^(stages − 1)` for a deep pipeline), only the splits within it; the others, and splits whose cuts are
-  /// not inside a block, are counted in `notes`.
-  func splits(
-    of shape: PipelineFamily, seeds: [[Int]], window: Int?, notes: inout [String: Int]
-  ) -> [(item: Prepared, round: Int)] {
-    guard let graph = graph(for: shape) else { return [] }
-    let (layers, stages) = (graph.layerCount, shape.stages)
-    let own = seeds.filter { $0.reduce(0, +) == layers }
-    let total = PipelineFamily.splitCount(layers: layers, stages: stages)
-    var limit = total > Self.splitLimit ? min(window ?? 1, 1) : window
-    // Near a seed, a deep pipeline still has up to 3^(stages − 1) splits: then
-    // only the seeds themselves.
-    if let near = limit, near > 0 {
-      let count = own.reduce(0) { sum, seed in
-        let (added, overflow) = sum.addingReportingOverflow(
-          PipelineFamily.splitCount(near: seed, window: near))
-        return overflow ? Int.max : added
+  /// Per stage and range of `layout`, its round: the larger distance, in
+  /// layers, of its two ends from those of the same stage in the nearest of
+  /// `seeds` (the family's own splits; every range is in round 0 without one).
+  static func rounds(_ layout: StageRanges, seeds: [[Int]]) -> [[Int]] {
+    let own = seeds.filter { $0.count == layout.stages && $0.reduce(0, +) == layout.layers }
+    let cuts = own.map { seed in seed.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) } }
+    return layout.ranges.enumerated().map { stage, ranges in
+      ranges.map { range in
+        cuts.map { max(abs(range.start - $0[stage]), abs(range.end - $0[stage + 1])) }.min() ?? 0
       }
-      if count > Self.splitLimit { limit = 0 }
     }
-    var splits: [[Int]]
-    if let limit {
-      splits = Array(Set(own.flatMap { PipelineFamily.splits(near: $0, window: limit) }))
-        .sorted { $0.lexicographicallyPrecedes($1) }
-      if total > splits.count {
-        let left = total == Int.max ? Int.max : total - splits.count
-        let known = notes[Self.windowNote(limit), default: 0]
-        notes[Self.windowNote(limit)] = left > Int.max - known ? Int.max : known + left
-      }
-    } else {
-      splits = PipelineFamily.splits(layers: layers, stages: stages)
-    }
-    var result: [(item: Prepared, round: Int)] = []
-    for split in splits {
-      guard let item = prepare(shape.with(split: split), graph: graph) else {
-        notes[Self.uncutNote, default: 0] += 1
-        continue
-      }
-      result.append((item, own.map { PipelineFamily.cutDistance($0, split) }.min() ?? 0))
-    }
-    return result
   }
 
-  /// Whether every pipeline of `item`, on every mesh, is beaten in both
-  /// objectives by a point of `staircase`: per stage, the exact points when
-  /// its problem was searched completely, else a ``SplitBound`` from a smaller
-  /// searched one, else no bound (zero); the reachable corners of those.
-  func cannotWin(
-    _ item: Prepared, staircase: Staircase, problemOf: [StageKey: Int], bound: SplitBound,
-    found: [(points: [StageCandidate], note: String?)]
-  ) -> Bool {
-    for mesh in DeviceMesh.shapes(deviceCount: devices / item.family.stages) {
-      var stages: [[CostVector]] = []
-      for stage in item.stages.indices {
-        if let known = problemOf[key(item, stage: stage, mesh: mesh)] {
-          guard found[known].note == nil else {
-            stages.append([.zero])
-            continue
+  /// The non-dominated pipelines of `layout`'s family on `mesh` over every
+  /// split of the ranges with candidates (`candidates(stage, range)`, none
+  /// for a range not searched), each split in every wire layout one of its
+  /// stages' points leaves or reads an activation in (as ``combine(_:mesh:candidates:)``
+  /// does for one split); with `staircase`, less those it beats (``SplitProgramme``).
+  func pipelines(
+    _ layout: StageRanges, mesh: DeviceMesh, candidates: (Int, Int) -> [StageCandidate],
+    staircase: Staircase?
+  ) -> [PlanEntry] {
+    let p = layout.stages
+    let lists = (0..<p).map { stage in layout.ranges[stage].indices.map { candidates(stage, $0) } }
+    guard lists.allSatisfy({ $0.contains { !$0.isEmpty } }) else { return [] }
+    let models = (0..<p).map { stage in
+      layout.ranges[stage].indices.map {
+        costModel(layout.items[stage][$0], stage: stage, mesh: mesh)
+      }
+    }
+    guard let first = models.first?.first?.base else { return [] }
+    let slots = layout.shape.slots
+    var entries: [PlanEntry] = []
+    for wire in Self.wireLayouts(Array(lists.joined())) {
+      var kept: [[[Int]]] = []
+      var stages: [SplitProgramme.Stage] = []
+      for stage in 0..<p {
+        var stageKept: [[Int]] = []
+        var costs: [[StageCost]] = []
+        for (index, list) in lists[stage].enumerated() {
+          let item = layout.items[stage][index]
+          let all = list.map {
+            wired($0, stage: stage, item: item, model: models[stage][index].base, wire: wire)
           }
-          // No point: the split yields no pipeline on this mesh.
-          guard !found[known].points.isEmpty else { break }
-          stages.append(
-            found[known].points.map {
-              CostVector(
-                time: item.family.slots * $0.cost.work + $0.cost.tail, memory: $0.cost.memory)
-            })
-        } else if let (stem, repetitions) = self.stem(item, stage: stage, mesh: mesh),
-          let points = bound.points(stem, repetitions: repetitions, found: found)
-        {
-          stages.append(points)
-        } else {
-          stages.append([.zero])
+          let undominated = PipelineCombination.undominated(all)
+          stageKept.append(undominated)
+          costs.append(undominated.map { all[$0] })
         }
+        kept.append(stageKept)
+        // A split is combined in the layouts its own stages' points use.
+        let marks = lists[stage].map { list in
+          list.contains { $0.inputLayout == wire || $0.outputLayout == wire }
+        }
+        stages.append(
+          SplitProgramme.Stage(
+            ranges: layout.ranges[stage].map { ($0.start, $0.end) }, costs: costs, marks: marks))
       }
-      guard stages.count == item.stages.count else { continue }
-      let corners = SplitBound.corners(stages)
-      if corners.contains(where: { !staircase.dominates(time: $0.time, memory: $0.memory) }) {
-        return false
+      let crossing = layout.cutTensors.map { $0.map { layout.graph.tensors[$0] } }
+      let found = SplitProgramme.frontier(
+        stages, layers: layout.layers, slots: slots,
+        transfer: { stage, cut in
+          crossing[cut].map { cutTransfer($0, after: stage, wire: wire, first: first) } ?? 0
+        }, staircase: staircase)
+      for pipeline in found {
+        let split = pipeline.picks.enumerated().map { stage, pick in
+          layout.ranges[stage][pick.range].end - layout.ranges[stage][pick.range].start
+        }
+        guard let item = prepare(layout.shape.with(split: split), graph: layout.graph) else {
+          continue
+        }
+        let picked = pipeline.picks.enumerated().map { stage, pick in
+          lists[stage][pick.range][kept[stage][pick.range][pick.candidate]]
+        }
+        let costs = pipeline.picks.enumerated().map { stage, pick in
+          stages[stage].costs[pick.range][pick.candidate]
+        }
+        entries.append(
+          entry(
+            item, mesh: mesh, picked: picked, costs: costs, transfer: pipeline.transfer,
+            time: pipeline.time, memory: pipeline.memory))
       }
     }
-    return true
+    return ParetoSet.entries(entries)
   }
 
-  /// The most splits of one family listed in full; beyond, only those within
-  /// one layer of the family's own splits are searched.
-  static let splitLimit = 1000
-
-  /// The `--verbose` note for splits outside the window.
-  static func windowNote(_ window: Int) -> String {
-    "FT inside pipeline stages: splits with a cut more than \(window) layers from the uniform "
-      + "frontier's split not searched"
-  }
-
-  /// The `--verbose` note for splits a bound rules out.
+  /// The `--verbose` note for stage ranges a bound rules out.
   static let boundNote =
-    "FT inside pipeline stages: splits not searched (a lower bound on each of their pipelines, "
-    + "from smaller stages searched, is beaten by the family's points)"
+    "FT inside pipeline stages: stage ranges not searched (a lower bound on every pipeline "
+    + "through them, from smaller stages searched, is beaten by the family's points)"
 
   /// The `--verbose` note for splits whose cuts cannot be searched stage by stage.
   static let uncutNote =
     "FT inside pipeline stages: splits whose cuts are not inside a block not searched"
+
+  /// The `--verbose` note for families none of whose splits can be searched
+  /// stage by stage (or with a tied operator between layers).
+  static let unsplittableNote =
+    "FT inside pipeline stages: families not searched (no split can be cut stage by stage, "
+    + "or a tied operator sits between layers)"
 }

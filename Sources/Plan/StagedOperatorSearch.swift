@@ -262,24 +262,36 @@ struct StagedOperatorSearch: Sendable {
   /// slowest cut, forward activation and backward gradient).
   func transfer(_ item: Prepared, wire: TensorLayout, models: [PipelineStageCost]) -> Double {
     var slowest = 0.0
-    let mesh = models[0].mesh
+    for stage in 0..<(item.stages.count - 1) {
+      guard let id = item.stages[stage].output else { continue }
+      slowest = max(
+        slowest,
+        cutTransfer(item.graph.tensors[id], after: stage, wire: wire, first: models[0].base))
+    }
+    return slowest
+  }
+
+  /// Seconds per micro-batch of sending `tensor` from stage `stage` to the next
+  /// in `wire`, forward activation and backward gradient: each device's share,
+  /// split further over the wire's replicated mesh axes and all-gathered along
+  /// them on arrival (`first` is stage 0's cost model).
+  func cutTransfer(
+    _ tensor: Tensor, after stage: Int, wire: TensorLayout, first: AnalyticalStageCost
+  ) -> Double {
+    let mesh = first.mesh
     let replicated = mesh.shape.indices.filter {
       mesh.shape[$0] > 1 && wire.splitAxis[$0] == nil && !wire.isPartial[$0]
     }
     let shares = Double(replicated.reduce(1) { $0 * mesh.shape[$1] })
-    for stage in 0..<(item.stages.count - 1) {
-      guard let id = item.stages[stage].output else { continue }
-      let bytes = wire.localBytes(
-        item.graph.tensors[id].byteCount(floatBytes: request.dtype.activationBytes), mesh: mesh)
-      let pair = cluster.group([models[stage].base.firstDevice, models[stage + 1].base.firstDevice])
-      let send = cluster.collectiveTime(.sendReceive, bytes: bytes / shares, group: pair)
-      let gather =
-        replicated.isEmpty
-        ? 0
-        : cluster.collectiveTime(
-          .allGather, bytes: bytes, group: models[0].base.group(alongAxes: replicated))
-      slowest = max(slowest, 2 * (send + gather))
-    }
-    return slowest
+    let bytes = wire.localBytes(
+      tensor.byteCount(floatBytes: request.dtype.activationBytes), mesh: mesh)
+    let size = mesh.deviceCount
+    let pair = cluster.group([stage * size, (stage + 1) * size])
+    let send = cluster.collectiveTime(.sendReceive, bytes: bytes / shares, group: pair)
+    let gather =
+      replicated.isEmpty
+      ? 0
+      : cluster.collectiveTime(.allGather, bytes: bytes, group: first.group(alongAxes: replicated))
+    return 2 * (send + gather)
   }
 }

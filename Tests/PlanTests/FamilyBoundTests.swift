@@ -32,7 +32,7 @@ struct FamilyBoundTests {
   }
 
   /// Checks that every pipeline the unpruned all-splits search finds for each
-  /// of `families` is weakly dominated by a point of its split's floor on its
+  /// of `families` is weakly dominated by a point of its family's floor on its
   /// mesh (both kinds), lowered by the margin; and that no family is skipped by
   /// a staircase of its own Pareto points. Returns the pipelines checked.
   static func checkFloors(_ search: StagedOperatorSearch, families: [PipelineFamily]) async throws
@@ -43,17 +43,15 @@ struct FamilyBoundTests {
     var memo = StagedOperatorSearch.FloorMemo()
     var checked = 0
     for (family, entries) in zip(result.families, result.entries) {
-      let graph = try #require(search.graph(for: family))
+      let layout = try #require(search.stageRanges(of: family))
       for entry in entries {
-        let split = StageSplitSearchTests.split(of: entry)
-        let item = try #require(search.prepare(family.with(split: split), graph: graph))
         let mesh = try #require(
           DeviceMesh.shapes(deviceCount: search.devices / family.stages).first {
             $0.shape == entry.strategy.stageMesh
           })
         for searchingBody in [false, true] {
-          let floor = search.pipelineFloor(
-            item, mesh: mesh, searchingBody: searchingBody, memo: &memo)
+          let floor = search.familyFloor(
+            layout, mesh: mesh, searchingBody: searchingBody, memo: &memo)
           #expect(
             floor.contains {
               $0.time * scale <= entry.timeS && $0.memory * scale <= entry.memoryBytes
@@ -65,7 +63,7 @@ struct FamilyBoundTests {
       let own = Staircase(entries.map { ($0.timeS, $0.memoryBytes) })
       if !entries.isEmpty {
         #expect(
-          search.verdict(on: family, seeds: [], staircase: own, memo: &memo) == .search,
+          search.verdict(on: family, staircase: own, memo: &memo) == .search,
           "\(family)")
       }
     }
@@ -105,12 +103,10 @@ struct FamilyBoundTests {
     let family = Base.family(microBatches: 4, zero: 1)
     let result = await search.splitFrontiers(of: [family], pruning: false)
     let fastest = try #require(result.entries[0].first)
-    let graph = try #require(search.graph(for: family))
-    let item = try #require(
-      search.prepare(family.with(split: StageSplitSearchTests.split(of: fastest)), graph: graph))
+    let layout = try #require(search.stageRanges(of: family))
     let mesh = DeviceMesh(fastest.strategy.stageMesh)
     var memo = StagedOperatorSearch.FloorMemo()
-    let floor = search.pipelineFloor(item, mesh: mesh, searchingBody: true, memo: &memo)
+    let floor = search.familyFloor(layout, mesh: mesh, searchingBody: true, memo: &memo)
     // The body searched and the transfer counted: within 10 % of the fastest pipeline.
     let quickest = try #require(floor.map(\.time).min())
     #expect(quickest * (1 - StagedOperatorSearch.floorMargin) <= fastest.timeS)

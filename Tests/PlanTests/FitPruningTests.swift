@@ -111,9 +111,9 @@ struct FitPruningTests {
     let search = StagedOperatorSearch(request: request, cluster: cluster, devices: 8)
     var memo = StagedOperatorSearch.FloorMemo()
     let floor = try #require(
-      search.memoryFloor(of: family, seeds: [[1, 1]], searchingBody: true, memo: &memo))
+      search.memoryFloor(of: family, searchingBody: true, memo: &memo))
     #expect(floor <= limit)
-    #expect(!search.cannotFit(family.withoutSplit, seeds: [[1, 1]], memo: &memo))
+    #expect(!search.cannotFit(family.withoutSplit, memo: &memo))
     let found = await search.splitFrontiers(of: [family])
     let lean = try #require(found.entries[0].min { $0.memoryBytes < $1.memoryBytes })
     #expect(lean.memoryBytes <= limit)
@@ -175,7 +175,7 @@ struct FitPruningTests {
       let least = try #require(memories.min())
       for searchingBody in [false, true] {
         let floor = try #require(
-          search.memoryFloor(of: family, seeds: [], searchingBody: searchingBody, memo: &memo))
+          search.memoryFloor(of: family, searchingBody: searchingBody, memo: &memo))
         #expect(floor * (1 - StagedOperatorSearch.floorMargin) <= least, "\(family)")
       }
       // The outer space's test at dp = 1, tp = N/pp: P/(pp·tp) parameters' states.

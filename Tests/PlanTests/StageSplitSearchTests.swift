@@ -39,7 +39,7 @@ struct StageSplitSearchTests {
     entry.strategy.stages.map { $0.layers[0][1] - $0.layers[0][0] }
   }
 
-  @Test("the splits of 5 layers into 3 stages are the 6 compositions, cut distances by hand")
+  @Test("the splits of 5 layers into 3 stages are the 6 compositions; counts are binomials")
   func splitEnumeration() {
     #expect(
       PipelineFamily.splits(layers: 5, stages: 3) == [
@@ -47,41 +47,41 @@ struct StageSplitSearchTests {
       ])
     #expect(PipelineFamily.splits(layers: 12, stages: 2).count == 11)
     #expect(PipelineFamily.splits(layers: 2, stages: 3).isEmpty)
-    // Cuts after layers (1, 2) and (3, 4): 2 apart at most.
-    #expect(PipelineFamily.cutDistance([1, 1, 3], [3, 1, 1]) == 2)
-    #expect(PipelineFamily.cutDistance([7, 5], [7, 5]) == 0)
-  }
-
-  @Test("the near-split count equals the listing, and is 3^31 for 32 stages of 3 layers")
-  func nearSplitCount() {
-    for (seed, window) in [
-      ([3, 4, 5], 1), ([1, 1, 1, 2], 2), ([7, 5], 0), ([2, 6, 1, 3], 3), ([1, 1, 1], 1),
-    ] {
+    for (layers, stages) in [(5, 3), (7, 4), (6, 1), (8, 8)] {
       #expect(
-        PipelineFamily.splitCount(near: seed, window: window)
-          == PipelineFamily.splits(near: seed, window: window).count, "\(seed) \(window)")
-    }
-    // Cuts 3 apart move by −1, 0 or +1 each, independently: 3^31 splits, counted
-    // without listing them (a deep pipeline's window must not list them either).
-    var power = 1
-    for _ in 0..<31 { power *= 3 }
-    #expect(PipelineFamily.splitCount(near: Array(repeating: 3, count: 32), window: 1) == power)
-  }
-
-  @Test("the splits near a seed are the listed splits within the window; counts are binomials")
-  func splitsNearASeed() {
-    for (seed, window) in [([3, 4, 5], 1), ([1, 1, 1, 2], 2), ([7, 5], 0), ([2, 6, 1, 3], 3)] {
-      let layers = seed.reduce(0, +)
-      let all = PipelineFamily.splits(layers: layers, stages: seed.count)
-      #expect(
-        PipelineFamily.splits(near: seed, window: window)
-          == all.filter { PipelineFamily.cutDistance($0, seed) <= window })
-      #expect(PipelineFamily.splitCount(layers: layers, stages: seed.count) == all.count)
+        PipelineFamily.splitCount(layers: layers, stages: stages)
+          == PipelineFamily.splits(layers: layers, stages: stages).count)
     }
     // C(11, 1), C(23, 3), C(95, 63) ≈ 1.9·10²⁵ (saturates).
     #expect(PipelineFamily.splitCount(layers: 12, stages: 2) == 11)
     #expect(PipelineFamily.splitCount(layers: 24, stages: 4) == 1771)
     #expect(PipelineFamily.splitCount(layers: 96, stages: 64) == Int.max)
+  }
+
+  @Test("a family's stage ranges are those of its splits, each cut from a split holding it")
+  func stageRangesAreThoseOfTheSplits() throws {
+    let search = try Self.search(devices: 6)
+    let strategy = ParallelStrategy(
+      dataParallel: 1, tensorParallel: 2, pipelineStages: 3, microBatchSize: 2)
+    let family = try #require(PipelineFamily(strategy, microBatches: 4, layers: 4))
+    let layout = try #require(search.stageRanges(of: family.withoutSplit))
+    var expected = [Set<[Int]>](repeating: [], count: 3)
+    for split in PipelineFamily.splits(layers: 4, stages: 3) {
+      var start = 0
+      for (stage, count) in split.enumerated() {
+        expected[stage].insert([start, start + count])
+        start += count
+      }
+    }
+    #expect(layout.ranges.map { Set($0.map { [$0.start, $0.end] }) } == expected)
+    #expect(layout.searchableSplits == 3 && layout.splitCount == 3)
+    for (stage, ranges) in layout.ranges.enumerated() {
+      for (index, range) in ranges.enumerated() {
+        let item = layout.items[stage][index]
+        #expect(item.stages.count == 3)
+        #expect(item.stages[stage].layers == [range.start, range.end])
+      }
+    }
   }
 
   @Test(
@@ -152,19 +152,6 @@ struct StageSplitSearchTests {
     #expect(
       result.entries[0].map { [$0.timeS, $0.memoryBytes] }
         == Self.paretoPairs(Array(perSplit.entries.joined())))
-  }
-
-  @Test("a window of 0 layers searches only the families' own splits")
-  func windowZeroIsTheFrontierSplit() async throws {
-    let search = try Self.search()
-    let families = Array(Base.families.prefix(2))
-    let old = await search.frontiers(of: families)
-    let new = await search.splitFrontiers(of: families, window: 0)
-    #expect(
-      new.entries.map { $0.map { [$0.timeS, $0.memoryBytes] } }
-        == old.entries.map { $0.map { [$0.timeS, $0.memoryBytes] } })
-    // Two families, two other splits each.
-    #expect(new.notes[StagedOperatorSearch.windowNote(0)] == 4)
   }
 
   @Test("every all-splits pp2 point re-costs from its stages' configurations")
