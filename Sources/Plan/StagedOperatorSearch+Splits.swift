@@ -265,8 +265,9 @@ extension StagedOperatorSearch {
 
   /// The `--verbose` note for stage ranges a bound rules out.
   static let boundNote =
-    "FT inside pipeline stages: stage ranges not searched (a lower bound on every pipeline "
-    + "through them, from smaller stages searched, is beaten by the family's points)"
+    "FT inside pipeline stages: stage ranges not searched on a stage mesh (a lower bound on "
+    + "every pipeline through them, from smaller stages searched, is beaten by the family's "
+    + "points)"
 
   /// The `--verbose` note for splits whose cuts cannot be searched stage by stage.
   static let uncutNote =
