@@ -28,16 +28,25 @@ extension StagedOperatorSearch {
   {
     guard let layout = stageRanges(of: shape) else { return .unbuildable }
     let scale = 1 - Self.floorMargin
-    let meshes = DeviceMesh.shapes(deviceCount: devices / shape.stages)
     for searchingBody in [false, true] {
-      let beaten = meshes.allSatisfy { mesh in
-        familyFloor(layout, mesh: mesh, searchingBody: searchingBody, memo: &memo).allSatisfy {
-          staircase.dominates(time: $0.time * scale, memory: $0.memory * scale)
-        }
+      let corners = familyCorners(layout, searchingBody: searchingBody, memo: &memo)
+      if corners.allSatisfy({
+        staircase.dominates(time: $0.time * scale, memory: $0.memory * scale)
+      }) {
+        return .skip
       }
-      if beaten { return .skip }
     }
     return .search
+  }
+
+  /// The corners of ``familyFloor(_:mesh:searchingBody:memo:)`` on every stage
+  /// mesh, in mesh order: lower-bound points of every pipeline of the family.
+  func familyCorners(_ layout: StageRanges, searchingBody: Bool, memo: inout FloorMemo)
+    -> [CostVector]
+  {
+    DeviceMesh.shapes(deviceCount: devices / layout.stages).flatMap {
+      familyFloor(layout, mesh: $0, searchingBody: searchingBody, memo: &memo)
+    }
   }
 
   /// Lower-bound points of every pipeline of every split of `layout`'s family
@@ -246,15 +255,8 @@ extension StagedOperatorSearch {
   /// the family might reach (an order to search families in, not a bound).
   func leanestCorner(on shape: PipelineFamily, memo: inout FloorMemo) -> CostVector? {
     guard let layout = stageRanges(of: shape) else { return nil }
-    var leanest: CostVector?
-    for mesh in DeviceMesh.shapes(deviceCount: devices / shape.stages) {
-      for corner in familyFloor(layout, mesh: mesh, searchingBody: true, memo: &memo) {
-        if let known = leanest, (known.memory, known.time) <= (corner.memory, corner.time) {
-          continue
-        }
-        leanest = corner
-      }
+    return familyCorners(layout, searchingBody: true, memo: &memo).min {
+      ($0.memory, $0.time) < ($1.memory, $1.time)
     }
-    return leanest
   }
 }

@@ -33,18 +33,13 @@ extension StagedOperatorSearch {
   /// the least memory of its stage's floor. So every pipeline of a split on a
   /// mesh takes at least `max_s min floor_s`, the memory of the split's leanest
   /// corner, and every pipeline of the family at least the least memory of the
-  /// family floor's corners (``familyFloor(_:mesh:searchingBody:memo:)``) over
-  /// the meshes. (This is the memory of ``leanestCorner(on:memo:)``.)
+  /// family floor's corners over the meshes
+  /// (``familyCorners(_:searchingBody:memo:)``). (This is the memory of ``leanestCorner(on:memo:)``.)
   func memoryFloor(of shape: PipelineFamily, searchingBody: Bool, memo: inout FloorMemo)
     -> Double?
   {
     guard let layout = stageRanges(of: shape) else { return nil }
-    var least = Double.infinity
-    for mesh in DeviceMesh.shapes(deviceCount: devices / shape.stages) {
-      for corner in familyFloor(layout, mesh: mesh, searchingBody: searchingBody, memo: &memo) {
-        least = min(least, corner.memory)
-      }
-    }
-    return least
+    return familyCorners(layout, searchingBody: searchingBody, memo: &memo).map(\.memory).min()
+      ?? .infinity
   }
 }
