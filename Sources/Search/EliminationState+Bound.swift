@@ -1,4 +1,3 @@
-import Foundation
 import TensorOptCost
 
 /// Branch and bound inside the elimination: after a reduction produces new
@@ -10,29 +9,11 @@ import TensorOptCost
 /// remaining edge's entry (for its ends' configurations), so a point's
 /// completions cost at least the point plus the floors of all other pieces.
 ///
-/// With ε (a budget `B = ln(1 + ε)`), a prune may also take an incumbent within
-/// the factor ``pruningSlack`` `= e^(B − U)`, `U` the largest error of any live
-/// frontier: a strategy whose partial point `x` is represented here by `p ≤ e^U·x`
-/// has every other piece's floor at most `e^U` times its own part, so an
-/// incumbent below `e^(B − U)·(p + LB(rest))` is within `1 + ε` of the whole
-/// strategy's cost (docs/search.md, "ε with branch and bound").
+/// Under ε the floors are those of thinned frontiers: each is at most its
+/// frontier's error `e^u ≤ 1 + ε` above the exact part of a strategy it holds,
+/// which is what keeps the guarantee relative to the incumbents (see
+/// ``IncumbentBound``).
 extension EliminationState {
-  /// The largest ``Frontier/logError`` of the constant and of every live node
-  /// frontier and edge entry.
-  var errorCeiling: Double {
-    var ceiling = constant.logError
-    for case let own? in nodes { for frontier in own { ceiling = max(ceiling, frontier.logError) } }
-    for case let edge? in edges { ceiling = max(ceiling, edge.matrix.logError) }
-    return ceiling
-  }
-
-  /// The factor a prune may scale a point's completion bound by before asking
-  /// whether an incumbent strictly dominates it: `e^(B − U)` (see above), 1
-  /// when exact.
-  var pruningSlack: Double {
-    budget > 0 ? exp(max(0, budget - errorCeiling)) : 1
-  }
-
   /// The least time and memory over a node's configurations.
   func nodeFloor(_ node: Int) -> CostVector {
     frontiers(node).reduce(.unbounded) { $0.lowest($1.floor) }
@@ -58,13 +39,12 @@ extension EliminationState {
     let rest = floorSum(excluding: [edge.a, edge.b], excludedEdge: slot)
     let aFloors = frontiers(edge.a).map(\.floor)
     let bFloors = frontiers(edge.b).map(\.floor)
-    let slack = pruningSlack
     var matrix = edge.matrix
     var dropped = 0
     for i in 0..<matrix.rows {
       for j in 0..<matrix.columns {
         let entry = matrix[i, j]
-        let kept = bound.pruned(entry, rest: rest + aFloors[i] + bFloors[j], slack: slack)
+        let kept = bound.pruned(entry, rest: rest + aFloors[i] + bFloors[j])
         guard kept.count < entry.count else { continue }
         dropped += entry.count - kept.count
         matrix[i, j] = kept
@@ -80,10 +60,9 @@ extension EliminationState {
   mutating func pruneNode(_ u: Int) {
     guard let bound, !bound.isEmpty, var own = nodes[u] else { return }
     let rest = floorSum(excluding: [u])
-    let slack = pruningSlack
     var dropped = 0
     for c in own.indices {
-      let kept = bound.pruned(own[c], rest: rest, slack: slack)
+      let kept = bound.pruned(own[c], rest: rest)
       dropped += own[c].count - kept.count
       own[c] = kept
     }
@@ -98,7 +77,7 @@ extension EliminationState {
     var rest = CostVector.zero
     for node in nodes.indices where nodes[node] != nil { rest += nodeFloor(node) }
     for edge in edges { if let edge { rest += edge.floor } }
-    let kept = bound.pruned(constant, rest: rest, slack: pruningSlack)
+    let kept = bound.pruned(constant, rest: rest)
     statistics.boundPrunings += constant.count - kept.count
     constant = kept
   }
@@ -108,10 +87,5 @@ extension FrontierMatrix {
   /// The least time and the least memory over all entries.
   var floor: CostVector {
     entries.reduce(.unbounded) { $0.lowest($1.floor) }
-  }
-
-  /// The largest ``Frontier/logError`` of the entries (0 when exact).
-  var logError: Double {
-    entries.reduce(0) { max($0, $1.logError) }
   }
 }

@@ -16,11 +16,11 @@ import TensorOptCost
 /// of one class on its own is not: a point that only a pruned point dominated
 /// would join it.)
 ///
-/// With ε-thinning the bound stays sound relative to that set: a dropped point
-/// represents, within its frontier's error, the points thinned into it, and
-/// every floor is at most its frontier's error above the exact parts, so the
-/// incumbent is within `1 + ε` of each strategy dropped (docs/search.md, "ε
-/// with branch and bound").
+/// With ε-thinning the same prune keeps the ε guarantee relative to that set:
+/// a dropped point stands, within its frontier's error `e^u ≤ 1 + ε`, for the
+/// points thinned into it, and every floor is at most its frontier's error
+/// above the exact part of a strategy in it, so the incumbent is within `1 + ε`
+/// of every strategy dropped (docs/search.md, "ε with branch and bound").
 public struct IncumbentBound: Sendable {
   /// Times, increasing, and the least memory among the points up to each.
   private var times: [Double] = []
@@ -45,33 +45,27 @@ public struct IncumbentBound: Sendable {
   public var isEmpty: Bool { times.isEmpty }
 
   /// Whether an incumbent is faster than `cost` and smaller, each by more than
-  /// the factor ``margin``, once `cost` is scaled by `slack` (at least 1: with
-  /// more, an incumbent within the factor `slack` of `cost` counts; see
-  /// ``FrontierTracking/tolerance`` for when ε allows it).
-  public func dominates(_ cost: CostVector, slack: Double = 1) -> Bool {
-    let scale = slack * Self.margin
+  /// the factor ``margin``.
+  public func dominates(_ cost: CostVector) -> Bool {
     var low = 0
     var high = times.count
     while low < high {
       let middle = (low + high) / 2
-      if times[middle] < cost.time * scale { low = middle + 1 } else { high = middle }
+      if times[middle] < cost.time * Self.margin { low = middle + 1 } else { high = middle }
     }
-    return low > 0 && memories[low - 1] < cost.memory * scale
+    return low > 0 && memories[low - 1] < cost.memory * Self.margin
   }
 
-  /// `frontier` without the points whose cost plus `rest` an incumbent
-  /// dominates (with `slack`, see ``dominates(_:slack:)``).
-  func pruned(_ frontier: Frontier, rest: CostVector, slack: Double = 1) -> Frontier {
+  /// `frontier` without the points whose cost plus `rest` an incumbent dominates.
+  func pruned(_ frontier: Frontier, rest: CostVector) -> Frontier {
     guard !frontier.isEmpty, !isEmpty else { return frontier }
     // Most frontiers lose nothing: they are returned without a copy.
     let points = frontier.points
-    guard let first = points.firstIndex(where: { dominates($0.cost + rest, slack: slack) }) else {
+    guard let first = points.firstIndex(where: { dominates($0.cost + rest) }) else {
       return frontier
     }
     var kept = Array(points[..<first])
-    for point in points[(first + 1)...] where !dominates(point.cost + rest, slack: slack) {
-      kept.append(point)
-    }
+    for point in points[(first + 1)...] where !dominates(point.cost + rest) { kept.append(point) }
     var result = Frontier(uncheckedPoints: kept)
     result.logError = frontier.logError
     return result

@@ -174,8 +174,8 @@ public enum StageSearch {
           ? block.shared?.reductions.boundedPower(block.repeatCount, bound: bound, rest: rest)
             ?? body.matrix.power(block.repeatCount, bound: bound, rest: rest)
           : body.matrix.power(
-            block.repeatCount, bound: bound, rest: rest, restError: top.errorCeiling,
-            budget: tracking.budget, afterwards: stage)
+            block.repeatCount, bound: bound, rest: rest, budget: tracking.budget,
+            afterwards: stage)
         composed = pruned.matrix
         statistics.boundPrunings += pruned.prunings
       } else {

@@ -45,7 +45,7 @@ struct EpsilonBranchAndBoundTests {
     var byIncumbentOnly = 0
     for index in 0..<1200 {
       let graph = RandomGraphs.dag(&random, maxNodes: 9)
-      let epsilon = [0.05, 0.1, 0.3, 1.0][index % 4]
+      let epsilon = [0.01, 0.05, 0.1, 0.3, 1.0][index % 5]
       let reference = try ExhaustiveSearch().frontier(of: graph).costs
       let incumbent = Self.incumbents(near: reference, epsilon: epsilon, &random)
       var tracking = FrontierTracking(tolerance: epsilon)
