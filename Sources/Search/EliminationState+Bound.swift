@@ -8,6 +8,11 @@ import TensorOptCost
 /// remaining node's frontier (for the configuration it takes) and of each
 /// remaining edge's entry (for its ends' configurations), so a point's
 /// completions cost at least the point plus the floors of all other pieces.
+///
+/// Under ε the floors are those of thinned frontiers: each is at most its
+/// frontier's error `e^u ≤ 1 + ε` above the exact part of a strategy it holds,
+/// which is what keeps the guarantee relative to the incumbents (see
+/// ``IncumbentBound``).
 extension EliminationState {
   /// The least time and memory over a node's configurations.
   func nodeFloor(_ node: Int) -> CostVector {

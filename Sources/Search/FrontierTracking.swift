@@ -27,7 +27,8 @@ public struct FrontierTracking: Sendable {
   public var afterwards: Int
   /// Incumbents for branch and bound, used by a reduction without terminals
   /// (see ``IncumbentBound``); the caller merges them with every point of the
-  /// result into one non-dominated set.
+  /// result into one non-dominated set. With a tolerance, the ε guarantee holds
+  /// against that set (docs/search.md, "ε with branch and bound").
   public var bound: IncumbentBound?
 
   /// Creates a solver; `tolerance == 0` is exact.

@@ -15,6 +15,12 @@ import TensorOptCost
 /// (Splitting that set by class afterwards is fine; taking the non-dominated set
 /// of one class on its own is not: a point that only a pruned point dominated
 /// would join it.)
+///
+/// With ε-thinning the same prune keeps the ε guarantee relative to that set:
+/// a dropped point stands, within its frontier's error `e^u ≤ 1 + ε`, for the
+/// points thinned into it, and every floor is at most its frontier's error
+/// above the exact part of a strategy in it, so the incumbent is within `1 + ε`
+/// of every strategy dropped (docs/search.md, "ε with branch and bound").
 public struct IncumbentBound: Sendable {
   /// Times, increasing, and the least memory among the points up to each.
   private var times: [Double] = []

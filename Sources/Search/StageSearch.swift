@@ -67,10 +67,14 @@ public enum StageSearch {
   /// The frontier of `graph` over every mesh of `costModels` (one model per
   /// mesh shape, e.g. from `DeviceMesh.shapes(deviceCount:)`), united.
   ///
-  /// With `incumbent`, exact FT (`epsilon == 0`) prunes by branch and bound: the
-  /// result then lacks points (and may hold others) that an incumbent strictly
-  /// dominates, so the non-dominated set of the incumbents and the result (all
-  /// its points together) is the same as without it.
+  /// With `incumbent`, FT prunes by branch and bound. Exact (`epsilon == 0`),
+  /// the result then lacks points (and may hold others) that an incumbent
+  /// strictly dominates, so the non-dominated set of the incumbents and the
+  /// result (all its points together) is the same as without it. With
+  /// `epsilon > 0` the guarantee holds against the incumbents and the result
+  /// together: every exact frontier point is within a factor `1 + epsilon` in
+  /// both objectives of a returned point or of an incumbent (docs/search.md,
+  /// "ε with branch and bound").
   ///
   /// With `memo`, FT takes its block bodies and their reductions from it (and
   /// adds those it builds), sharing them with other searches; the result is the
@@ -83,7 +87,7 @@ public enum StageSearch {
     var statistics = EliminationStatistics()
     var count = 0.0
     var bound: IncumbentBound?
-    if let incumbent, !incumbent.isEmpty, options.method == .ft, options.epsilon == 0 {
+    if let incumbent, !incumbent.isEmpty, options.method == .ft {
       bound = incumbent
     }
     for model in costModels {
@@ -162,11 +166,16 @@ public enum StageSearch {
         ?? bodyTracking.solve(block.graph, terminals: [block.input, block.output])
       statistics.merge(body.statistics)
       let composed: FrontierMatrix
-      if let bound, epsilon == 0 {
+      if let bound {
         // Every strategy also pays the stage graph's pieces.
+        let rest = top.floorSum
         let pruned =
-          block.shared?.reductions.boundedPower(block.repeatCount, bound: bound, rest: top.floorSum)
-          ?? body.matrix.power(block.repeatCount, bound: bound, rest: top.floorSum)
+          epsilon == 0
+          ? block.shared?.reductions.boundedPower(block.repeatCount, bound: bound, rest: rest)
+            ?? body.matrix.power(block.repeatCount, bound: bound, rest: rest)
+          : body.matrix.power(
+            block.repeatCount, bound: bound, rest: rest, budget: tracking.budget,
+            afterwards: stage)
         composed = pruned.matrix
         statistics.boundPrunings += pruned.prunings
       } else {
