@@ -69,7 +69,7 @@ extension Frontier {
 
   /// The index of `row`'s last sum no later than `time` (`row.start − 1` if
   /// none), searched from `guess` on: galloping forward when the guess is no
-  /// later, bisecting before it otherwise.
+  /// later, else trying the index before it, then bisecting before that.
   @inline(__always)
   static func lastNoLater(
     than time: Double, in row: Row, from guess: Int, moving: UnsafeBufferPointer<CostVector>
@@ -89,8 +89,10 @@ extension Frontier {
       }
       high = min(high, end)
     } else {
-      low = start - 1
       high = min(guess, end)
+      // Usually the sum just before the guess (e.g. the witness's last kept one).
+      if high > start && row.fixedTime + moving[high - 1].time <= time { return high - 1 }
+      low = start - 1
     }
     // The answer lies in low ... high − 1.
     while high - low > 1 {
