@@ -116,7 +116,7 @@ extension Planner {
       let entries = Array(staged.entries.joined())
       result.entries += entries
       result.searches += staged.searches
-      result.notes.merge(staged.notes, uniquingKeysWith: +)
+      result.notes.merge(staged.notes, uniquingKeysWith: StagedOperatorSearch.saturatingSum)
       if prunesOperatorSearch {
         search.incumbents += entries.filter(\.fits).map {
           CostVector(time: $0.timeS, memory: $0.memoryBytes)

@@ -163,14 +163,14 @@ public struct Planner: Sendable {
         uncosted: uncosted.compactMap { pipelineFamily(of: $0, layers: base.layerCount) })
       operatorLevel += staged.entries
       stageSearches += staged.searches
-      pruned.merge(staged.notes, uniquingKeysWith: +)
+      pruned.merge(staged.notes, uniquingKeysWith: StagedOperatorSearch.saturatingSum)
       unfit = staged.unfit
     }
     pruned.merge(
       fitNotes(
         uncosted: uncosted, unfit: unfit, coversStages: ranOperatorSearch,
         layers: base.layerCount),
-      uniquingKeysWith: +)
+      uniquingKeysWith: StagedOperatorSearch.saturatingSum)
     // Groups before a cut whose graph cannot be built.
     let graphless = space.enumerated - combinations.count - uncosted.count
     if graphless > 0 { pruned[Self.uniformCutNote, default: 0] += graphless }

@@ -1,3 +1,4 @@
+import Synchronization
 import TensorOptCost
 import TensorOptGraph
 
@@ -10,7 +11,8 @@ extension StagedOperatorSearch {
 
   /// Every layer range each stage of a family (taken without its split) can
   /// run over every split whose cuts can be searched stage by stage: what the
-  /// dynamic programme over (stages used, layers placed) works on.
+  /// dynamic programme over (stages used, layers placed) works on. Memoised per
+  /// family in ``StageRangesMemo``.
   ///
   /// A stage's graph depends on its own range only — its operators, the
   /// activations crossing its two cuts, and (since every tied operator sits
@@ -28,7 +30,10 @@ extension StagedOperatorSearch {
     var layers: Int
     /// Per stage, the ranges some searchable split gives it, by (start, end).
     var ranges: [[LayerRange]]
-    /// Per stage and range, a split holding that range, cut into stages.
+    /// Per stage `s` and range, the family (without its split) and graph with
+    /// the range's stage graph as stage `s` (``StageGraph/stage(of:start:end:stage:stages:)``);
+    /// the other stages repeat it and are never read: every use of a range's
+    /// item (its key, cost model, search, floors) reads its own stage only.
     var items: [[Prepared]]
     /// The activation crossing each cut `1..<layers`, `nil` where a split
     /// cannot be cut.
@@ -40,17 +45,22 @@ extension StagedOperatorSearch {
 
     /// The stages.
     var stages: Int { shape.stages }
-
-    /// The index of `range` among stage `stage`'s ranges, if it has it.
-    func index(of range: LayerRange, stage: Int) -> Int? {
-      ranges[stage].firstIndex(of: range)
-    }
   }
 
   /// The ranges of `shape`'s stages, or `nil` when its graph cannot be built,
   /// no split can be searched, or a tied operator sits between layers (its
-  /// partner's stage would then depend on the whole split).
+  /// partner's stage would then depend on the whole split); from ``rangeMemo``
+  /// when it has them.
   func stageRanges(of shape: PipelineFamily) -> StageRanges? {
+    guard let memo = rangeMemo else { return cutRanges(of: shape) }
+    if let known = memo.layouts.withLock({ $0[shape] }) { return known }
+    let layout = cutRanges(of: shape)
+    memo.layouts.withLock { $0[shape] = .some(layout) }
+    return layout
+  }
+
+  /// ``stageRanges(of:)`` computed.
+  func cutRanges(of shape: PipelineFamily) -> StageRanges? {
     guard let graph = graph(for: shape) else { return nil }
     let (layers, p) = (graph.layerCount, shape.stages)
     guard p > 1, layers >= p else { return nil }
@@ -96,15 +106,14 @@ extension StagedOperatorSearch {
       var cut: [Prepared] = []
       for start in 0..<layers where reach[stage][start] > 0 {
         for end in (start + 1)...layers where open(end) && back[p - 1 - stage][end] {
-          let range = LayerRange(start: start, end: end)
           guard
-            let split = completion(
-              of: range, stage: stage, stages: p, layers: layers, open: open, reach: reach,
-              back: back),
-            let item = prepare(shape.with(split: split), graph: graph)
+            let part = StageGraph.stage(
+              of: graph, start: start, end: end, stage: stage, stages: p)
           else { continue }
-          list.append(range)
-          cut.append(item)
+          list.append(LayerRange(start: start, end: end))
+          // Only the range's own stage is read (see ``StageRanges/items``).
+          cut.append(
+            Prepared(family: shape, graph: graph, stages: Array(repeating: part, count: p)))
         }
       }
       ranges.append(list)
@@ -115,34 +124,11 @@ extension StagedOperatorSearch {
       cutTensors: cutTensors, splitCount: PipelineFamily.splitCount(layers: layers, stages: p),
       searchableSplits: reach[p][layers])
   }
+}
 
-  /// A split giving stage `stage` the layers of `range`, every cut open:
-  /// before it, each earlier stage one layer where it can (the latest cut from
-  /// which the stages before can still start at layer 0); after it, each later
-  /// stage one layer where it can (the earliest cut from which the stages after
-  /// can still end at the last layer).
-  private func completion(
-    of range: LayerRange, stage: Int, stages p: Int, layers: Int, open: (Int) -> Bool,
-    reach: [[Int]], back: [[Bool]]
-  ) -> [Int]? {
-    var before = [range.start]
-    for k in stride(from: stage, to: 0, by: -1) {
-      let end = before[before.count - 1]
-      guard let start = (0..<end).last(where: { reach[k - 1][$0] > 0 && open($0) }) else {
-        return nil
-      }
-      before.append(start)
-    }
-    var cuts = Array(before.reversed())
-    cuts.append(range.end)
-    for k in (stage + 1)..<p {
-      let start = cuts[cuts.count - 1]
-      guard
-        let end = ((start + 1)...layers).first(where: { open($0) && back[p - 1 - k][$0] })
-      else { return nil }
-      cuts.append(end)
-    }
-    guard cuts.first == 0, cuts.last == layers else { return nil }
-    return zip(cuts.dropFirst(), cuts).map { $0 - $1 }
-  }
+/// The stage ranges of the families a search and its copies met (each family
+/// cut once per plan, not once per bound and search).
+final class StageRangesMemo: Sendable {
+  /// Per family without its split, its ranges (`nil`: none can be searched).
+  let layouts = Mutex<[PipelineFamily: StagedOperatorSearch.StageRanges?]>([:])
 }

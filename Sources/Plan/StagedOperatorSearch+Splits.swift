@@ -74,9 +74,12 @@ extension StagedOperatorSearch {
     for shape in shapes {
       let ranges = stageRanges(of: shape)
       if let ranges {
+        // Exact below saturation; past it, none when every cut is open.
         let left =
-          ranges.splitCount == Int.max ? Int.max : ranges.splitCount - ranges.searchableSplits
-        if left > 0 { notes[Self.uncutNote, default: 0] += left }
+          ranges.splitCount < Int.max
+          ? ranges.splitCount - ranges.searchableSplits
+          : ranges.cutTensors.dropFirst().allSatisfy { $0 != nil } ? 0 : Int.max
+        if left > 0 { notes[Self.uncutNote] = Self.saturatingSum(notes[Self.uncutNote] ?? 0, left) }
       } else if graph(for: shape) != nil {
         notes[Self.unsplittableNote, default: 0] += 1
       }
@@ -151,9 +154,14 @@ extension StagedOperatorSearch {
           mesh: problem.mesh)
       }
       assert(found.count == done + work.count)
-      // Combine each family on each mesh over the ranges searched so far.
+      // Combine each family on each mesh that gained ranges over the ranges
+      // searched so far.
       let pairs = shapes.indices.flatMap { shape in
-        layouts[shape] == nil ? [] : shapeMeshes[shape].map { (shape, $0) }
+        layouts[shape] == nil
+          ? []
+          : shapeMeshes[shape].filter { mesh in
+            visits.contains { $0.shape == shape && $0.mesh == mesh }
+          }.map { (shape, $0) }
       }
       let (keys, results, incumbents) = (problemOf, found, best)
       let entries = await ParallelMap.map(count: pairs.count, threads: request.threads) { index in
@@ -261,6 +269,12 @@ extension StagedOperatorSearch {
       }
     }
     return ParetoSet.entries(entries)
+  }
+
+  /// `a + b`, or `Int.max` when that does not fit (counts of splits saturate).
+  static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? Int.max : sum
   }
 
   /// The `--verbose` note for stage ranges a bound rules out.

@@ -27,6 +27,9 @@ struct StagedOperatorSearch: Sendable {
   /// search and its copies (stages of one family over its splits and workspace
   /// strata hold the same block under the same cost model); `nil` shares none.
   var bodies: BlockBodyMemo? = BlockBodyMemo()
+  /// The stage ranges of the families met, shared by this search and its
+  /// copies (``stageRanges(of:)``); `nil` shares none.
+  var rangeMemo: StageRangesMemo? = StageRangesMemo()
 
   /// One stage search: its family, mesh and stage.
   struct Job: Sendable {

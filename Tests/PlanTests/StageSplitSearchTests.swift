@@ -58,29 +58,52 @@ struct StageSplitSearchTests {
     #expect(PipelineFamily.splitCount(layers: 96, stages: 64) == Int.max)
   }
 
-  @Test("a family's stage ranges are those of its splits, each cut from a split holding it")
-  func stageRangesAreThoseOfTheSplits() throws {
-    let search = try Self.search(devices: 6)
+  @Test(
+    "a family's stage ranges are those of its splits, each stage as the splits holding it cut it",
+    arguments: ["gpt-mini", "tiny-tied-gpt with 4 layers"])
+  func stageRangesAreThoseOfTheSplits(model name: String) throws {
+    // The tied model with 4 layers: pp3 puts its head on stage 2, which a
+    // stage cut from two chunks must renumber.
+    let tied = name != "gpt-mini"
+    let source =
+      tied
+      ? try writeModelVariant(of: Base.tiedModel, name: "tiny-tied-gpt-4") { json in
+        var ops = try #require(json["ops"] as? [[String: Any]])
+        let index = try #require(ops.firstIndex { $0["name"] as? String == "layers" })
+        ops[index]["repeat"] = 4
+        json["ops"] = ops
+      } : name
+    defer { if tied { try? FileManager.default.removeItem(atPath: source) } }
+    let search = try Self.search(model: source, devices: 6)
+    let layers = try search.request.model.graph(batchSize: 1).layerCount
     let strategy = ParallelStrategy(
-      dataParallel: 1, tensorParallel: 2, pipelineStages: 3, microBatchSize: 2)
-    let family = try #require(PipelineFamily(strategy, microBatches: 4, layers: 4))
+      dataParallel: 1, tensorParallel: 2, pipelineStages: min(3, layers), microBatchSize: 2)
+    let family = try #require(PipelineFamily(strategy, microBatches: 4, layers: layers))
+    let p = family.stages
     let layout = try #require(search.stageRanges(of: family.withoutSplit))
-    var expected = [Set<[Int]>](repeating: [], count: 3)
-    for split in PipelineFamily.splits(layers: 4, stages: 3) {
-      var start = 0
-      for (stage, count) in split.enumerated() {
-        expected[stage].insert([start, start + count])
-        start += count
+    let graph = try #require(search.graph(for: family))
+    let splits = PipelineFamily.splits(layers: layers, stages: p)
+    #expect(layout.searchableSplits == splits.count && layout.splitCount == splits.count)
+    var expected = [Set<[Int]>](repeating: [], count: p)
+    for split in splits {
+      let item = try #require(search.prepare(family.with(split: split), graph: graph))
+      for (stage, cut) in item.stages.enumerated() {
+        expected[stage].insert(cut.layers)
+        // The range's own stage graph is the one this split cuts.
+        let index = try #require(
+          layout.ranges[stage].firstIndex {
+            [$0.start, $0.end] == cut.layers
+          })
+        let own = layout.items[stage][index].stages[stage]
+        #expect(own.graph == cut.graph && own.input == cut.input && own.output == cut.output)
+        #expect(own.tiedPartners == cut.tiedPartners && own.repetitions == cut.repetitions)
       }
     }
     #expect(layout.ranges.map { Set($0.map { [$0.start, $0.end] }) } == expected)
-    #expect(layout.searchableSplits == 3 && layout.splitCount == 3)
-    for (stage, ranges) in layout.ranges.enumerated() {
-      for (index, range) in ranges.enumerated() {
-        let item = layout.items[stage][index]
-        #expect(item.stages.count == 3)
-        #expect(item.stages[stage].layers == [range.start, range.end])
-      }
+    // A tied model's first and last stages name each other.
+    if tied {
+      #expect(layout.items[0].allSatisfy { Set($0.stages[0].tiedPartners.values) == [p - 1] })
+      #expect(layout.items[p - 1].allSatisfy { Set($0.stages[p - 1].tiedPartners.values) == [0] })
     }
   }
 
