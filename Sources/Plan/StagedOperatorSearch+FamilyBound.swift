@@ -9,7 +9,8 @@ extension StagedOperatorSearch {
     case search
     /// Every pipeline of every split, on every mesh, is beaten: skip it.
     case skip
-    /// No split of the family can be searched (its graph or cuts cannot be built).
+    /// No split of the family can be searched (its graph or cuts cannot be
+    /// built, or a tied operator sits between layers: ``stageRanges(of:)``).
     case unbuildable
   }
 
