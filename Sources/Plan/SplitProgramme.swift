@@ -28,7 +28,7 @@ enum SplitProgramme {
   }
 
   /// One pipeline of the frontier.
-  struct Pipeline: Equatable {
+  struct Pipeline {
     /// Per stage, its range's index and the candidate's index in it.
     var picks: [(range: Int, candidate: Int)]
     /// Seconds per iteration.
@@ -37,12 +37,6 @@ enum SplitProgramme {
     var memory: Double
     /// The slowest cut's transfer per micro-batch.
     var transfer: Double
-
-    static func == (a: Pipeline, b: Pipeline) -> Bool {
-      a.picks.map(\.range) == b.picks.map(\.range)
-        && a.picks.map(\.candidate) == b.picks.map(\.candidate) && a.time == b.time
-        && a.memory == b.memory && a.transfer == b.transfer
-    }
   }
 
   /// A partial pipeline: its maxima and how it was reached.

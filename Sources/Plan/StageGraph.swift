@@ -114,18 +114,16 @@ struct StageGraph: Sendable {
 }
 
 extension StageGraph {
-  /// Stage `stage` of `stages` running layers `[start, end)` of `graph`, cut
-  /// from the split with at most one stage before and one after it, or `nil`
-  /// when one of its cuts cannot be searched.
+  /// The stage of a pipeline of `stages` stages running layers `[start, end)`
+  /// of `graph`, cut from the split with at most one stage before and one after
+  /// it, or `nil` when one of its cuts cannot be searched.
   ///
   /// A stage's operators, blocks and crossing activations depend on its own
   /// cuts only; its tied partners' stages are renumbered as the first (0) or
   /// the last (`stages − 1`), which is right when every tied operator sits
   /// before the first layer, with it, or after the last (then a tie's ends are
   /// on the first and last stages whatever the split).
-  static func stage(
-    of graph: Graph, start: Int, end: Int, stage: Int, stages: Int
-  ) -> StageGraph? {
+  static func stage(of graph: Graph, start: Int, end: Int, stages: Int) -> StageGraph? {
     let layers = graph.layerCount
     guard stages > 1, 0 <= start, start < end, end <= layers else { return nil }
     let chunks = [start, end - start, layers - end]

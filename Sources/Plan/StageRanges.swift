@@ -31,7 +31,7 @@ extension StagedOperatorSearch {
     /// Per stage, the ranges some searchable split gives it, by (start, end).
     var ranges: [[LayerRange]]
     /// Per stage `s` and range, the family (without its split) and graph with
-    /// the range's stage graph as stage `s` (``StageGraph/stage(of:start:end:stage:stages:)``);
+    /// the range's stage graph as stage `s` (``StageGraph/stage(of:start:end:stages:)``);
     /// the other stages repeat it and are never read: every use of a range's
     /// item (its key, cost model, search, floors) reads its own stage only.
     var items: [[Prepared]]
@@ -80,7 +80,7 @@ extension StagedOperatorSearch {
       position == 0 || position == layers || cutTensors[position] != nil
     }
     // reach[k][c]: the first k stages can end at c (ways, saturating);
-    // back[k][c]: how many stages after c can still end at `layers`.
+    // back[k][c]: whether k stages starting at c can end at `layers`.
     var reach = [[Int]](repeating: [Int](repeating: 0, count: layers + 1), count: p + 1)
     reach[0][0] = 1
     for k in 1...p {
@@ -107,8 +107,7 @@ extension StagedOperatorSearch {
       for start in 0..<layers where reach[stage][start] > 0 {
         for end in (start + 1)...layers where open(end) && back[p - 1 - stage][end] {
           guard
-            let part = StageGraph.stage(
-              of: graph, start: start, end: end, stage: stage, stages: p)
+            let part = StageGraph.stage(of: graph, start: start, end: end, stages: p)
           else { continue }
           list.append(LayerRange(start: start, end: end))
           // Only the range's own stage is read (see ``StageRanges/items``).
